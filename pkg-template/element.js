@@ -1,0 +1,141 @@
+// The <referrer-dashboard> element class.
+//
+// WebAssembly cannot subclass HTMLElement, so this file does only that: it owns the element,
+// its shadow root and its properties, and forwards every lifecycle callback to the Rust core
+// (src/element.rs). Logic lives in Rust.
+
+/** Observed attributes, each reflected as a camelCase property (SPEC §4). */
+export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo'];
+
+const BOOLEAN = new Set(['demo']);
+const NUMBER = new Set(['page-size']);
+const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+
+/**
+ * Defines the element once per page and returns its class.
+ *
+ * @param {() => Promise<{create: (host: HTMLElement, root: ShadowRoot) => object}>} load
+ *   resolves to the wasm exports (memoised by the caller: instantiated once per page).
+ * @param {string} [name] the tag name.
+ */
+export function define(load, name = 'referrer-dashboard') {
+  const existing = customElements.get(name);
+  if (existing) return existing;
+
+  class ReferrerDashboard extends HTMLElement {
+    static observedAttributes = ATTRIBUTES;
+
+    #core = null;
+    #getAuthToken = null;
+    #strings = {};
+    #upgraded = false;
+
+    /** Awaited before each request; a non-null result is sent as a bearer token. */
+    get getAuthToken() {
+      return this.#getAuthToken;
+    }
+    set getAuthToken(fn) {
+      this.#getAuthToken = fn ?? null;
+    }
+
+    /** Overrides of UI texts by message id. */
+    get strings() {
+      return this.#strings;
+    }
+    set strings(value) {
+      this.#strings = value ?? {};
+      this.#core?.setStrings(this.#strings);
+    }
+
+    /** The last valid dashboard session, or null. */
+    get session() {
+      return this.#core ? this.#core.session() : null;
+    }
+
+    /** Fetches a new session now; resolves when the request has settled. */
+    refresh() {
+      return this.#core ? this.#core.refresh() : Promise.resolve();
+    }
+
+    connectedCallback() {
+      if (!this.#upgraded) {
+        this.#upgraded = true;
+        // A framework may set properties before the element is defined; those own
+        // properties hide the accessors, so move them onto the accessors now.
+        for (const prop of [...ATTRIBUTES.map(camel), 'getAuthToken', 'strings']) {
+          if (Object.prototype.hasOwnProperty.call(this, prop)) {
+            const value = this[prop];
+            delete this[prop];
+            this[prop] = value;
+          }
+        }
+      }
+      const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      if (this.#core) {
+        this.#core.connect();
+        return;
+      }
+      load().then(
+        (wasm) => {
+          if (this.#core || !this.isConnected) return;
+          this.#core = wasm.create(this, root);
+          this.#core.connect();
+        },
+        (error) => {
+          this.dispatchEvent(
+            new CustomEvent('rd-error', {
+              bubbles: true,
+              composed: true,
+              detail: { type: 'configuration', message: `the widget could not start: ${error?.message ?? error}` },
+            }),
+          );
+        },
+      );
+    }
+
+    disconnectedCallback() {
+      // Moving the element (removed and inserted in one task) must not tear it down, so
+      // decide once the current task is done.
+      queueMicrotask(() => {
+        if (this.isConnected || !this.#core) return;
+        this.#core.disconnect();
+        this.#core.free();
+        this.#core = null;
+      });
+    }
+
+    attributeChangedCallback(attribute, oldValue, newValue) {
+      if (oldValue !== newValue) this.#core?.attributeChanged(attribute, newValue);
+    }
+  }
+
+  for (const attribute of ATTRIBUTES) {
+    const descriptor = BOOLEAN.has(attribute)
+      ? {
+          get() {
+            return this.hasAttribute(attribute);
+          },
+          set(value) {
+            this.toggleAttribute(attribute, Boolean(value));
+          },
+        }
+      : {
+          get() {
+            const value = this.getAttribute(attribute);
+            return NUMBER.has(attribute) && value !== null ? Number(value) : value;
+          },
+          set(value) {
+            if (value === null || value === undefined) this.removeAttribute(attribute);
+            else this.setAttribute(attribute, String(value));
+          },
+        };
+    Object.defineProperty(ReferrerDashboard.prototype, camel(attribute), {
+      ...descriptor,
+      configurable: true,
+      enumerable: true,
+    });
+  }
+
+  customElements.define(name, ReferrerDashboard);
+  return ReferrerDashboard;
+}

@@ -1,0 +1,239 @@
+//! The global upstream call budget: at most `limit` calls in any window of `span`.
+//!
+//! A token bucket (governor's GCRA) bounds the average rate but lets a full burst follow a full
+//! window, so two adjacent minutes could hold twice the limit. Referral Factory blocks an IP for
+//! days after repeated abuse, so this keeps an exact sliding log instead: every call reserves a
+//! start time, and a reservation is granted only where the window ending at it holds fewer than
+//! `limit` earlier reservations. Reservations are handed out in arrival order (fair FIFO), and
+//! when the next free time is further away than the caller may wait, it is refused with the
+//! time until it would be free. An upstream 429 pauses every reservation.
+//!
+//! [`Window`] is the pure core, tested with injected instants; [`Budget`] wraps it with a
+//! mutex and tokio's clock.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::upstream::UpstreamError;
+
+/// The budget's window, per SPEC §6.
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+/// Extra spacing between a call and the one `limit` calls later. A reserved start time is not
+/// the moment the request reaches the API; scheduling and network jitter could otherwise let the
+/// API see `limit + 1` calls within its own 60 s.
+pub const SAFETY_MARGIN: Duration = Duration::from_secs(1);
+
+/// The longest a request may queue for a slot before it is answered from stale data or with
+/// 429: beyond this the widget's own 15 s timeout would fire first.
+pub const MAX_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// The pure sliding log.
+#[derive(Debug)]
+pub struct Window {
+    limit: usize,
+    /// Minimum distance between a call and the `limit`-th call after it.
+    spacing: Duration,
+    /// Reserved start times, non-decreasing; only the last `limit` matter.
+    slots: VecDeque<Instant>,
+    /// No reservation before this (an upstream 429).
+    paused_until: Option<Instant>,
+}
+
+impl Window {
+    /// At most `limit` calls in any `span`, with `margin` extra spacing.
+    pub fn new(limit: u32, span: Duration, margin: Duration) -> Self {
+        let limit = limit.max(1) as usize;
+        Self {
+            limit,
+            spacing: span + margin,
+            slots: VecDeque::with_capacity(limit + 1),
+            paused_until: None,
+        }
+    }
+
+    /// The earliest start time at or after `now` that keeps the limit.
+    pub fn next_free(&self, now: Instant) -> Instant {
+        let mut at = now;
+        if let Some(&last) = self.slots.back() {
+            // Non-decreasing reservations keep the order fair and the check below sufficient.
+            at = at.max(last);
+        }
+        if self.slots.len() >= self.limit {
+            at = at.max(self.slots[self.slots.len() - self.limit] + self.spacing);
+        }
+        if let Some(paused) = self.paused_until {
+            at = at.max(paused);
+        }
+        at
+    }
+
+    /// Reserves the earliest start time if it is within `max_wait` of `now`.
+    ///
+    /// # Errors
+    /// How long until the earliest start time, when that is beyond `max_wait`.
+    pub fn reserve(&mut self, now: Instant, max_wait: Duration) -> Result<Instant, Duration> {
+        let at = self.next_free(now);
+        let wait = at.saturating_duration_since(now);
+        if wait > max_wait {
+            return Err(wait);
+        }
+        self.slots.push_back(at);
+        while self.slots.len() > self.limit {
+            self.slots.pop_front();
+        }
+        Ok(at)
+    }
+
+    /// No reservation starts before `until`.
+    pub fn pause_until(&mut self, until: Instant) {
+        self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
+    }
+}
+
+/// The shared budget.
+#[derive(Debug)]
+pub struct Budget {
+    window: Mutex<Window>,
+    max_wait: Duration,
+}
+
+impl Budget {
+    /// `limit` calls per [`WINDOW`], with [`SAFETY_MARGIN`] and [`MAX_QUEUE_WAIT`].
+    pub fn per_minute(limit: u32) -> Self {
+        Self::new(Window::new(limit, WINDOW, SAFETY_MARGIN), MAX_QUEUE_WAIT)
+    }
+
+    /// A budget over any window (tests compress time with a short span).
+    pub fn new(window: Window, max_wait: Duration) -> Self {
+        Self {
+            window: Mutex::new(window),
+            max_wait,
+        }
+    }
+
+    /// Waits for this call's reserved start time.
+    ///
+    /// # Errors
+    /// [`UpstreamError::Budget`] when the wait would exceed the queue limit.
+    pub async fn acquire(&self) -> Result<(), UpstreamError> {
+        let reserved = self.lock().reserve(Instant::now(), self.max_wait);
+        match reserved {
+            Ok(at) => {
+                tokio::time::sleep_until(at).await;
+                Ok(())
+            }
+            Err(retry_after) => Err(UpstreamError::Budget { retry_after }),
+        }
+    }
+
+    /// How long until a call could start now.
+    pub fn wait_estimate(&self) -> Duration {
+        let now = Instant::now();
+        self.lock().next_free(now).saturating_duration_since(now)
+    }
+
+    /// Pauses every future call for `duration` (after an upstream 429).
+    pub fn pause_for(&self, duration: Duration) {
+        let until = Instant::now() + duration;
+        self.lock().pause_until(until);
+        tracing::warn!(
+            pause_ms = duration.as_millis() as u64,
+            "upstream asked us to slow down; pausing all calls"
+        );
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+        // The window is plain data updated in a few lines that cannot panic; a poisoned lock
+        // still holds a consistent log.
+        self.window
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// The property that matters: no window of `span` holds more than `limit` start times.
+    fn max_in_any_window(starts: &[Instant], span: Duration) -> usize {
+        starts
+            .iter()
+            .map(|&from| {
+                starts
+                    .iter()
+                    .filter(|&&t| t >= from && t < from + span)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_burst_is_spread_so_no_window_exceeds_the_limit() {
+        let t0 = Instant::now();
+        let mut window = Window::new(60, WINDOW, SAFETY_MARGIN);
+        let mut starts = Vec::new();
+        // 1,000 callers arrive over ten seconds and wait as long as needed.
+        for i in 0..1000u32 {
+            let now = t0 + 10 * MS * i;
+            starts.push(window.reserve(now, Duration::from_secs(3600)).unwrap());
+        }
+        assert_eq!(max_in_any_window(&starts, WINDOW), 60);
+        assert!(
+            starts.windows(2).all(|w| w[0] <= w[1]),
+            "served in arrival order"
+        );
+        // 1,000 calls at 60 per 61 s take about 16 minutes, not more.
+        let span = starts[999] - starts[0];
+        assert!(span < Duration::from_secs(17 * 60), "{span:?}");
+    }
+
+    #[test]
+    fn callers_that_would_wait_too_long_are_refused_without_a_slot() {
+        let t0 = Instant::now();
+        let mut window = Window::new(2, WINDOW, SAFETY_MARGIN);
+        assert_eq!(window.reserve(t0, MS), Ok(t0));
+        assert_eq!(window.reserve(t0, MS), Ok(t0));
+        let wait = window.reserve(t0 + MS, Duration::from_secs(5)).unwrap_err();
+        assert_eq!(wait, WINDOW + SAFETY_MARGIN - MS);
+        // The refusal reserved nothing: once the window has passed, two calls fit again.
+        let later = t0 + WINDOW + SAFETY_MARGIN;
+        assert_eq!(window.reserve(later, MS), Ok(later));
+        assert_eq!(window.reserve(later, MS), Ok(later));
+    }
+
+    #[test]
+    fn a_pause_delays_everyone() {
+        let t0 = Instant::now();
+        let mut window = Window::new(100, WINDOW, SAFETY_MARGIN);
+        window.pause_until(t0 + Duration::from_secs(3));
+        assert_eq!(
+            window.reserve(t0, Duration::from_secs(5)),
+            Ok(t0 + Duration::from_secs(3))
+        );
+        assert!(window.reserve(t0, Duration::from_secs(1)).is_err());
+        // A shorter pause never shortens a longer one.
+        window.pause_until(t0 + Duration::from_secs(1));
+        assert_eq!(window.next_free(t0), t0 + Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn acquire_waits_for_the_reserved_time() {
+        let budget = Budget::new(
+            Window::new(1, Duration::from_secs(10), Duration::ZERO),
+            Duration::from_secs(30),
+        );
+        let start = Instant::now();
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(10));
+        assert!(budget.wait_estimate() > Duration::from_secs(9));
+    }
+}

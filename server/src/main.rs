@@ -1,0 +1,137 @@
+//! The reference backend binary: `referrer-dashboard-server` serves the session endpoint (and
+//! the demo site when asked); `referrer-dashboard-server sandbox` runs the Referral Factory
+//! stand-in alone.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use referrer_dashboard_server::config::Config;
+use referrer_dashboard_server::sandbox::{self, Sandbox};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "referrer-dashboard-server", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run only the Referral Factory sandbox (for tests and local experiments).
+    Sandbox {
+        /// The bearer key it accepts.
+        #[arg(long, default_value = "rf_sandbox_local")]
+        key: String,
+        /// Its campaign id.
+        #[arg(long, default_value_t = 1)]
+        campaign: u64,
+        /// Start empty instead of with the demo referrers.
+        #[arg(long)]
+        empty: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        use std::io::IsTerminal;
+        // Colour only on a terminal: piped logs stay plain text for collectors and tests.
+        tracing_subscriber::fmt()
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_env_filter(filter)
+            .init();
+    }
+    let config = cli.config;
+    let listener = match TcpListener::bind(config.addr()).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot listen on {} (BIND/PORT): {error}", config.addr());
+            return ExitCode::from(2);
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(Command::Sandbox {
+        key,
+        campaign,
+        empty,
+    }) = cli.command
+    {
+        let seeds = if empty {
+            Vec::new()
+        } else {
+            sandbox::data::demo_seeds()
+        };
+        let options = sandbox::Options {
+            key,
+            campaign_id: campaign,
+            seeds,
+        };
+        if let Err(error) = Sandbox::spawn(listener, options).await {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+        // Tests wait for this exact line.
+        println!("sandbox listening on http://{addr}/api/v2");
+        shutdown_signal().await;
+        return ExitCode::SUCCESS;
+    }
+    if let Err(error) = config.validate() {
+        eprintln!("configuration error: {error}");
+        return ExitCode::from(2);
+    }
+    if config.sandbox() {
+        tracing::warn!(
+            "REFERRAL_FACTORY_API_KEY is not set: serving the built-in sandbox and demo identities"
+        );
+    }
+    // Tests and `cargo xtask demo` wait for this exact line.
+    println!("listening on http://{addr}");
+    match referrer_dashboard_server::run(listener, config, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,379 @@
+//! The sandbox: a Referral Factory API v2 stand-in on a loopback port of its own.
+//!
+//! It speaks the documented routes and JSON shapes (`POST /users`, `GET /users/{id}` with
+//! `with=user.analytics`, `POST /users/search` with Laravel-style pages), checks the bearer
+//! key, answers errors as `{code, message, errors}`, and serves referral links (`/r/{code}`)
+//! that count reach. The server reaches it over real HTTP exactly as it would the real API.
+//!
+//! It is also a test instrument, driven over HTTP under `/__sandbox/`: it counts every API call
+//! it receives (with its arrival time), seeds referrers of any size, and injects faults
+//! (see [`faults`]).
+//!
+//! # Layout
+//! - [`data`]: users, referrals, counters and the operations on them.
+//! - [`faults`]: the fault switches and how they bend a response.
+
+pub mod data;
+pub mod faults;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use url::Url;
+
+use data::{Data, Refusal, Seed};
+use faults::Faults;
+
+/// Default and largest page sizes of the API's lists.
+const DEFAULT_PER_PAGE: u64 = 25;
+const MAX_PER_PAGE: u64 = 250;
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The bearer key it accepts.
+    pub key: String,
+    /// Its one campaign.
+    pub campaign_id: u64,
+    /// Referrers to create at start.
+    pub seeds: Vec<Seed>,
+}
+
+/// One API call as the sandbox saw it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Call {
+    /// `create`, `get`, `search` or `other`.
+    pub route: &'static str,
+    /// Milliseconds since the sandbox started, on arrival.
+    pub at_ms: f64,
+    /// The status it answered.
+    pub status: u16,
+}
+
+struct Shared {
+    data: Mutex<Data>,
+    key: String,
+    calls: Mutex<Vec<Call>>,
+    faults: Mutex<Faults>,
+    started: Instant,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Test instrument state stays usable even if a handler panicked mid-update.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running sandbox.
+#[derive(Clone)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl Sandbox {
+    /// Serves a sandbox on `listener` (in a background task) and returns its handle.
+    pub async fn spawn(listener: TcpListener, options: Options) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let mut data = Data::new(
+            options.campaign_id,
+            ["http://", &addr.to_string(), "/r/"].concat(),
+        );
+        let now = OffsetDateTime::now_utc();
+        for seed in &options.seeds {
+            data.seed(seed, now);
+        }
+        let shared = Arc::new(Shared {
+            data: Mutex::new(data),
+            key: options.key,
+            calls: Mutex::new(Vec::new()),
+            faults: Mutex::new(Faults::default()),
+            started: Instant::now(),
+        });
+        let app = router(shared.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "sandbox stopped");
+            }
+        });
+        tracing::info!(%addr, "Referral Factory sandbox listening");
+        Ok(Self { addr, shared })
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API base URL to configure the client with (`http://addr/api/v2`).
+    pub fn api_url(&self) -> Url {
+        let text = ["http://", &self.addr.to_string(), "/api/v2"].concat();
+        Url::parse(&text).unwrap_or_else(|_| unreachable!("a socket address always forms a URL"))
+    }
+
+    /// The API calls received so far.
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.shared.calls).clone()
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route("/users", post(create_user))
+        .route("/users/search", post(search_users))
+        .route("/users/{identifier}", get(get_user))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") })
+        .layer(middleware::from_fn_with_state(shared.clone(), api_gate));
+    Router::new()
+        .nest("/api/v2", api)
+        .route("/r/{code}", get(landing))
+        .route("/__sandbox/calls", get(calls).delete(reset_calls))
+        .route("/__sandbox/faults", post(set_faults).delete(clear_faults))
+        .route("/__sandbox/referrers", post(seed_referrer))
+        .with_state(shared)
+}
+
+/// `{code, message}` (plus `errors` for 422), as the API documents its errors.
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"code": status.as_u16(), "message": message})),
+    )
+        .into_response()
+}
+
+fn refusal(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::NotFound => error(StatusCode::NOT_FOUND, "Not found"),
+        Refusal::Invalid(field, message) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "code": 422,
+                "message": "Validation errors in your request",
+                "errors": {field: [{"field": field, "message": message}]},
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// Every API call: counted, authenticated, and bent by the active faults.
+async fn api_gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let at_ms = shared.started.elapsed().as_secs_f64() * 1000.0;
+    let route = match (request.method().as_str(), request.uri().path()) {
+        ("POST", "/users") => "create",
+        ("POST", "/users/search") => "search",
+        ("GET", _) => "get",
+        _ => "other",
+    };
+    let authorized = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|key| key == shared.key);
+    let plan = lock(&shared.faults).take(route);
+    if let Some(stall) = plan.stall {
+        tokio::time::sleep(stall).await;
+    }
+    let response = if !authorized {
+        error(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+    } else if let Some(fault) = plan.status {
+        fault.response()
+    } else {
+        let response = next.run(request).await;
+        faults::bend(response, &plan).await
+    };
+    lock(&shared.calls).push(Call {
+        route,
+        at_ms,
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    page: Option<String>,
+    per_page: Option<String>,
+    with: Option<String>,
+}
+
+async fn create_user(State(shared): State<Arc<Shared>>, body: Option<Json<Value>>) -> Response {
+    let Some(Json(body)) = body else {
+        return error(StatusCode::BAD_REQUEST, "Your request is invalid");
+    };
+    let mut data = lock(&shared.data);
+    match data.create(&body, OffsetDateTime::now_utc()) {
+        Ok(user) => {
+            let user = user.clone();
+            (
+                StatusCode::CREATED,
+                Json(json!({"data": data.render(&user, false)})),
+            )
+                .into_response()
+        }
+        Err(refused) => refusal(refused),
+    }
+}
+
+async fn get_user(
+    State(shared): State<Arc<Shared>>,
+    Path(identifier): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Response {
+    let data = lock(&shared.data);
+    let with_analytics = paging
+        .with
+        .as_deref()
+        .is_some_and(|w| w.split(',').any(|w| w.trim() == "user.analytics"));
+    match data.find(&identifier) {
+        Some(user) => Json(json!({"data": data.render(user, with_analytics)})).into_response(),
+        None => refusal(Refusal::NotFound),
+    }
+}
+
+async fn search_users(
+    State(shared): State<Arc<Shared>>,
+    Query(paging): Query<Paging>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
+    let page = match paging.page.as_deref().map(str::parse::<u64>) {
+        None => 1,
+        Some(Ok(p)) if p >= 1 => p,
+        Some(_) => {
+            return refusal(Refusal::Invalid(
+                "page",
+                "The page must be at least 1.".into(),
+            ));
+        }
+    };
+    let per_page = match paging.per_page.as_deref().map(str::parse::<u64>) {
+        None => DEFAULT_PER_PAGE,
+        Some(Ok(n)) if (1..=MAX_PER_PAGE).contains(&n) => n,
+        Some(_) => {
+            return refusal(Refusal::Invalid(
+                "per_page",
+                "The per page must be between 1 and 250.".into(),
+            ));
+        }
+    };
+    let data = lock(&shared.data);
+    let ids = match data.search(&body) {
+        Ok(ids) => ids,
+        Err(refused) => return refusal(refused),
+    };
+    let total = ids.len() as u64;
+    let last_page = total.div_ceil(per_page).max(1);
+    let start = ((page - 1) * per_page).min(total) as usize;
+    let end = (page * per_page).min(total) as usize;
+    let rows: Vec<Value> = ids[start..end]
+        .iter()
+        .filter_map(|id| data.get(*id))
+        .map(|user| data.render(user, false))
+        .collect();
+    let link = |p: u64| {
+        json!(
+            [
+                "/api/v2/users/search?page=",
+                &p.to_string(),
+                "&per_page=",
+                &per_page.to_string()
+            ]
+            .concat()
+        )
+    };
+    Json(json!({
+        "data": rows,
+        "links": {
+            "first": link(1),
+            "last": link(last_page),
+            "prev": if page > 1 { link(page - 1) } else { Value::Null },
+            "next": if page < last_page { link(page + 1) } else { Value::Null },
+        },
+        "meta": {
+            "current_page": page,
+            "from": if end > start { json!(start + 1) } else { Value::Null },
+            "last_page": last_page,
+            "path": "/api/v2/users/search",
+            "per_page": per_page,
+            "to": if end > start { json!(end) } else { Value::Null },
+            "total": total,
+        },
+    }))
+    .into_response()
+}
+
+/// A referral link's landing page; each view counts as reach.
+async fn landing(State(shared): State<Arc<Shared>>, Path(code): Path<String>) -> Response {
+    match lock(&shared.data).visit(&code) {
+        Some(_) => Html(
+            "<!doctype html><meta charset=utf-8><title>You're invited</title>\
+             <h1>You were invited to Sandbox Co.</h1><p>This page stands in for a campaign's landing page.</p>",
+        )
+        .into_response(),
+        None => (StatusCode::NOT_FOUND, "unknown referral code").into_response(),
+    }
+}
+
+async fn calls(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let calls = lock(&shared.calls).clone();
+    Json(json!({"total": calls.len(), "calls": calls}))
+}
+
+async fn reset_calls(State(shared): State<Arc<Shared>>) -> StatusCode {
+    lock(&shared.calls).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn set_faults(State(shared): State<Arc<Shared>>, Json(faults): Json<Faults>) -> StatusCode {
+    *lock(&shared.faults) = faults;
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    *lock(&shared.faults) = Faults::default();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct SeedRequest {
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    email: String,
+    #[serde(default)]
+    reach: u64,
+    #[serde(default)]
+    referrals: u64,
+    #[serde(default)]
+    qualified: u64,
+}
+
+/// Creates a referrer with any number of referrals (tests: "a referrer with 10,000").
+async fn seed_referrer(
+    State(shared): State<Arc<Shared>>,
+    Json(request): Json<SeedRequest>,
+) -> Response {
+    let seed = Seed {
+        first_name: request.first_name,
+        last_name: request.last_name,
+        email: request.email,
+        reach: request.reach,
+        referrals: request.referrals,
+        qualified: request.qualified.min(request.referrals),
+    };
+    let id = lock(&shared.data).seed(&seed, OffsetDateTime::now_utc());
+    (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
+}

@@ -1,0 +1,333 @@
+//! The dashboard session of SPEC §5 as the server builds it: the JSON shape, name masking,
+//! date normalisation and the signed cursors of referral pages. Pure.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+use crate::upstream::PlatformUser;
+
+/// The session format version (SPEC §5).
+pub const VERSION: u8 = 1;
+
+/// Referrals per session page: the widget shows 5 at first, so 25 gives several "Show more"
+/// steps without a round trip while keeping each session small.
+pub const PAGE_SIZE: usize = 25;
+
+/// A whole session, or (for `?cursor=`) only its `referrals`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SessionBody {
+    /// Always [`VERSION`].
+    pub version: u8,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Absent in cursor answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<ReferrerBody>,
+    /// Absent in cursor answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StatsBody>,
+    /// The page of referrals.
+    pub referrals: PageBody,
+    /// Share texts, when the platform has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<ShareBody>,
+    /// True when served from data older than the TTL because the upstream budget was spent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+}
+
+/// `referrer`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReferrerBody {
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The referral link.
+    pub link: String,
+    /// The referral code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// `stats`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+pub struct StatsBody {
+    /// Views of the link.
+    pub reach: u64,
+    /// Sign-ups through it.
+    pub referrals: u64,
+    /// Approved sign-ups.
+    pub qualified: u64,
+}
+
+/// `referrals`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct PageBody {
+    /// Newest first.
+    pub items: Vec<ReferralBody>,
+    /// Cursor of the next page, `null` at the end.
+    pub next: Option<String>,
+}
+
+/// One referral: masked name, status, dates. Never an email.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReferralBody {
+    /// Opaque id.
+    pub id: String,
+    /// Shortened name ("Jo D.").
+    pub name: String,
+    /// `qualified` or `pending`.
+    pub status: &'static str,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined_at: Option<String>,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualified_at: Option<String>,
+}
+
+/// `share`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ShareBody {
+    /// Message text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Email subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// A referral as shown to its referrer: the first name and the initial of the last ("Jo D.").
+///
+/// Anything that looks like an email is dropped, not shortened: some sign-up forms put the
+/// email in the name field, and a referred person's email must never reach the session.
+pub fn mask_name(first_name: Option<&str>, last_name: Option<&str>) -> String {
+    let clean = |s: Option<&str>| -> Vec<String> {
+        s.unwrap_or_default()
+            .split_whitespace()
+            .filter(|word| !word.contains('@'))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut words = clean(first_name);
+    words.extend(clean(last_name));
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut out: String = first.chars().take(MAX_FIRST_NAME_CHARS).collect();
+    if let Some(initial) = words
+        .get(1)
+        .and_then(|w| w.chars().find(|c| c.is_alphanumeric()))
+    {
+        out.push(' ');
+        out.extend(initial.to_uppercase());
+        out.push('.');
+    }
+    out
+}
+
+/// Longest first name kept; longer ones are more likely a pasted sentence than a name.
+const MAX_FIRST_NAME_CHARS: usize = 40;
+
+/// A platform date (`2024-12-27`, `2024-12-27 10:00:00`, or RFC 3339) as RFC 3339 UTC.
+pub fn normalize_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    let parsed = OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .or_else(|| {
+            PrimitiveDateTime::parse(
+                text,
+                format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+            )
+            .ok()
+            .map(PrimitiveDateTime::assume_utc)
+        })
+        .or_else(|| {
+            Date::parse(text, format_description!("[year]-[month]-[day]"))
+                .ok()
+                .map(|d| d.midnight().assume_utc())
+        })?;
+    rfc3339(parsed.to_offset(time::UtcOffset::UTC))
+}
+
+/// RFC 3339 with whole seconds and `Z`.
+pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
+    at.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
+}
+
+/// A referral for the session.
+pub fn referral(user: &PlatformUser) -> ReferralBody {
+    let qualified_at = user.qualified_at.as_deref().and_then(normalize_date);
+    ReferralBody {
+        id: ["r_", &user.id.to_string()].concat(),
+        name: mask_name(user.first_name.as_deref(), user.last_name.as_deref()),
+        status: if user.qualified_at.is_some() {
+            "qualified"
+        } else {
+            "pending"
+        },
+        joined_at: user.signed_up_at.as_deref().and_then(normalize_date),
+        qualified_at,
+    }
+}
+
+/// Where a page of referrals starts: the position in the newest-first list and the list's
+/// length when the listing began (new referrals then do not shift later pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The referrer whose list this is.
+    pub referrer_id: u64,
+    /// Index in the newest-first list.
+    pub offset: u64,
+    /// Length of the list when the listing began.
+    pub total: u64,
+}
+
+/// Signs and checks cursors. The MAC covers the requesting user's subject, so a cursor is
+/// useless to anyone else even though its payload is readable.
+#[derive(Clone)]
+pub struct CursorKey(Vec<u8>);
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl CursorKey {
+    /// A key derived from `secret` for cursors only (domain-separated from its JWT use).
+    pub fn derive(secret: &[u8]) -> Self {
+        let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable_hmac());
+        mac.update(b"referrer-dashboard cursor key v1");
+        Self(mac.finalize().into_bytes().to_vec())
+    }
+
+    /// The cursor as an opaque string for `subject`.
+    pub fn sign(&self, subject: &str, cursor: Cursor) -> String {
+        let payload = [
+            cursor.referrer_id.to_string(),
+            cursor.offset.to_string(),
+            cursor.total.to_string(),
+        ]
+        .join(".");
+        let tag = self.tag(subject, &payload);
+        [URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(tag)].join(".")
+    }
+
+    /// The cursor, if `text` was signed by [`CursorKey::sign`] for `subject`.
+    pub fn verify(&self, subject: &str, text: &str) -> Option<Cursor> {
+        let (payload, tag) = text.split_once('.')?;
+        let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.mac(subject, &payload).verify_slice(&tag).ok()?;
+        let mut parts = payload.split('.').map(str::parse::<u64>);
+        let cursor = Cursor {
+            referrer_id: parts.next()?.ok()?,
+            offset: parts.next()?.ok()?,
+            total: parts.next()?.ok()?,
+        };
+        parts.next().is_none().then_some(cursor)
+    }
+
+    fn mac(&self, subject: &str, payload: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_hmac());
+        // Length-prefix the subject so no (subject, payload) pair collides with another.
+        mac.update(&(subject.len() as u64).to_be_bytes());
+        mac.update(subject.as_bytes());
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    fn tag(&self, subject: &str, payload: &str) -> Vec<u8> {
+        self.mac(subject, payload).finalize().into_bytes().to_vec()
+    }
+}
+
+/// HMAC accepts keys of any length, so `new_from_slice` cannot fail.
+fn unreachable_hmac() -> HmacSha256 {
+    unreachable!("HMAC-SHA256 accepts keys of any length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shortened_and_emails_dropped() {
+        assert_eq!(mask_name(Some("Johanna"), Some("Doe")), "Johanna D.");
+        assert_eq!(mask_name(Some("jo  smith"), None), "jo S.");
+        assert_eq!(mask_name(Some("Jo"), None), "Jo");
+        assert_eq!(mask_name(Some("jo.doe@example.com"), Some("Doe")), "Doe");
+        assert_eq!(mask_name(Some("Jo"), Some("x@y.z")), "Jo");
+        assert_eq!(mask_name(None, None), "");
+        assert_eq!(mask_name(Some("Émile"), Some("égal")), "Émile É.");
+    }
+
+    #[test]
+    fn platform_dates_become_rfc3339() {
+        assert_eq!(
+            normalize_date("2024-12-27").as_deref(),
+            Some("2024-12-27T00:00:00Z")
+        );
+        assert_eq!(
+            normalize_date("2024-12-27 10:11:12").as_deref(),
+            Some("2024-12-27T10:11:12Z")
+        );
+        assert_eq!(
+            normalize_date("2024-12-27T10:11:12.123456Z").as_deref(),
+            Some("2024-12-27T10:11:12Z")
+        );
+        assert_eq!(
+            normalize_date("2024-12-27T10:11:12+02:00").as_deref(),
+            Some("2024-12-27T08:11:12Z")
+        );
+        assert_eq!(normalize_date("yesterday"), None);
+    }
+
+    #[test]
+    fn cursors_verify_only_for_their_subject() {
+        let key = CursorKey::derive(b"secret");
+        let cursor = Cursor {
+            referrer_id: 7,
+            offset: 25,
+            total: 260,
+        };
+        let text = key.sign("alice", cursor);
+        assert_eq!(key.verify("alice", &text), Some(cursor));
+        assert_eq!(key.verify("bob", &text), None);
+        assert_eq!(CursorKey::derive(b"other").verify("alice", &text), None);
+        // Tampering with the payload breaks the tag.
+        let (_, tag) = text.split_once('.').unwrap();
+        let forged = [URL_SAFE_NO_PAD.encode("7.0.260"), tag.to_owned()].join(".");
+        assert_eq!(key.verify("alice", &forged), None);
+        assert_eq!(key.verify("alice", "garbage"), None);
+    }
+
+    #[test]
+    fn session_json_has_the_spec_shape() {
+        let body = SessionBody {
+            version: VERSION,
+            expires_at: "2026-11-23T18:40:00Z".into(),
+            referrer: Some(ReferrerBody {
+                name: Some("Ada".into()),
+                link: "https://x.example/r/A".into(),
+                code: None,
+            }),
+            stats: Some(StatsBody {
+                reach: 1,
+                referrals: 2,
+                qualified: 1,
+            }),
+            referrals: PageBody::default(),
+            share: None,
+            stale: false,
+        };
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["referrals"]["next"], serde_json::Value::Null);
+        assert!(json.get("stale").is_none() && json.get("share").is_none());
+        assert!(json["referrer"].get("code").is_none());
+    }
+}

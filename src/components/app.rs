@@ -1,0 +1,97 @@
+//! The root component: subscribes to the controller and picks skeleton, error or dashboard.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::error::ErrorState;
+use super::link::LinkField;
+use super::referrals::ReferralList;
+use super::skeleton::Skeleton;
+use super::stats::StatsView;
+use crate::controller::Controller;
+use crate::i18n::Msg;
+use crate::state::View;
+
+/// Props of [`App`]: the element's controller.
+#[derive(Properties, Clone)]
+pub struct AppProps {
+    /// The controller that owns this element's state.
+    pub controller: Rc<Controller>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.controller, &other.controller)
+    }
+}
+
+/// The whole card.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let update = use_force_update();
+    {
+        let controller = props.controller.clone();
+        use_effect_with((), move |_| {
+            let render = update.clone();
+            controller.subscribe(Some(Callback::from(move |()| render.force_update())));
+            // Anything that changed between the first render and this subscription shows now.
+            update.force_update();
+            move || controller.subscribe(None)
+        });
+    }
+    let controller = &props.controller;
+    let state = controller.state();
+    let texts = controller.texts();
+    {
+        // Effects run after the DOM is updated, so `rd-load` means "rendered".
+        let controller = controller.clone();
+        use_effect_with(state.loads, move |loads| {
+            if *loads > 0 {
+                controller.rendered();
+            }
+        });
+    }
+    let title = texts.get(Msg::Title).to_owned();
+    let body = match (state.view(), &state.session) {
+        (View::Ready, Some(session)) => {
+            let on_copied = {
+                let controller = controller.clone();
+                let link = session.referrer.link.clone();
+                Callback::from(move |()| controller.copied(&link))
+            };
+            let on_more = {
+                let controller = controller.clone();
+                Callback::from(move |()| controller.show_more())
+            };
+            let stale = state.error.is_some() && !state.loading_more;
+            html! {
+                <>
+                    <LinkField link={AttrValue::from(session.referrer.link.clone())}
+                        texts={texts.clone()} {on_copied} />
+                    <StatsView stats={session.stats} texts={texts.clone()} />
+                    <ReferralList items={state.items.clone()} shown={state.shown}
+                        has_more={state.has_more()} loading={state.loading_more}
+                        texts={texts.clone()} {on_more} />
+                    if stale {
+                        <p class="notice" role="status">{ texts.get(Msg::Stale) }</p>
+                    }
+                </>
+            }
+        }
+        (View::Failed, _) => {
+            let on_retry = {
+                let controller = controller.clone();
+                Callback::from(move |()| controller.load())
+            };
+            html! { <ErrorState texts={texts.clone()} {on_retry} /> }
+        }
+        _ => html! { <Skeleton texts={texts.clone()} /> },
+    };
+    html! {
+        <section part="card" class="card" aria-label={title} lang={texts.locale().to_owned()}
+            aria-busy={if state.view() == View::Loading { "true" } else { "false" }}>
+            { body }
+        </section>
+    }
+}

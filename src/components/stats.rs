@@ -1,0 +1,38 @@
+//! Reach, Referrals and Qualified Referrals.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::i18n::{Msg, Texts};
+use crate::session::Stats;
+
+/// Props of [`StatsView`].
+#[derive(Properties, PartialEq)]
+pub struct StatsViewProps {
+    /// The counters.
+    pub stats: Stats,
+    /// Texts and number formatting.
+    pub texts: Rc<Texts>,
+}
+
+/// The three counters with their labels.
+#[component]
+pub fn StatsView(props: &StatsViewProps) -> Html {
+    let texts = &props.texts;
+    let stat = |key: &'static str, value: f64, label: Msg| {
+        html! {
+            <div part="stat" class="stat" data-stat={key}>
+                <dt part="stat-label" class="stat-label">{ texts.get(label) }</dt>
+                <dd part="stat-value" class="stat-value">{ texts.number(value) }</dd>
+            </div>
+        }
+    };
+    html! {
+        <dl part="stats" class="stats">
+            { stat("reach", props.stats.reach, Msg::Reach) }
+            { stat("referrals", props.stats.referrals, Msg::Referrals) }
+            { stat("qualified", props.stats.qualified, Msg::Qualified) }
+        </dl>
+    }
+}

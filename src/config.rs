@@ -1,0 +1,126 @@
+//! The element's attributes (SPEC §4) parsed into a [`Config`]. Pure.
+
+use crate::fetch::Credentials;
+
+/// Referrals shown before "Show more" when `page-size` is absent or invalid (SPEC §4).
+pub const DEFAULT_PAGE_SIZE: usize = 5;
+
+/// Upper bound for `page-size`: a larger first page would push the rest of the card out of
+/// view, and a session page rarely holds more.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// Every attribute the element observes, in the order of SPEC §4.
+pub const ATTRIBUTES: [&str; 7] = [
+    "endpoint",
+    "credentials",
+    "theme",
+    "locale",
+    "page-size",
+    "channels",
+    "demo",
+];
+
+/// What an attribute change requires of the element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changed {
+    /// Nothing the Rust side acts on (e.g. `theme`, which CSS reads directly).
+    Nothing,
+    /// Where the session comes from changed: drop the old one and fetch anew.
+    Source,
+    /// Only the presentation changed: render again.
+    Display,
+}
+
+/// The element's configuration, as read from its attributes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// URL of the host's session endpoint.
+    pub endpoint: Option<String>,
+    /// The fetch credentials mode.
+    pub credentials: Credentials,
+    /// The `locale` attribute, if set.
+    pub locale: Option<String>,
+    /// Referrals shown per "Show more" step.
+    pub page_size: usize,
+    /// Render built-in sample data, no network.
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            credentials: Credentials::SameOrigin,
+            locale: None,
+            page_size: DEFAULT_PAGE_SIZE,
+            demo: false,
+        }
+    }
+}
+
+impl Config {
+    /// Applies one attribute's new value (`None` when removed).
+    pub fn set(&mut self, name: &str, value: Option<&str>) -> Changed {
+        let before = self.clone();
+        let text = || {
+            value
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        match name {
+            "endpoint" => self.endpoint = text(),
+            "credentials" => self.credentials = Credentials::parse(value),
+            "locale" => self.locale = text(),
+            "page-size" => self.page_size = parse_page_size(value),
+            "demo" => self.demo = value.is_some_and(|v| v != "false"),
+            _ => return Changed::Nothing,
+        }
+        if *self == before {
+            Changed::Nothing
+        } else if self.endpoint != before.endpoint
+            || self.credentials != before.credentials
+            || self.demo != before.demo
+        {
+            Changed::Source
+        } else {
+            Changed::Display
+        }
+    }
+}
+
+/// Parses `page-size`: a positive integer up to [`MAX_PAGE_SIZE`], else the default.
+pub fn parse_page_size(value: Option<&str>) -> usize {
+    value
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_falls_back_to_default() {
+        assert_eq!(parse_page_size(None), 5);
+        assert_eq!(parse_page_size(Some("12")), 12);
+        assert_eq!(parse_page_size(Some("0")), 5);
+        assert_eq!(parse_page_size(Some("-3")), 5);
+        assert_eq!(parse_page_size(Some("1000")), 5);
+        assert_eq!(parse_page_size(Some("abc")), 5);
+    }
+
+    #[test]
+    fn endpoint_change_is_a_source_change() {
+        let mut config = Config::default();
+        assert_eq!(config.set("endpoint", Some("/api")), Changed::Source);
+        assert_eq!(config.set("endpoint", Some("/api")), Changed::Nothing);
+        assert_eq!(config.set("page-size", Some("3")), Changed::Display);
+        assert_eq!(config.set("theme", Some("dark")), Changed::Nothing);
+        assert_eq!(config.set("demo", Some("")), Changed::Source);
+        assert!(config.demo);
+        assert_eq!(config.set("endpoint", Some("  ")), Changed::Source);
+        assert_eq!(config.endpoint, None);
+    }
+}

@@ -1,0 +1,119 @@
+//! The element shell: what the JS loader's `HTMLElement` subclass calls into.
+//!
+//! The loader owns the element (wasm cannot subclass `HTMLElement`); it creates one [`Core`]
+//! per element with [`create`] and forwards its lifecycle callbacks. The core adopts the shared
+//! stylesheet, mounts the Yew app in the shadow root and hands attributes to the controller.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot};
+use yew::AppHandle;
+
+use crate::components::app::{App, AppProps};
+use crate::controller::Controller;
+
+/// The widget's stylesheet, compiled into the wasm so the package is one request fewer.
+const CSS: &str = include_str!("styles/widget.css");
+
+thread_local! {
+    /// One constructable stylesheet shared by every element on the page: parsed once, and
+    /// not subject to a CSP's inline-style rules.
+    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+}
+
+/// One `<referrer-dashboard>` element's Rust side.
+#[wasm_bindgen]
+pub struct Core {
+    controller: Rc<Controller>,
+    mount: Element,
+    app: Option<AppHandle<App>>,
+}
+
+/// Creates the Rust side of an element: adopts the stylesheet into `root` and prepares the
+/// mount point. Nothing is fetched until [`Core::connect`].
+#[wasm_bindgen]
+pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
+    adopt_stylesheet(&root);
+    // An element removed and inserted again gets a new core but keeps its shadow root.
+    let existing = root.query_selector("div.root").ok().flatten();
+    let created = || {
+        let div = root.owner_document()?.create_element("div").ok()?;
+        div.set_class_name("root");
+        root.append_child(&div).ok()?;
+        Some(div)
+    };
+    // Without a document there is nothing to render into; mount on the host itself.
+    let mount = existing
+        .or_else(created)
+        .unwrap_or_else(|| host.clone().into());
+    Core {
+        controller: Controller::new(host),
+        mount,
+        app: None,
+    }
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// `connectedCallback`: mount the app (once) and fetch the session if there is none.
+    pub fn connect(&mut self) {
+        if self.app.is_none() {
+            let props = AppProps {
+                controller: self.controller.clone(),
+            };
+            self.app =
+                Some(yew::Renderer::<App>::with_root_and_props(self.mount.clone(), props).render());
+        }
+        self.controller.start();
+    }
+
+    /// The element really left the document: cancel requests and timers and unmount the app
+    /// (`AppHandle` has no `Drop`; without `destroy()` it would stay mounted and alive).
+    pub fn disconnect(&mut self) {
+        self.controller.stop();
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+    }
+
+    /// `attributeChangedCallback`.
+    #[wasm_bindgen(js_name = attributeChanged)]
+    pub fn attribute_changed(&self, name: &str, value: Option<String>) {
+        self.controller.attribute_changed(name, value);
+    }
+
+    /// The `strings` property was set.
+    #[wasm_bindgen(js_name = setStrings)]
+    pub fn set_strings(&self, value: JsValue) {
+        self.controller.set_strings(&value);
+    }
+
+    /// `refresh()`: fetch a new session now.
+    pub fn refresh(&self) -> Promise {
+        self.controller.refresh()
+    }
+
+    /// The `session` property.
+    pub fn session(&self) -> JsValue {
+        self.controller.raw_session()
+    }
+}
+
+fn adopt_stylesheet(root: &ShadowRoot) {
+    let sheet = SHEET.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = CssStyleSheet::new().ok().inspect(|sheet| {
+                let _ = sheet.replace_sync(CSS);
+            });
+        }
+        slot.clone()
+    });
+    if let Some(sheet) = sheet {
+        root.set_adopted_style_sheets(&Array::of1(&sheet));
+    }
+}

@@ -1,0 +1,287 @@
+//! Requests to the host's session endpoint, and the mapping of every failure to one of the
+//! `rd-error` types of SPEC §4.
+//!
+//! [`classify`] and [`describe_status`] are pure; [`get_json`] is the thin browser edge that
+//! moves bytes and reports what happened.
+
+use js_sys::{JsString, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, RequestCredentials, RequestInit, Response};
+
+/// The `type` of an `rd-error` (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The element is set up wrongly (no `endpoint`, endpoint not found).
+    Configuration,
+    /// The request did not complete (offline, DNS, CORS, timeout).
+    Network,
+    /// The endpoint refused the user's identity (401, 403).
+    Authentication,
+    /// Too many requests (429).
+    RateLimit,
+    /// The endpoint failed (5xx and other unexpected statuses).
+    Server,
+    /// The answer was not a valid dashboard session.
+    InvalidResponse,
+}
+
+impl ErrorKind {
+    /// The wire name used in `rd-error`'s `detail.type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Configuration => "configuration",
+            Self::Network => "network",
+            Self::Authentication => "authentication",
+            Self::RateLimit => "rate_limit",
+            Self::Server => "server",
+            Self::InvalidResponse => "invalid_response",
+        }
+    }
+}
+
+/// A failure as the widget reports it: `rd-error`'s detail plus what retrying needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WidgetError {
+    /// Which of the SPEC §4 types.
+    pub kind: ErrorKind,
+    /// A sentence for developers (never shown verbatim to end users).
+    pub message: String,
+    /// The HTTP status, when there was a response.
+    pub status: Option<u16>,
+    /// How long the endpoint asked us to wait (`Retry-After`), in milliseconds.
+    pub retry_after_ms: Option<f64>,
+}
+
+impl WidgetError {
+    /// An error without an HTTP status.
+    pub fn new(kind: ErrorKind, message: &str) -> Self {
+        Self {
+            kind,
+            message: message.to_owned(),
+            status: None,
+            retry_after_ms: None,
+        }
+    }
+}
+
+/// Maps an HTTP status that is not 2xx to its error type.
+///
+/// 404 and 405 mean the `endpoint` attribute points at the wrong place, which is a
+/// configuration problem rather than a server failure.
+pub fn classify(status: u16) -> ErrorKind {
+    match status {
+        401 | 403 => ErrorKind::Authentication,
+        429 => ErrorKind::RateLimit,
+        404 | 405 => ErrorKind::Configuration,
+        _ => ErrorKind::Server,
+    }
+}
+
+/// The message for a failed status, preferring the endpoint's own `error.message`.
+pub fn describe_status(status: u16, endpoint_message: Option<String>) -> String {
+    if let Some(message) = endpoint_message.filter(|m| !m.is_empty()) {
+        return message;
+    }
+    let mut out = String::from("the session endpoint answered HTTP ");
+    crate::session::push_usize(&mut out, usize::from(status));
+    out
+}
+
+/// Parses a `Retry-After` header given in seconds (the form our backend sends).
+/// HTTP-date values are resolved by the caller, which has a clock.
+pub fn parse_retry_after_seconds(value: &str) -> Option<f64> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) || value.len() > 9 {
+        return None;
+    }
+    value.parse::<u32>().ok().map(|s| f64::from(s) * 1000.0)
+}
+
+/// `fetch` credentials modes accepted by the `credentials` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Credentials {
+    /// Cookies for same-origin endpoints only (the default).
+    #[default]
+    SameOrigin,
+    /// Cookies for cross-origin endpoints too (the endpoint must allow credentials in CORS).
+    Include,
+    /// Never send cookies.
+    Omit,
+}
+
+impl Credentials {
+    /// Parses the attribute value; unknown values fall back to the default.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some(v) if v.eq_ignore_ascii_case("include") => Self::Include,
+            Some(v) if v.eq_ignore_ascii_case("omit") => Self::Omit,
+            _ => Self::SameOrigin,
+        }
+    }
+
+    fn to_web(self) -> RequestCredentials {
+        match self {
+            Self::SameOrigin => RequestCredentials::SameOrigin,
+            Self::Include => RequestCredentials::Include,
+            Self::Omit => RequestCredentials::Omit,
+        }
+    }
+}
+
+/// Performs `GET url` and returns the parsed JSON body of a 2xx answer.
+///
+/// # Errors
+/// Every failure mapped to its [`ErrorKind`]: a rejected fetch is `network`, a non-2xx status
+/// goes through [`classify`], a body that is not JSON is `invalid_response`.
+pub async fn get_json(
+    url: &str,
+    credentials: Credentials,
+    token: Option<String>,
+    signal: &AbortSignal,
+) -> Result<JsValue, WidgetError> {
+    let network = |_| WidgetError::new(ErrorKind::Network, "the session request failed");
+    let headers = Headers::new().map_err(network)?;
+    headers
+        .append("Accept", "application/json")
+        .map_err(network)?;
+    if let Some(token) = token {
+        let mut value = String::from("Bearer ");
+        value.push_str(&token);
+        headers.append("Authorization", &value).map_err(|_| {
+            WidgetError::new(
+                ErrorKind::Configuration,
+                "getAuthToken returned a value that is not a valid header",
+            )
+        })?;
+    }
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_credentials(credentials.to_web());
+    init.set_headers(&headers);
+    init.set_signal(Some(signal));
+    let window = web_sys::window().ok_or_else(|| network(JsValue::NULL))?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(network)?
+        .unchecked_into();
+    let body = json(&response).await;
+    if response.ok() {
+        return body.map_err(|_| {
+            WidgetError::new(ErrorKind::InvalidResponse, "the session is not valid JSON")
+        });
+    }
+    let status = response.status();
+    let endpoint_message = body.ok().and_then(|b| {
+        let error = Reflect::get(&b, &JsValue::from_str("error")).ok()?;
+        Reflect::get(&error, &JsValue::from_str("message"))
+            .ok()?
+            .as_string()
+    });
+    let retry_after_ms = response
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| {
+            parse_retry_after_seconds(&v).or_else(|| {
+                let at = js_sys::Date::parse(&v);
+                (at.is_finite()).then(|| (at - js_sys::Date::now()).max(0.0))
+            })
+        });
+    Err(WidgetError {
+        kind: classify(status),
+        message: describe_status(status, endpoint_message),
+        status: Some(status),
+        retry_after_ms,
+    })
+}
+
+async fn json(response: &Response) -> Result<JsValue, JsValue> {
+    JsFuture::from(response.json()?).await
+}
+
+/// Awaits the host's `getAuthToken` (when set) and returns its token.
+///
+/// # Errors
+/// `authentication` when the function throws or its promise rejects; `configuration` when
+/// the property is set to something other than a function.
+pub async fn auth_token(host: &JsValue) -> Result<Option<String>, WidgetError> {
+    let getter = Reflect::get(host, &JsValue::from_str("getAuthToken")).unwrap_or_default();
+    if getter.is_null() || getter.is_undefined() {
+        return Ok(None);
+    }
+    let Some(getter) = getter.dyn_ref::<js_sys::Function>() else {
+        return Err(WidgetError::new(
+            ErrorKind::Configuration,
+            "getAuthToken must be a function returning a promise",
+        ));
+    };
+    let failed = |_| {
+        WidgetError::new(
+            ErrorKind::Authentication,
+            "getAuthToken failed to provide a token",
+        )
+    };
+    let value = getter.call0(host).map_err(failed)?;
+    let value = JsFuture::from(Promise::resolve(&value))
+        .await
+        .map_err(failed)?;
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    match value.dyn_into::<JsString>() {
+        Ok(token) => Ok(Some(String::from(token))),
+        Err(_) => Err(WidgetError::new(
+            ErrorKind::Configuration,
+            "getAuthToken must resolve to a string or null",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_spec_error_types() {
+        assert_eq!(classify(401), ErrorKind::Authentication);
+        assert_eq!(classify(403), ErrorKind::Authentication);
+        assert_eq!(classify(429), ErrorKind::RateLimit);
+        assert_eq!(classify(500), ErrorKind::Server);
+        assert_eq!(classify(503), ErrorKind::Server);
+        assert_eq!(classify(404), ErrorKind::Configuration);
+        assert_eq!(classify(400), ErrorKind::Server);
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        assert_eq!(parse_retry_after_seconds("7"), Some(7000.0));
+        assert_eq!(parse_retry_after_seconds(" 0 "), Some(0.0));
+        assert_eq!(parse_retry_after_seconds("-1"), None);
+        assert_eq!(
+            parse_retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT"),
+            None
+        );
+    }
+
+    #[test]
+    fn status_message_prefers_the_endpoints_words() {
+        assert_eq!(
+            describe_status(500, None),
+            "the session endpoint answered HTTP 500"
+        );
+        assert_eq!(
+            describe_status(401, Some("token expired".into())),
+            "token expired"
+        );
+    }
+
+    #[test]
+    fn credentials_attribute_values() {
+        assert_eq!(Credentials::parse(None), Credentials::SameOrigin);
+        assert_eq!(Credentials::parse(Some("include")), Credentials::Include);
+        assert_eq!(Credentials::parse(Some("OMIT")), Credentials::Omit);
+        assert_eq!(Credentials::parse(Some("bogus")), Credentials::SameOrigin);
+    }
+}

@@ -1,0 +1,29 @@
+//! `<referrer-dashboard>`: an embeddable referral dashboard, a Yew app compiled to wasm.
+//!
+//! The element fetches a short-lived dashboard session (SPEC §5) from the host's own backend
+//! and renders the referral link, share actions, the three stats and the referrals. A small
+//! hand-written JS loader (`pkg-template/element.js`) subclasses `HTMLElement` and forwards
+//! its lifecycle to [`element::Core`]; everything else happens here.
+//!
+//! # Layout
+//! - [`element`]: the shell the loader calls: shadow root, stylesheet, Yew handle, attributes.
+//! - [`controller`]: one element's session lifecycle: fetching, paging, events, timers.
+//! - [`config`]: the element's attributes parsed into a `Config` (pure).
+//! - [`session`]: the SPEC §5 session types and their validation (pure).
+//! - [`fetch`]: requests to the endpoint and the mapping of failures to `rd-error` types.
+//! - [`state`]: the state and its reducer (pure).
+//! - [`events`]: every `rd-*` event dispatch.
+//! - [`i18n`]: message catalogues, `strings` overrides, `Intl` formatting.
+//! - [`components`]: the Yew components, one per file.
+
+pub mod components;
+pub mod config;
+pub mod controller;
+pub mod element;
+pub mod events;
+pub mod fetch;
+pub mod i18n;
+pub mod session;
+pub mod state;
+
+pub use element::{Core, create};

@@ -1,0 +1,591 @@
+//! The dashboard session of SPEC §5: what the host's endpoint returns, and its validation.
+//!
+//! Decoding happens in two steps so that every failure names the field that was wrong:
+//! serde fills the loose `Raw*` types (every field optional, unknown fields ignored), with
+//! `serde_path_to_error` recording where a type did not match; then [`validate_session`] and
+//! [`validate_page`] check the contract (version, dates, integers, link scheme, status) and
+//! build the typed [`Session`]. Both steps are pure and run on the host in `cargo test`.
+
+use serde::Deserialize;
+
+/// The only session format version this widget understands.
+pub const VERSION: f64 = 1.0;
+
+/// The largest integer a JSON number carries exactly (2^53 - 1); larger counts are refused
+/// rather than shown rounded.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A validated dashboard session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    /// When the session stops being valid, in milliseconds since the Unix epoch.
+    pub expires_at: f64,
+    /// The person whose dashboard this is.
+    pub referrer: Referrer,
+    /// Reach, Referrals and Qualified Referrals.
+    pub stats: Stats,
+    /// The first page of referrals, newest first.
+    pub referrals: Page,
+    /// Texts the host suggests for sharing.
+    pub share: Share,
+}
+
+/// The referrer: their link and code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Referrer {
+    /// Display name, if the host sent one.
+    pub name: Option<String>,
+    /// The referral link; always `http:` or `https:`.
+    pub link: String,
+    /// The referral code, if the host sent one.
+    pub code: Option<String>,
+}
+
+/// The three counters.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Stats {
+    /// Views of the referral link.
+    pub reach: f64,
+    /// People who signed up through the link.
+    pub referrals: f64,
+    /// Referrals the business approved.
+    pub qualified: f64,
+}
+
+/// One page of referrals and the cursor of the next.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Page {
+    /// The referrals of this page, newest first.
+    pub items: Vec<Referral>,
+    /// Opaque cursor of the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// One referred person.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Referral {
+    /// Stable identifier (used as the list key).
+    pub id: String,
+    /// Shortened display name ("Jo D."); may be empty.
+    pub name: String,
+    /// Qualification status.
+    pub status: Status,
+    /// When they signed up, in ms since the epoch.
+    pub joined_at: Option<f64>,
+    /// When they were qualified, in ms since the epoch.
+    pub qualified_at: Option<f64>,
+}
+
+/// Whether a referral has been approved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Approved by the business.
+    Qualified,
+    /// Not (yet) approved.
+    Pending,
+}
+
+/// Optional share texts.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Share {
+    /// Message body for share actions.
+    pub message: Option<String>,
+    /// Subject line for email.
+    pub subject: Option<String>,
+}
+
+/// The loose shape serde fills; every field optional so that validation can name what is missing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawSession {
+    version: Option<f64>,
+    expires_at: Option<String>,
+    referrer: Option<RawReferrer>,
+    stats: Option<RawStats>,
+    referrals: Option<RawPage>,
+    share: Option<RawShare>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawReferrer {
+    name: Option<String>,
+    link: Option<String>,
+    code: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawStats {
+    reach: Option<f64>,
+    referrals: Option<f64>,
+    qualified: Option<f64>,
+}
+
+/// The loose shape of a page of referrals (also the whole body of a `?cursor=` answer).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawPage {
+    items: Option<Vec<RawReferral>>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawReferral {
+    id: Option<String>,
+    name: Option<String>,
+    status: Option<String>,
+    joined_at: Option<String>,
+    qualified_at: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawShare {
+    message: Option<String>,
+    subject: Option<String>,
+}
+
+/// The body of a `?cursor=` answer: only `referrals` is read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RawPageAnswer {
+    referrals: Option<RawPage>,
+}
+
+/// Why a session was refused: the field and what was wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    /// Dotted path of the offending field, e.g. `referrals.items.2.status`.
+    pub field: String,
+    /// What was wrong, e.g. `must be "qualified" or "pending"`.
+    pub problem: String,
+}
+
+impl Invalid {
+    fn new(field: &str, problem: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            problem: problem.to_owned(),
+        }
+    }
+
+    /// A sentence for the `rd-error` message.
+    pub fn message(&self) -> String {
+        let mut out = String::from("invalid session: ");
+        out.push_str(&self.field);
+        out.push(' ');
+        out.push_str(&self.problem);
+        out
+    }
+}
+
+/// Deserializes `T` and reports a type mismatch with the path where it happened.
+///
+/// # Errors
+/// The dotted path and serde's description of the mismatch.
+pub fn decode<'de, T, D>(deserializer: D) -> Result<T, Invalid>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        Invalid {
+            field: if path == "." { "body".to_owned() } else { path },
+            problem: err.into_inner().to_string(),
+        }
+    })
+}
+
+/// Checks a whole session against SPEC §5.
+///
+/// # Errors
+/// The first field that breaks the contract.
+pub fn validate_session(raw: RawSession) -> Result<Session, Invalid> {
+    match raw.version {
+        Some(v) if v == VERSION => {}
+        Some(_) => return Err(Invalid::new("version", "is not supported (expected 1)")),
+        None => return Err(Invalid::new("version", "is missing")),
+    }
+    let expires_at = required_date(raw.expires_at.as_deref(), "expires_at")?;
+    let referrer = raw
+        .referrer
+        .ok_or_else(|| Invalid::new("referrer", "is missing"))?;
+    let link = referrer
+        .link
+        .ok_or_else(|| Invalid::new("referrer.link", "is missing"))?;
+    if !is_web_link(&link) {
+        return Err(Invalid::new(
+            "referrer.link",
+            "must be an http: or https: URL",
+        ));
+    }
+    let stats = raw
+        .stats
+        .ok_or_else(|| Invalid::new("stats", "is missing"))?;
+    let stats = Stats {
+        reach: count(stats.reach, "stats.reach")?,
+        referrals: count(stats.referrals, "stats.referrals")?,
+        qualified: count(stats.qualified, "stats.qualified")?,
+    };
+    let referrals = validate_page(raw.referrals, "referrals")?;
+    let share = raw.share.unwrap_or_default();
+    Ok(Session {
+        expires_at,
+        referrer: Referrer {
+            name: referrer.name.filter(|n| !n.trim().is_empty()),
+            link,
+            code: referrer.code,
+        },
+        stats,
+        referrals,
+        share: Share {
+            message: share.message,
+            subject: share.subject,
+        },
+    })
+}
+
+/// Checks the `referrals` of a `?cursor=` answer.
+///
+/// # Errors
+/// The first field that breaks the contract.
+pub fn validate_page_answer(raw: RawPageAnswer) -> Result<Page, Invalid> {
+    validate_page(raw.referrals, "referrals")
+}
+
+fn validate_page(raw: Option<RawPage>, at: &str) -> Result<Page, Invalid> {
+    let raw = raw.ok_or_else(|| Invalid::new(at, "is missing"))?;
+    let items = raw.items.ok_or_else(|| {
+        let mut field = at.to_owned();
+        field.push_str(".items");
+        Invalid {
+            field,
+            problem: "is missing".to_owned(),
+        }
+    })?;
+    let mut out = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        out.push(validate_referral(item, at, index)?);
+    }
+    Ok(Page {
+        items: out,
+        next: raw.next.filter(|n| !n.is_empty()),
+    })
+}
+
+fn validate_referral(raw: RawReferral, at: &str, index: usize) -> Result<Referral, Invalid> {
+    let field = |name: &str| {
+        let mut path = at.to_owned();
+        path.push_str(".items.");
+        push_usize(&mut path, index);
+        path.push('.');
+        path.push_str(name);
+        path
+    };
+    let status = match raw.status.as_deref() {
+        Some("qualified") => Status::Qualified,
+        Some("pending") => Status::Pending,
+        Some(_) => {
+            return Err(Invalid {
+                field: field("status"),
+                problem: "must be \"qualified\" or \"pending\"".to_owned(),
+            });
+        }
+        None => {
+            return Err(Invalid {
+                field: field("status"),
+                problem: "is missing".to_owned(),
+            });
+        }
+    };
+    let date = |value: Option<String>, name: &str| match value {
+        None => Ok(None),
+        Some(text) => parse_rfc3339(&text).map(Some).ok_or_else(|| Invalid {
+            field: field(name),
+            problem: "must be an RFC 3339 date".to_owned(),
+        }),
+    };
+    let joined_at = date(raw.joined_at, "joined_at")?;
+    let qualified_at = date(raw.qualified_at, "qualified_at")?;
+    let id = match raw.id {
+        Some(text) => text,
+        None => {
+            // The list key only; an index keeps keys unique within one page.
+            let mut text = String::from("#");
+            push_usize(&mut text, index);
+            text
+        }
+    };
+    Ok(Referral {
+        id,
+        name: raw.name.unwrap_or_default(),
+        status,
+        joined_at,
+        qualified_at,
+    })
+}
+
+fn required_date(value: Option<&str>, field: &str) -> Result<f64, Invalid> {
+    let text = value.ok_or_else(|| Invalid::new(field, "is missing"))?;
+    parse_rfc3339(text).ok_or_else(|| Invalid::new(field, "must be an RFC 3339 date"))
+}
+
+fn count(value: Option<f64>, field: &str) -> Result<f64, Invalid> {
+    match value {
+        None => Err(Invalid::new(field, "is missing")),
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_SAFE_INTEGER => Ok(n),
+        Some(_) => Err(Invalid::new(field, "must be a non-negative integer")),
+    }
+}
+
+/// True for absolute `http:` and `https:` URLs (case-insensitive scheme, non-empty host).
+///
+/// Anything else (`javascript:`, `data:`, relative paths) is refused: the link is both rendered
+/// as a share target and copied to users' clipboards.
+pub fn is_web_link(link: &str) -> bool {
+    let lower_prefix = |prefix: &str| {
+        link.len() > prefix.len() && link[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
+    let rest = if lower_prefix("https://") {
+        &link[8..]
+    } else if lower_prefix("http://") {
+        &link[7..]
+    } else {
+        return false;
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    host_end > 0 && !link.chars().any(|c| c.is_control() || c == ' ')
+}
+
+/// Parses an RFC 3339 timestamp (`2026-11-23T18:40:00Z`, `...T18:40:00.123+01:00`) into
+/// milliseconds since the Unix epoch. Returns `None` for anything else.
+///
+/// Hand-written because a date crate would cost the widget more bytes than this function; the
+/// browser's `Date.parse` is too lenient (it accepts non-RFC 3339 forms) to validate with.
+pub fn parse_rfc3339(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let mut n = 0i64;
+        for &c in b.get(range)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + i64::from(c - b'0');
+        }
+        Some(n)
+    };
+    let sep = |i: usize, allowed: &[u8]| b.get(i).is_some_and(|c| allowed.contains(c));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0.0;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        // Only the first three digits matter at millisecond precision.
+        let digits = &b[start..i.min(start + 3)];
+        let mut scale = 100.0;
+        for &d in digits {
+            millis += f64::from(d - b'0') * scale;
+            scale /= 10.0;
+        }
+    }
+    let offset_minutes = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let (h, m) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let total = h * 60 + m;
+            if sign == b'+' { total } else { -total }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds as f64 * 1000.0 + millis)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Appends the decimal digits of `n` (no `format!` machinery on the wasm side).
+pub fn push_usize(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(json: &str) -> Result<Session, Invalid> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        validate_session(decode(&mut de)?)
+    }
+
+    const GOOD: &str = r#"{
+      "version": 1, "expires_at": "2026-11-23T18:40:00Z",
+      "referrer": {"name": "Ada", "link": "https://example.com/r/ADA123", "code": "ADA123"},
+      "stats": {"reach": 1204, "referrals": 37, "qualified": 12},
+      "referrals": {"items": [{"id": "r_91", "name": "Jo D.", "status": "qualified",
+        "joined_at": "2026-11-20T10:00:00Z", "qualified_at": "2026-11-21T09:00:00Z"}],
+        "next": "abc"},
+      "share": {"message": "Join me", "subject": "Hi"},
+      "something_new": {"ignored": true}
+    }"#;
+
+    fn with(field: &str, replacement: &str) -> String {
+        GOOD.replacen(field, replacement, 1)
+    }
+
+    #[test]
+    fn spec_example_session_is_accepted() {
+        let s = session(GOOD).unwrap();
+        assert_eq!(s.referrer.link, "https://example.com/r/ADA123");
+        assert_eq!(s.stats.reach, 1204.0);
+        assert_eq!(s.referrals.items[0].status, Status::Qualified);
+        assert_eq!(s.referrals.next.as_deref(), Some("abc"));
+        assert_eq!(s.expires_at, 1_795_459_200_000.0);
+    }
+
+    #[test]
+    fn wrong_version_is_refused() {
+        let err = session(&with(r#""version": 1"#, r#""version": 2"#)).unwrap_err();
+        assert_eq!(err.field, "version");
+    }
+
+    #[test]
+    fn javascript_link_is_refused() {
+        let err =
+            session(&with("https://example.com/r/ADA123", "javascript:alert(1)")).unwrap_err();
+        assert_eq!(err.field, "referrer.link");
+    }
+
+    #[test]
+    fn negative_and_fractional_counts_are_refused() {
+        for bad in ["-1", "1.5", "1e300"] {
+            let mut replacement = String::from(r#""reach": "#);
+            replacement.push_str(bad);
+            let err = session(&with(r#""reach": 1204"#, &replacement)).unwrap_err();
+            assert_eq!(err.field, "stats.reach", "{bad}");
+        }
+    }
+
+    #[test]
+    fn type_mismatch_names_the_path() {
+        let err = session(&with(r#""reach": 1204"#, r#""reach": "1204""#)).unwrap_err();
+        assert_eq!(err.field, "stats.reach");
+    }
+
+    #[test]
+    fn unknown_status_names_the_item() {
+        let err = session(&with(r#""status": "qualified""#, r#""status": "maybe""#)).unwrap_err();
+        assert_eq!(err.field, "referrals.items.0.status");
+    }
+
+    #[test]
+    fn bad_date_is_refused() {
+        let err = session(&with("2026-11-23T18:40:00Z", "tomorrow")).unwrap_err();
+        assert_eq!(err.field, "expires_at");
+        let err = session(&with("2026-11-20T10:00:00Z", "2026-02-30T10:00:00Z")).unwrap_err();
+        assert_eq!(err.field, "referrals.items.0.joined_at");
+    }
+
+    #[test]
+    fn missing_required_fields_are_named() {
+        assert_eq!(session("{}").unwrap_err().field, "version");
+        assert_eq!(session("[]").unwrap_err().field, "version");
+        assert_eq!(session(r#""a string""#).unwrap_err().field, "body");
+        let no_items = with(r#""items": ["#, r#""other": ["#);
+        assert_eq!(session(&no_items).unwrap_err().field, "referrals.items");
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0.0));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.25Z"), Some(250.0));
+        assert_eq!(
+            parse_rfc3339("2000-02-29T00:00:00Z"),
+            Some(951_782_400_000.0)
+        );
+        assert_eq!(parse_rfc3339("1900-02-29T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-11-23T18:40:00"), None);
+        assert_eq!(parse_rfc3339("2026-11-23"), None);
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-11-23T18:40:00.Z"), None);
+    }
+
+    #[test]
+    fn web_links() {
+        assert!(is_web_link("https://a.example/x"));
+        assert!(is_web_link("HTTP://a.example"));
+        assert!(!is_web_link("https://"));
+        assert!(!is_web_link("//a.example"));
+        assert!(!is_web_link("data:text/html,hi"));
+        assert!(!is_web_link("https://a.example/\nx"));
+    }
+
+    #[test]
+    fn push_usize_writes_digits() {
+        let mut s = String::new();
+        push_usize(&mut s, 0);
+        s.push(' ');
+        push_usize(&mut s, 987_654_321);
+        assert_eq!(s, "0 987654321");
+    }
+}

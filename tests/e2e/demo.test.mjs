@@ -1,0 +1,43 @@
+// The demo binary, opened in headless Chromium: the dashboard of the sandbox's demo user.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, nthEvent, recordEvents, startDemo, watchErrors } from './helpers.mjs';
+
+test('the demo page renders the link and the three numbers from the sandbox', async (t) => {
+  const server = await startDemo();
+  t.after(() => server.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await recordEvents(page);
+
+    await page.goto(`${server.url}/`);
+  const detail = await nthEvent(page, 'rd-load');
+  assert.deepEqual(detail.stats, { reach: 1204, referrals: 37, qualified: 12 });
+
+  const dashboard = page.locator('referrer-dashboard');
+  const values = await dashboard.locator('[part="stat-value"]').allTextContents();
+  assert.deepEqual(values, ['1,204', '37', '12']);
+  const link = await dashboard.locator('[part="link"]').inputValue();
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/r\/[A-Za-z0-9]{8}$/);
+  assert.equal(await dashboard.locator('[part="referral"]').count(), 5, 'page-size defaults to 5');
+  assert.deepEqual(errors, [], 'no console errors or CSP violations under the strict CSP');
+});
+
+test('switching the signed-in user shows that user\'s dashboard', async (t) => {
+  const server = await startDemo();
+  t.after(() => server.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await recordEvents(page);
+  await page.goto(`${server.url}/`);
+  const values = page.locator('referrer-dashboard [part="stat-value"]');
+  await values.first().waitFor();
+
+    await page.selectOption('#user', 'grace');
+  assert.deepEqual((await nthEvent(page, 'rd-load', 2)).stats, { reach: 3, referrals: 0, qualified: 0 });
+  assert.deepEqual(await values.allTextContents(), ['3', '0', '0']);
+  assert.equal(await page.locator('referrer-dashboard [part="empty"]').count(), 1);
+});

@@ -1,0 +1,112 @@
+// Shared helpers for the end-to-end tests: real processes on loopback, real Chromium.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { chromium } from 'playwright-core';
+
+/** Chromium flags for this machine (closed network, no sandbox as root). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const SERVER_BIN = required('RD_SERVER_BIN');
+export const PACKAGE_DIR = required('RD_PACKAGE_DIR');
+export const SITE_DIR = required('RD_SITE_DIR');
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through cargo xtask test`);
+  return value;
+}
+
+/** Launches headless Debian Chromium. */
+export function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * Starts the server binary with `args` and `env` and resolves once it prints the line matching
+ * `ready` (whose first group is its URL). Rejects with its output if it exits first.
+ */
+export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m) {
+  const child = spawn(SERVER_BIN, args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const match = output.match(ready);
+      if (match) {
+        child.stdout.off('data', onData);
+        child.stdout.on('data', (more) => (output += more));
+        resolve({
+          url: match[1],
+          output: () => output,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', done);
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+/** The demo as `cargo xtask demo` runs it: sandbox, demo identities, site and package. */
+export function startDemo(env = {}) {
+  return startProcess([], { DASHBOARD_SITE_DIR: SITE_DIR, DASHBOARD_PACKAGE_DIR: PACKAGE_DIR, ...env });
+}
+
+/** An HS256 JWT, as a host backend would mint it. */
+export function mintToken(secret, claims) {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  const signature = createHmac('sha256', secret).update(body).digest('base64url');
+  return `${body}.${signature}`;
+}
+
+/** Collects console errors, page errors and CSP violations of a page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+/** Records every rd-* event the page sees (installed before any page script runs). */
+export async function recordEvents(page) {
+  await page.addInitScript(() => {
+    window.__rdEvents = [];
+    for (const type of ['rd-load', 'rd-copy', 'rd-share', 'rd-error']) {
+      document.addEventListener(type, (event) => window.__rdEvents.push({ type, detail: event.detail }));
+    }
+  });
+}
+
+/** Waits for the `n`-th (1-based) recorded event of `type` and returns its detail. */
+export async function nthEvent(page, type, n = 1) {
+  const handle = await page.waitForFunction(
+    ([type, n]) => window.__rdEvents.filter((e) => e.type === type)[n - 1]?.detail,
+    [type, n],
+  );
+  return handle.jsonValue();
+}
+
+/** How many events of `type` were recorded so far. */
+export function eventCount(page, type) {
+  return page.evaluate((type) => window.__rdEvents.filter((e) => e.type === type).length, type);
+}

@@ -1,0 +1,181 @@
+#![cfg_attr(not(target_arch = "wasm32"), allow(missing_docs))]
+#![cfg(target_arch = "wasm32")]
+//! The element in real headless Chromium, defined through the same `element.js` class the
+//! package ships, fed sessions from `data:` URLs (no server needed).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/pkg-template/element.js")]
+extern "C" {
+    fn define(load: &js_sys::Function, name: &str) -> JsValue;
+}
+
+/// Defines `<referrer-dashboard>` once per test page, with the wasm already loaded.
+fn define_element() {
+    thread_local!(static DEFINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if DEFINED.with(|d| d.replace(true)) {
+        return;
+    }
+    let create = Closure::<dyn Fn(HtmlElement, ShadowRoot) -> JsValue>::new(|host, root| {
+        JsValue::from(referrer_dashboard::create(host, root))
+    });
+    let exports = Object::new();
+    Reflect::set(&exports, &"create".into(), create.as_ref()).unwrap();
+    create.forget(); // lives as long as the test page
+    let load = Closure::<dyn Fn() -> Promise>::new(move || {
+        Promise::resolve(&JsValue::from(exports.clone()))
+    });
+    define(load.as_ref().unchecked_ref(), "referrer-dashboard");
+    load.forget();
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn session_url(link: &str, reach: u32, names: &[&str]) -> String {
+    let items: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            format!(r#"{{"id":"r{i}","name":"{name}","status":"pending","joined_at":"2026-11-20T10:00:00Z"}}"#)
+        })
+        .collect();
+    let json = format!(
+        r#"{{"version":1,"expires_at":"2099-01-01T00:00:00Z","referrer":{{"link":"{link}"}},
+        "stats":{{"reach":{reach},"referrals":{n},"qualified":0}},
+        "referrals":{{"items":[{items}],"next":null}}}}"#,
+        n = names.len(),
+        items = items.join(",")
+    );
+    format!(
+        "data:application/json,{}",
+        String::from(js_sys::encode_uri_component(&json))
+    )
+}
+
+/// Resolves with the next `name` event on `target`.
+async fn next_event(target: &Element, name: &str) -> web_sys::CustomEvent {
+    let target = target.clone();
+    let name = name.to_owned();
+    let promise = Promise::new(&mut |resolve, _| {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        target
+            .add_event_listener_with_callback_and_add_event_listener_options(
+                &name, &resolve, &options,
+            )
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap().unchecked_into()
+}
+
+fn element(endpoint: &str) -> Element {
+    define_element();
+    let el = document().create_element("referrer-dashboard").unwrap();
+    el.set_attribute("endpoint", endpoint).unwrap();
+    el.set_attribute("locale", "en-US").unwrap();
+    el
+}
+
+fn shadow(el: &Element) -> ShadowRoot {
+    el.shadow_root().expect("an open shadow root")
+}
+
+fn texts(root: &ShadowRoot, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.text_content())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn element_renders_the_session_into_its_shadow_root() {
+    let el = element(&session_url(
+        "https://example.com/r/ADA",
+        1234567,
+        &["Jo D.", "Sam K."],
+    ));
+    let loaded = next_event(&el, "rd-load");
+    document().body().unwrap().append_child(&el).unwrap();
+    let event = loaded.await;
+    let reach = Reflect::get(
+        &Reflect::get(&event.detail(), &"stats".into()).unwrap(),
+        &"reach".into(),
+    )
+    .unwrap();
+    assert_eq!(reach.as_f64(), Some(1234567.0));
+
+    let root = shadow(&el);
+    let link: HtmlInputElement = root
+        .query_selector("[part=link]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(link.value(), "https://example.com/r/ADA");
+    assert_eq!(texts(&root, "[part=stat-value]"), ["1,234,567", "2", "0"]);
+    assert_eq!(texts(&root, "[part=referral] .name"), ["Jo D.", "Sam K."]);
+    assert!(root.query_selector("[part=copy-button]").unwrap().is_some());
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn changing_the_endpoint_shows_the_new_session() {
+    let el = element(&session_url("https://example.com/r/ONE", 1, &[]));
+    let loaded = next_event(&el, "rd-load");
+    document().body().unwrap().append_child(&el).unwrap();
+    loaded.await;
+    let root = shadow(&el);
+    assert_eq!(
+        texts(&root, "[part=empty]").len(),
+        1,
+        "no referrals: the empty state"
+    );
+
+    let loaded = next_event(&el, "rd-load");
+    el.set_attribute(
+        "endpoint",
+        &session_url("https://example.com/r/TWO", 2, &["Ann B."]),
+    )
+    .unwrap();
+    loaded.await;
+    let link: HtmlInputElement = root
+        .query_selector("[part=link]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(link.value(), "https://example.com/r/TWO");
+    assert_eq!(texts(&root, "[part=referral] .name"), ["Ann B."]);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_endpoint_is_a_configuration_error() {
+    define_element();
+    let el = document().create_element("referrer-dashboard").unwrap();
+    let failed = next_event(&el, "rd-error");
+    document().body().unwrap().append_child(&el).unwrap();
+    let detail = failed.await.detail();
+    assert_eq!(
+        Reflect::get(&detail, &"type".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("configuration")
+    );
+    let root = shadow(&el);
+    assert!(
+        root.query_selector("[part=retry-button]")
+            .unwrap()
+            .is_some(),
+        "error state with retry"
+    );
+    el.remove();
+}

@@ -1,0 +1,120 @@
+//! `cargo xtask`: the project's commands.
+//!
+//! - `demo`: build the widget and serve the demo at http://127.0.0.1:8080 (`PORT` overrides).
+//! - `test`: lint and run every test suite (host, wasm in Chromium, server, end-to-end).
+//! - `dist`: write the npm package to `target/dist/npm/` and script-tag files to `target/dist/cdn/`.
+//!
+//! Each installs what a fresh machine lacks first (see [`tools`]).
+//!
+//! # Layout
+//! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium.
+//! - `build`: building the widget and assembling the package.
+//! - `tasks`: the commands themselves.
+
+mod build;
+mod tasks;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Errors are messages for the person at the terminal.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const USAGE: &str = "usage: cargo xtask <demo|test|dist>
+
+  demo   build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
+  test   lint and run every test suite (host, wasm in Chromium, server, end-to-end)
+  dist   write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => tasks::demo(),
+        Some("test") => tasks::test(),
+        Some("dist") => tasks::dist().map(|_| ()),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command '{other}'\n\n{USAGE}").into()),
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("\nxtask: done in {:.0?}", started.elapsed());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("\nxtask: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// The cargo that runs us.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// A command whose PATH also holds npm's binaries (wasm-opt) and cargo's (wasm-pack,
+/// wasm-bindgen), whether or not the caller's PATH has them.
+pub fn cmd(program: &str) -> Command {
+    let mut command = Command::new(program);
+    command.env("PATH", path());
+    command.current_dir(root());
+    command
+}
+
+fn path() -> String {
+    let cargo_bin = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|p| p.join("bin"))
+        .unwrap_or_default();
+    let mut parts = vec![root().join("node_modules/.bin"), cargo_bin];
+    parts.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(parts)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Runs a command to completion, failing with its description if it fails.
+pub fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start {:?}: {e}", command.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(command)).into())
+    }
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// Announces a step.
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// Fails with a message.
+pub fn fail<T>(message: impl Into<String>) -> Result<T> {
+    Err(message.into().into())
+}

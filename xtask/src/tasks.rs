@@ -1,0 +1,122 @@
+//! The commands: demo, test, dist.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::{Result, build, cargo, cmd, root, run, step, tools};
+
+/// The server binary the demo and the end-to-end tests run.
+fn server_binary() -> PathBuf {
+    root().join("target/debug/referrer-dashboard-server")
+}
+
+fn build_server() -> Result<()> {
+    step("building the server");
+    run(cmd(&cargo()).args(["build", "--package", "referrer-dashboard-server"]))
+}
+
+/// `cargo xtask dist`.
+pub fn dist() -> Result<PathBuf> {
+    tools::ensure_build_tools()?;
+    build::widget()?;
+    let dir = build::npm_package()?;
+    eprintln!("npm package: {}", dir.display());
+    Ok(dir)
+}
+
+/// `cargo xtask demo`.
+pub fn demo() -> Result<()> {
+    let package = dist()?;
+    build_server()?;
+    let db_dir = root().join("target/demo");
+    std::fs::create_dir_all(&db_dir)?;
+    let mut server = cmd(server_binary().to_string_lossy().as_ref());
+    server
+        .env("DASHBOARD_SITE_DIR", root().join("www"))
+        .env("DASHBOARD_PACKAGE_DIR", &package);
+    if std::env::var_os("DASHBOARD_DB").is_none() {
+        server.env("DASHBOARD_DB", db_dir.join("referrer-dashboard.sqlite3"));
+    }
+    step("serving the demo (ctrl-c stops it)");
+    run(&mut server)
+}
+
+/// `cargo xtask test`.
+pub fn test() -> Result<()> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    let mut timings = Vec::new();
+    let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        let started = Instant::now();
+        f()?;
+        timings.push((name, started.elapsed()));
+        Ok(())
+    };
+    timed("lint", &mut || {
+        step("lint: rustfmt");
+        run(cmd(&cargo()).args(["fmt", "--all", "--", "--check"]))?;
+        step("lint: clippy (host)");
+        run(cmd(&cargo()).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        step("lint: clippy (wasm32)");
+        run(cmd(&cargo()).args([
+            "clippy",
+            "--package",
+            "referrer-dashboard",
+            "--lib",
+            "--tests",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    timed("host and server tests", &mut || {
+        step("host unit tests and server tests");
+        run(cmd(&cargo()).args(["test", "--workspace"]))
+    })?;
+    timed("widget build", &mut || {
+        build::widget()?;
+        build::npm_package().map(drop)
+    })?;
+    timed("wasm browser tests", &mut || {
+        step("wasm-bindgen tests in headless Chromium");
+        run(cmd("wasm-pack").args([
+            "test",
+            "--headless",
+            "--chrome",
+            "--chromedriver",
+            "/usr/bin/chromedriver",
+            "--mode",
+            "no-install",
+        ]))
+    })?;
+    timed("end-to-end tests", &mut || {
+        build_server()?;
+        step("end-to-end tests in headless Chromium");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/e2e"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+            .collect();
+        files.sort();
+        let mut node = cmd("node");
+        node.args(["--test", "--test-reporter=spec"])
+            .args(&files)
+            .env("RD_SERVER_BIN", server_binary())
+            .env("RD_PACKAGE_DIR", build::npm_dir())
+            .env("RD_SITE_DIR", root().join("www"));
+        run(&mut node)
+    })?;
+    eprintln!("\nsuite timings:");
+    for (name, took) in timings {
+        eprintln!("  {name:<24} {took:>8.1?}");
+    }
+    Ok(())
+}

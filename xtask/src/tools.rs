@@ -1,0 +1,165 @@
+//! Installs what a fresh machine lacks, saying what and why, or fails with what to do.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{Result, fail, root, run, step};
+
+/// The wasm target, wasm-pack and the exact wasm-bindgen-cli, and the npm tools.
+pub fn ensure_build_tools() -> Result<()> {
+    ensure_wasm_target()?;
+    ensure_cargo_tool(
+        "wasm-pack",
+        None,
+        "builds the widget into an npm-style package",
+    )?;
+    let version = locked_version("wasm-bindgen")?;
+    ensure_cargo_tool(
+        "wasm-bindgen",
+        Some(&version),
+        "generates the JS bindings; must match the wasm-bindgen crate in Cargo.lock exactly",
+    )?;
+    ensure_npm_packages()
+}
+
+/// Debian's Chromium and ChromeDriver, for the browser tests.
+pub fn ensure_browser() -> Result<()> {
+    let missing: Vec<&str> = [
+        ("chromium", "/usr/bin/chromium"),
+        ("chromium-driver", "/usr/bin/chromedriver"),
+    ]
+    .iter()
+    .filter(|(_, path)| !Path::new(path).exists())
+    .map(|(package, _)| *package)
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return fail(format!(
+            "the browser tests need Debian's {} (not installed); run as root so `cargo xtask test` can \
+             install them, or run: sudo apt-get install -y chromium chromium-driver",
+            missing.join(" and ")
+        ));
+    }
+    step(&format!(
+        "installing {} with apt-get (browser tests run in real headless Chromium)",
+        missing.join(", ")
+    ));
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update", "-q"])?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(["chromium", "chromium-driver"]);
+    apt(&install)
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let output = crate::cmd("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    let installed = match output {
+        Ok(out) => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.trim() == "wasm32-unknown-unknown"),
+        Err(_) => {
+            return fail("rustup is not on PATH; install Rust with rustup (https://rustup.rs)");
+        }
+    };
+    if !installed {
+        step("installing the wasm32-unknown-unknown target (the widget compiles to WebAssembly)");
+        run(crate::cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// Installs `tool` with `cargo install` unless a binary of that name (and version) is on PATH.
+fn ensure_cargo_tool(tool: &str, version: Option<&str>, why: &str) -> Result<()> {
+    let found = crate::cmd(tool)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned());
+    let ok = match (&found, version) {
+        (Some(text), Some(version)) => text.split_whitespace().any(|word| word == version),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let package = if tool == "wasm-bindgen" {
+        "wasm-bindgen-cli"
+    } else {
+        tool
+    };
+    match version {
+        Some(v) => step(&format!(
+            "installing {package} {v} with cargo install ({why}); this takes a few minutes once"
+        )),
+        None => step(&format!(
+            "installing {package} with cargo install ({why}); this takes a few minutes once"
+        )),
+    }
+    let mut command = crate::cmd(&crate::cargo());
+    command.args(["install", package]);
+    if let Some(v) = version {
+        // Without --locked: its lockfile pins crates the registry index here lacks.
+        command.args(["--version", v]);
+    }
+    run(&mut command)
+}
+
+/// `npm ci` when `node_modules` is missing or older than the lockfile.
+fn ensure_npm_packages() -> Result<()> {
+    if crate::cmd("npm").arg("--version").output().is_err() {
+        return fail(
+            "npm is not on PATH; install Node.js 20 or newer (it provides wasm-opt and the browser-test tools)",
+        );
+    }
+    let root = root();
+    let marker = root.join("node_modules/.package-lock.json");
+    let lock = root.join("package-lock.json");
+    let stale = match (std::fs::metadata(&marker), std::fs::metadata(&lock)) {
+        (Ok(m), Ok(l)) => match (m.modified(), l.modified()) {
+            (Ok(m), Ok(l)) => m < l,
+            _ => true,
+        },
+        _ => true,
+    };
+    if stale {
+        step(
+            "installing npm packages with npm ci (binaryen's wasm-opt, playwright-core, axe-core)",
+        );
+        run(crate::cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+/// The version of `package` in Cargo.lock.
+pub fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let needle = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == needle
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock").into())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
