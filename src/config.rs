@@ -1,6 +1,7 @@
 //! The element's attributes (SPEC §4) parsed into a [`Config`]. Pure.
 
 use crate::fetch::Credentials;
+use crate::share::{self, Channel};
 
 /// Referrals shown before "Show more" when `page-size` is absent or invalid (SPEC §4).
 pub const DEFAULT_PAGE_SIZE: usize = 5;
@@ -42,6 +43,8 @@ pub struct Config {
     pub locale: Option<String>,
     /// Referrals shown per "Show more" step.
     pub page_size: usize,
+    /// Share actions, in order.
+    pub channels: Vec<Channel>,
     /// Render built-in sample data, no network.
     pub demo: bool,
 }
@@ -53,6 +56,7 @@ impl Default for Config {
             credentials: Credentials::SameOrigin,
             locale: None,
             page_size: DEFAULT_PAGE_SIZE,
+            channels: share::DEFAULT.to_vec(),
             demo: false,
         }
     }
@@ -73,6 +77,7 @@ impl Config {
             "credentials" => self.credentials = Credentials::parse(value),
             "locale" => self.locale = text(),
             "page-size" => self.page_size = parse_page_size(value),
+            "channels" => self.channels = share::parse_channels(value),
             "demo" => self.demo = value.is_some_and(|v| v != "false"),
             _ => return Changed::Nothing,
         }
@@ -118,6 +123,8 @@ mod tests {
         assert_eq!(config.set("endpoint", Some("/api")), Changed::Nothing);
         assert_eq!(config.set("page-size", Some("3")), Changed::Display);
         assert_eq!(config.set("theme", Some("dark")), Changed::Nothing);
+        assert_eq!(config.set("channels", Some("sms")), Changed::Display);
+        assert_eq!(config.channels, vec![Channel::Sms]);
         assert_eq!(config.set("demo", Some("")), Changed::Source);
         assert!(config.demo);
         assert_eq!(config.set("endpoint", Some("  ")), Changed::Source);

@@ -1,28 +1,67 @@
 //! The session lifecycle of one element: when to fetch, what to do with the answer, and
 //! which event to fire. It owns the [`State`] and tells the Yew app to render when it changes.
 //!
-//! Async work holds only a `Weak` reference, and every answer is checked against a
-//! generation counter, so an answer for an old endpoint or a removed element is discarded.
+//! Rules (SPEC §4, issue #3):
+//! - at most one request in flight; a second trigger joins it (`refresh()` resolves with it),
+//!   and a session refresh asked for during a page request runs right after it;
+//! - a loaded session is re-fetched shortly before `expires_at` while the page is visible; a
+//!   refresh that falls due while hidden waits for the page to become visible again;
+//! - transient failures (network, server, rate limit) retry by themselves with capped,
+//!   jittered exponential backoff that honours `Retry-After`; the last good data stays shown;
+//! - async work holds only a `Weak` reference and every answer is checked against a generation
+//!   counter, so answers for an old endpoint or a removed element are discarded.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, HtmlElement};
-use yew::Callback;
+use yew::{AppHandle, Callback};
+
+use crate::components::app::App;
 
 use crate::config::{ATTRIBUTES, Changed, Config};
-use crate::events;
 use crate::fetch::{self, ErrorKind, WidgetError};
 use crate::i18n::{self, Texts};
 use crate::session::{self, Page, Session};
+use crate::share::Channel;
 use crate::state::{Action, State, reduce};
+use crate::{demo, events, timing};
 
 /// How long a session or page request may take before it counts as a `network` failure.
 /// Long enough for a slow mobile link, short enough that a stalled endpoint is reported.
 const REQUEST_TIMEOUT_MS: u32 = 15_000;
+
+/// What a request in flight is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Session,
+    Page,
+}
+
+/// A request in flight: aborting it cancels the fetch; the timer enforces the timeout.
+struct Request {
+    kind: Kind,
+    abort: AbortController,
+    _timeout: Timeout,
+}
+
+impl Request {
+    fn new(kind: Kind) -> Option<Self> {
+        let abort = AbortController::new().ok()?;
+        let on_timeout = abort.clone();
+        let timeout = Timeout::new(REQUEST_TIMEOUT_MS, move || on_timeout.abort());
+        Some(Self {
+            kind,
+            abort,
+            _timeout: timeout,
+        })
+    }
+}
 
 /// One element's session lifecycle.
 pub struct Controller {
@@ -35,31 +74,26 @@ pub struct Controller {
     raw_session: RefCell<JsValue>,
     /// The Yew app's re-render callback, while mounted.
     listener: RefCell<Option<Callback<()>>>,
-    /// The session request in flight, if any.
+    /// The request in flight, if any.
     inflight: RefCell<Option<Request>>,
-    /// `refresh()` promises waiting for the request in flight.
+    /// A session request was asked for while a page request was in flight.
+    queued: Cell<bool>,
+    /// `refresh()` promises waiting for the session request in flight.
     waiters: RefCell<Vec<Function>>,
     /// Bumped whenever answers in flight must be ignored (source change, disconnect).
     generation: Cell<u32>,
-}
-
-/// A request in flight: aborting it cancels the fetch; the timer enforces the timeout.
-struct Request {
-    abort: AbortController,
-    _timeout: gloo_timers::callback::Timeout,
-}
-
-impl Request {
-    fn new() -> Option<Self> {
-        let abort = AbortController::new().ok()?;
-        let on_timeout = abort.clone();
-        let timeout =
-            gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || on_timeout.abort());
-        Some(Self {
-            abort,
-            _timeout: timeout,
-        })
-    }
+    /// The next automatic load: the refresh before expiry, or a retry after a failure.
+    timer: RefCell<Option<Timeout>>,
+    /// Consecutive failed attempts since the last success (drives the backoff).
+    failures: Cell<u32>,
+    /// An automatic refresh fell due while the page was hidden.
+    due: Cell<bool>,
+    /// Listens for the page becoming visible again, while connected.
+    visibility: RefCell<Option<EventListener>>,
+    /// The app has rendered at least once.
+    mounted: Cell<bool>,
+    /// An app removed before its first render, destroyed once that render happens.
+    orphan: RefCell<Option<AppHandle<App>>>,
 }
 
 impl Controller {
@@ -81,11 +115,23 @@ impl Controller {
             raw_session: RefCell::new(JsValue::NULL),
             listener: RefCell::new(None),
             inflight: RefCell::new(None),
+            queued: Cell::new(false),
             waiters: RefCell::new(Vec::new()),
             generation: Cell::new(0),
+            timer: RefCell::new(None),
+            failures: Cell::new(0),
+            due: Cell::new(false),
+            visibility: RefCell::new(None),
+            mounted: Cell::new(false),
+            orphan: RefCell::new(None),
         });
         controller.update_texts();
         controller
+    }
+
+    /// The host element.
+    pub fn host(&self) -> &HtmlElement {
+        &self.host
     }
 
     /// The state to render.
@@ -98,9 +144,14 @@ impl Controller {
         self.texts.borrow().clone()
     }
 
-    /// The element's configuration.
-    pub fn config(&self) -> Config {
-        self.config.borrow().clone()
+    /// The texts, unless they are being replaced right now (the panic hook must not block).
+    pub fn try_texts(&self) -> Option<Rc<Texts>> {
+        self.texts.try_borrow().ok().map(|t| t.clone())
+    }
+
+    /// The share actions to show.
+    pub fn channels(&self) -> Vec<Channel> {
+        self.config.borrow().channels.clone()
     }
 
     /// The element's `session` property: the last valid session as received, or `null`.
@@ -113,21 +164,36 @@ impl Controller {
         *self.listener.borrow_mut() = listener;
     }
 
-    /// The element was connected: fetch unless there is data or a request already.
+    /// The element was connected: watch visibility, and fetch unless there is data already.
     pub fn start(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        let listener = web_sys::window()
+            .and_then(|w| w.document())
+            .map(|document| {
+                EventListener::new(&document, "visibilitychange", move |_| {
+                    if let Some(this) = weak.upgrade() {
+                        this.on_visibility();
+                    }
+                })
+            });
+        *self.visibility.borrow_mut() = listener;
         let state = self.state();
         if state.session.is_none() && !state.loading {
             self.load();
         }
     }
 
-    /// The element was removed: cancel what is in flight and ignore late answers.
+    /// The element was removed: cancel requests and timers and ignore late answers.
     pub fn stop(&self) {
         self.generation.set(self.generation.get().wrapping_add(1));
         if let Some(request) = self.inflight.borrow_mut().take() {
             request.abort.abort();
         }
-        if self.state().loading || self.state().loading_more {
+        self.timer.borrow_mut().take();
+        self.visibility.borrow_mut().take();
+        self.queued.set(false);
+        let state = self.state();
+        if state.loading || state.loading_more {
             // The answer will never be applied; leave a state a reconnect can start from.
             self.apply(Action::Cleared);
         }
@@ -144,12 +210,14 @@ impl Controller {
                 self.render();
             }
             Changed::Source => {
+                let connected = self.visibility.borrow().is_some();
                 self.stop();
                 *self.raw_session.borrow_mut() = JsValue::NULL;
+                self.failures.set(0);
                 self.apply(Action::Cleared);
                 self.update_texts();
-                if self.host.is_connected() {
-                    self.load();
+                if connected {
+                    self.start();
                 }
             }
         }
@@ -173,10 +241,27 @@ impl Controller {
 
     /// Starts a session request unless one is in flight (a second trigger joins the first).
     pub fn load(self: &Rc<Self>) {
-        if self.inflight.borrow().is_some() {
+        let busy = self.inflight.borrow().as_ref().map(|r| r.kind);
+        match busy {
+            Some(Kind::Session) => return,
+            Some(Kind::Page) => {
+                self.queued.set(true);
+                return;
+            }
+            None => {}
+        }
+        self.timer.borrow_mut().take();
+        self.due.set(false);
+        let config = self.config.borrow().clone();
+        if config.demo {
+            let page_size = config.page_size;
+            self.apply(Action::Loaded {
+                session: demo::session(js_sys::Date::now()),
+                page_size,
+            });
+            self.resolve_waiters();
             return;
         }
-        let config = self.config();
         let Some(endpoint) = config.endpoint else {
             self.fail(WidgetError::new(
                 ErrorKind::Configuration,
@@ -185,7 +270,7 @@ impl Controller {
             self.resolve_waiters();
             return;
         };
-        let Some(request) = Request::new() else {
+        let Some(request) = Request::new(Kind::Session) else {
             return;
         };
         let signal = request.abort.signal();
@@ -210,11 +295,28 @@ impl Controller {
             {
                 Ok((raw, session)) => {
                     *this.raw_session.borrow_mut() = raw;
-                    let page_size = this.config.borrow().page_size;
+                    this.failures.set(0);
+                    let expires_at = session.expires_at;
                     // `rd-load` follows once the app has rendered it (see `rendered`).
-                    this.apply(Action::Loaded { session, page_size });
+                    this.apply(Action::Loaded {
+                        session,
+                        page_size: config.page_size,
+                    });
+                    this.schedule(timing::refresh_delay(expires_at, js_sys::Date::now()));
                 }
-                Err(error) => this.fail(error),
+                Err(error) => {
+                    if timing::is_transient(&error) {
+                        let attempt = this.failures.get() + 1;
+                        this.failures.set(attempt);
+                        let delay = timing::retry_delay(
+                            attempt,
+                            error.retry_after_ms,
+                            js_sys::Math::random(),
+                        );
+                        this.schedule(delay);
+                    }
+                    this.fail(error);
+                }
             }
             this.resolve_waiters();
         });
@@ -223,48 +325,90 @@ impl Controller {
     /// "Show more": reveal what is loaded, or fetch the next page when all of it is shown.
     pub fn show_more(self: &Rc<Self>) {
         let state = self.state();
-        let page_size = self.config.borrow().page_size;
+        let config = self.config.borrow().clone();
         if !state.needs_page() {
-            self.apply(Action::Reveal { page_size });
+            self.apply(Action::Reveal {
+                page_size: config.page_size,
+            });
             return;
         }
-        let (Some(cursor), Some(endpoint)) = (state.next.clone(), self.config().endpoint) else {
+        if self.inflight.borrow().is_some() {
+            return;
+        }
+        let Some(cursor) = state.next.clone() else {
             return;
         };
-        let Some(request) = Request::new() else {
+        if config.demo {
+            let page = demo::page(&cursor, js_sys::Date::now()).unwrap_or_default();
+            self.apply(Action::PageLoaded {
+                page,
+                page_size: config.page_size,
+            });
+            return;
+        }
+        let Some(endpoint) = config.endpoint else {
             return;
         };
+        let Some(request) = Request::new(Kind::Page) else {
+            return;
+        };
+        let signal = request.abort.signal();
+        *self.inflight.borrow_mut() = Some(request);
         let url = page_url(&endpoint, &cursor);
-        let credentials = self.config.borrow().credentials;
         let generation = self.generation.get();
         self.apply(Action::PageRequested);
         let weak = Rc::downgrade(self);
         let host = self.host.clone();
         spawn_local(async move {
-            let signal = request.abort.signal();
             let answer = async {
                 let token = fetch::auth_token(&host).await?;
-                fetch::get_json(&url, credentials, token, &signal).await
+                fetch::get_json(&url, config.credentials, token, &signal).await
             }
             .await;
-            drop(request);
             let Some(this) = current(&weak, generation) else {
                 return;
             };
+            this.inflight.borrow_mut().take();
             match answer
                 .map_err(|e| timed_out(e, &signal))
                 .and_then(parse_page)
             {
-                Ok(page) => {
-                    let page_size = this.config.borrow().page_size;
-                    this.apply(Action::PageLoaded { page, page_size });
-                }
+                Ok(page) => this.apply(Action::PageLoaded {
+                    page,
+                    page_size: config.page_size,
+                }),
                 Err(error) => {
+                    // What is shown stays; the button can be pressed again.
                     events::error(&this.host, &error);
                     this.apply(Action::PageFailed(error));
                 }
             }
+            if this.queued.replace(false) {
+                this.load();
+            }
         });
+    }
+
+    /// Destroys `app` now, or right after its first render if it has not rendered yet.
+    ///
+    /// Yew queues destruction and runs queued destroys before queued creations, so destroying
+    /// an app whose first render is still queued does nothing and the app is created anyway,
+    /// detached and alive for good. Such an app is kept here until [`Controller::mounted`].
+    pub fn destroy_app(&self, app: AppHandle<App>) {
+        if self.mounted.get() {
+            app.destroy();
+        } else {
+            *self.orphan.borrow_mut() = Some(app);
+        }
+    }
+
+    /// The app has rendered for the first time.
+    pub fn mounted(&self) {
+        self.mounted.set(true);
+        let orphan = self.orphan.borrow_mut().take();
+        if let Some(app) = orphan {
+            app.destroy();
+        }
     }
 
     /// The app rendered a newly loaded session: fire `rd-load`.
@@ -277,6 +421,43 @@ impl Controller {
     /// The link was copied to the clipboard.
     pub fn copied(&self, link: &str) {
         events::copy(&self.host, link);
+    }
+
+    /// A share action was taken; `false` when the host cancelled `rd-share` to handle it.
+    pub fn share(&self, channel: Channel, link: &str) -> bool {
+        events::share(&self.host, channel.id(), link)
+    }
+
+    /// Runs `load` after `delay_ms` (replacing any pending automatic load). When the time comes
+    /// while the page is hidden, the load waits for it to be visible.
+    fn schedule(self: &Rc<Self>, delay_ms: f64) {
+        let weak = Rc::downgrade(self);
+        let millis = delay_ms.clamp(0.0, f64::from(i32::MAX)) as u32;
+        let timeout = Timeout::new(millis, move || {
+            if let Some(this) = weak.upgrade() {
+                this.timer.borrow_mut().take();
+                if is_visible() {
+                    this.load();
+                } else {
+                    this.due.set(true);
+                }
+            }
+        });
+        *self.timer.borrow_mut() = Some(timeout);
+    }
+
+    fn on_visibility(self: &Rc<Self>) {
+        if !is_visible() {
+            return;
+        }
+        let expired = self
+            .state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.expires_at <= js_sys::Date::now());
+        if self.due.get() || expired {
+            self.load();
+        }
     }
 
     fn fail(&self, error: WidgetError) {
@@ -319,6 +500,12 @@ impl Controller {
 /// The controller, if it still exists and nothing invalidated the answer in the meantime.
 fn current(weak: &Weak<Controller>, generation: u32) -> Option<Rc<Controller>> {
     weak.upgrade().filter(|c| c.generation.get() == generation)
+}
+
+fn is_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
 /// A fetch aborted by the timeout reads as "timed out" rather than a generic failure.

@@ -37,6 +37,7 @@ pub struct Core {
 /// mount point. Nothing is fetched until [`Core::connect`].
 #[wasm_bindgen]
 pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
+    crate::panic::install();
     adopt_stylesheet(&root);
     // An element removed and inserted again gets a new core but keeps its shadow root.
     let existing = root.query_selector("div.root").ok().flatten();
@@ -68,15 +69,17 @@ impl Core {
             self.app =
                 Some(yew::Renderer::<App>::with_root_and_props(self.mount.clone(), props).render());
         }
+        crate::panic::register(&self.controller, &self.mount);
         self.controller.start();
     }
 
     /// The element really left the document: cancel requests and timers and unmount the app
     /// (`AppHandle` has no `Drop`; without `destroy()` it would stay mounted and alive).
     pub fn disconnect(&mut self) {
+        crate::panic::unregister(&self.controller);
         self.controller.stop();
         if let Some(app) = self.app.take() {
-            app.destroy();
+            self.controller.destroy_app(app);
         }
     }
 

@@ -45,11 +45,23 @@ pub enum Msg {
     Stale,
     /// Accessible text of the loading skeleton.
     Loading,
+    /// Accessible name of the share actions group.
+    ShareGroup,
+    /// The native share button.
+    ShareNative,
+    /// The email share link.
+    ShareEmail,
+    /// The SMS share link.
+    ShareSms,
+    /// Default share message when the session has none.
+    ShareMessage,
+    /// Default email subject when the session has none.
+    ShareSubject,
 }
 
 impl Msg {
     /// Every message, in catalogue order.
-    pub const ALL: [Msg; 17] = [
+    pub const ALL: [Msg; COUNT] = [
         Msg::Title,
         Msg::LinkLabel,
         Msg::Copy,
@@ -67,6 +79,12 @@ impl Msg {
         Msg::Retry,
         Msg::Stale,
         Msg::Loading,
+        Msg::ShareGroup,
+        Msg::ShareNative,
+        Msg::ShareEmail,
+        Msg::ShareSms,
+        Msg::ShareMessage,
+        Msg::ShareSubject,
     ];
 
     /// The public message id, used as the key of the `strings` property.
@@ -89,12 +107,21 @@ impl Msg {
             Msg::Retry => "retry",
             Msg::Stale => "stale",
             Msg::Loading => "loading",
+            Msg::ShareGroup => "share-group",
+            Msg::ShareNative => "share-native",
+            Msg::ShareEmail => "share-email",
+            Msg::ShareSms => "share-sms",
+            Msg::ShareMessage => "share-message",
+            Msg::ShareSubject => "share-subject",
         }
     }
 }
 
+/// Number of messages.
+pub const COUNT: usize = 23;
+
 /// English, the fallback of every chain.
-const EN: [&str; 17] = [
+const EN: [&str; COUNT] = [
     "Your referral dashboard",
     "Your referral link",
     "Copy",
@@ -112,12 +139,18 @@ const EN: [&str; 17] = [
     "Try again",
     "Couldn't refresh; showing earlier data.",
     "Loading your referral dashboard",
+    "Share your link",
+    "Share…",
+    "Email",
+    "Text message",
+    "Join me with my referral link:",
+    "An invitation for you",
 ];
 
 /// The texts and formatters for one locale, plus the host's overrides.
 pub struct Texts {
     locale: String,
-    table: &'static [&'static str; 17],
+    table: &'static [&'static str; COUNT],
     overrides: Vec<(String, String)>,
     numbers: Option<Intl::NumberFormat>,
     dates: Option<Intl::DateTimeFormat>,

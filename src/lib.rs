@@ -11,6 +11,10 @@
 //! - [`config`]: the element's attributes parsed into a `Config` (pure).
 //! - [`session`]: the SPEC §5 session types and their validation (pure).
 //! - [`fetch`]: requests to the endpoint and the mapping of failures to `rd-error` types.
+//! - [`timing`]: when to refresh before expiry and when to retry after a failure (pure).
+//! - [`share`]: the `channels` attribute and the networks' share URLs (pure).
+//! - [`demo`]: built-in sample data for the `demo` attribute (pure).
+//! - [`panic`]: the panic hook that turns a panic into `rd-error` and an error state.
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.
 //! - [`i18n`]: message catalogues, `strings` overrides, `Intl` formatting.
@@ -19,11 +23,15 @@
 pub mod components;
 pub mod config;
 pub mod controller;
+pub mod demo;
 pub mod element;
 pub mod events;
 pub mod fetch;
 pub mod i18n;
+pub mod panic;
 pub mod session;
+pub mod share;
 pub mod state;
+pub mod timing;
 
 pub use element::{Core, create};

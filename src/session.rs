@@ -346,17 +346,22 @@ fn count(value: Option<f64>, field: &str) -> Result<f64, Invalid> {
 /// Anything else (`javascript:`, `data:`, relative paths) is refused: the link is both rendered
 /// as a share target and copied to users' clipboards.
 pub fn is_web_link(link: &str) -> bool {
-    let lower_prefix = |prefix: &str| {
-        link.len() > prefix.len() && link[..prefix.len()].eq_ignore_ascii_case(prefix)
+    // Compared as bytes: slicing the `str` could split a multi-byte character and panic.
+    let bytes = link.as_bytes();
+    let has_prefix = |prefix: &[u8]| {
+        bytes.len() > prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
     };
-    let rest = if lower_prefix("https://") {
-        &link[8..]
-    } else if lower_prefix("http://") {
-        &link[7..]
+    let rest = if has_prefix(b"https://") {
+        &bytes[8..]
+    } else if has_prefix(b"http://") {
+        &bytes[7..]
     } else {
         return false;
     };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host_end = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     host_end > 0 && !link.chars().any(|c| c.is_control() || c == ' ')
 }
 
@@ -578,6 +583,10 @@ mod tests {
         assert!(!is_web_link("//a.example"));
         assert!(!is_web_link("data:text/html,hi"));
         assert!(!is_web_link("https://a.example/\nx"));
+        // A multi-byte character where the scheme would end must not panic.
+        assert!(!is_web_link("https:/éxample"));
+        assert!(!is_web_link("http:/é"));
+        assert!(is_web_link("https://é.example"));
     }
 
     #[test]

@@ -62,19 +62,23 @@ fn session_url(link: &str, reach: u32, names: &[&str]) -> String {
 }
 
 /// Resolves with the next `name` event on `target`.
-async fn next_event(target: &Element, name: &str) -> web_sys::CustomEvent {
-    let target = target.clone();
-    let name = name.to_owned();
+fn next_event(
+    target: &Element,
+    name: &str,
+) -> impl std::future::Future<Output = web_sys::CustomEvent> {
+    // The listener is registered now, not when the future is first polled, so an event fired
+    // synchronously right after this call is not missed.
     let promise = Promise::new(&mut |resolve, _| {
         let options = web_sys::AddEventListenerOptions::new();
         options.set_once(true);
         target
             .add_event_listener_with_callback_and_add_event_listener_options(
-                &name, &resolve, &options,
+                name, &resolve, &options,
             )
             .unwrap();
     });
-    JsFuture::from(promise).await.unwrap().unchecked_into()
+    let event = JsFuture::from(promise);
+    async move { event.await.unwrap().unchecked_into() }
 }
 
 fn element(endpoint: &str) -> Element {
@@ -177,5 +181,69 @@ async fn a_missing_endpoint_is_a_configuration_error() {
             .is_some(),
         "error state with retry"
     );
+    el.remove();
+}
+
+/// Resolves after every queued microtask and one task have run.
+async fn next_task() {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn two_instances_render_their_own_sessions() {
+    let one = element(&session_url("https://example.com/r/ONE", 1, &["A B."]));
+    let two = element(&session_url(
+        "https://example.com/r/TWO",
+        2,
+        &["C D.", "E F."],
+    ));
+    let (l1, l2) = (next_event(&one, "rd-load"), next_event(&two, "rd-load"));
+    let body = document().body().unwrap();
+    body.append_child(&one).unwrap();
+    body.append_child(&two).unwrap();
+    l1.await;
+    l2.await;
+    assert_eq!(texts(&shadow(&one), "[part=referral] .name"), ["A B."]);
+    assert_eq!(
+        texts(&shadow(&two), "[part=referral] .name"),
+        ["C D.", "E F."]
+    );
+    one.remove();
+    next_task().await;
+    assert_eq!(
+        texts(&shadow(&two), "[part=stat-value]"),
+        ["2", "2", "0"],
+        "removing one leaves the other"
+    );
+    two.remove();
+}
+
+#[wasm_bindgen_test]
+async fn removal_unmounts_the_app_and_reinsertion_renders_again() {
+    let el = element(&session_url("https://example.com/r/RE", 5, &["A B."]));
+    let loaded = next_event(&el, "rd-load");
+    document().body().unwrap().append_child(&el).unwrap();
+    loaded.await;
+    let root = shadow(&el);
+    el.remove();
+    next_task().await;
+    let mount = root.query_selector("div.root").unwrap().unwrap();
+    assert_eq!(mount.child_element_count(), 0, "the Yew app was destroyed");
+
+    let loaded = next_event(&el, "rd-load");
+    document().body().unwrap().append_child(&el).unwrap();
+    loaded.await;
+    assert_eq!(
+        root.query_selector_all("div.root").unwrap().length(),
+        1,
+        "one mount point, reused"
+    );
+    assert_eq!(texts(&root, "[part=stat-value]"), ["5", "1", "0"]);
     el.remove();
 }

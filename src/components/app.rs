@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::error::ErrorState;
 use super::link::LinkField;
 use super::referrals::ReferralList;
+use super::share::ShareBar;
 use super::skeleton::Skeleton;
 use super::stats::StatsView;
 use crate::controller::Controller;
@@ -37,6 +38,7 @@ pub fn App(props: &AppProps) -> Html {
             controller.subscribe(Some(Callback::from(move |()| render.force_update())));
             // Anything that changed between the first render and this subscription shows now.
             update.force_update();
+            controller.mounted();
             move || controller.subscribe(None)
         });
     }
@@ -60,6 +62,21 @@ pub fn App(props: &AppProps) -> Html {
                 let link = session.referrer.link.clone();
                 Callback::from(move |()| controller.copied(&link))
             };
+            let on_share = {
+                let controller = controller.clone();
+                let link = session.referrer.link.clone();
+                Callback::from(move |channel| controller.share(channel, &link))
+            };
+            let message = session
+                .share
+                .message
+                .clone()
+                .unwrap_or_else(|| texts.get(Msg::ShareMessage).to_owned());
+            let subject = session
+                .share
+                .subject
+                .clone()
+                .unwrap_or_else(|| texts.get(Msg::ShareSubject).to_owned());
             let on_more = {
                 let controller = controller.clone();
                 Callback::from(move |()| controller.show_more())
@@ -69,6 +86,10 @@ pub fn App(props: &AppProps) -> Html {
                 <>
                     <LinkField link={AttrValue::from(session.referrer.link.clone())}
                         texts={texts.clone()} {on_copied} />
+                    <ShareBar channels={controller.channels()}
+                        link={AttrValue::from(session.referrer.link.clone())}
+                        message={AttrValue::from(message)} subject={AttrValue::from(subject)}
+                        texts={texts.clone()} {on_share} />
                     <StatsView stats={session.stats} texts={texts.clone()} />
                     <ReferralList items={state.items.clone()} shown={state.shown}
                         has_more={state.has_more()} loading={state.loading_more}

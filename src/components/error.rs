@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::listen::use_event;
 use crate::i18n::{Msg, Texts};
 
 /// Props of [`ErrorState`].
@@ -18,14 +19,13 @@ pub struct ErrorStateProps {
 /// A short explanation and a retry button.
 #[component]
 pub fn ErrorState(props: &ErrorStateProps) -> Html {
-    let onclick = {
-        let on_retry = props.on_retry.clone();
-        Callback::from(move |_: MouseEvent| on_retry.emit(()))
-    };
+    let button = use_node_ref();
+    let on_retry = props.on_retry.clone();
+    use_event(&button, "click", Callback::from(move |_| on_retry.emit(())));
     html! {
         <div part="error" class="error" role="alert">
             <p>{ props.texts.get(Msg::ErrorTitle) }</p>
-            <button part="retry-button" type="button" class="primary" {onclick}>
+            <button part="retry-button" type="button" class="primary" ref={button}>
                 { props.texts.get(Msg::Retry) }
             </button>
         </div>

@@ -9,6 +9,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Clipboard, HtmlInputElement};
 use yew::prelude::*;
 
+use super::listen::use_event;
 use crate::i18n::{Msg, Texts};
 
 /// How long the button says "Copied" before it reads "Copy" again.
@@ -40,12 +41,13 @@ pub fn LinkField(props: &LinkFieldProps) -> Html {
     let input = use_node_ref();
     let copy = use_state(|| Copy::Idle);
     let reset = use_mut_ref(|| None::<Timeout>);
-    let onclick = {
+    let button = use_node_ref();
+    let on_click = {
         let input = input.clone();
         let copy = copy.clone();
         let link = props.link.clone();
         let on_copied = props.on_copied.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |_| {
             let input = input.clone();
             let copy = copy.clone();
             let link = link.clone();
@@ -75,6 +77,7 @@ pub fn LinkField(props: &LinkFieldProps) -> Html {
             });
         })
     };
+    use_event(&button, "click", on_click);
     let texts = &props.texts;
     let label = if *copy == Copy::Copied {
         texts.get(Msg::Copied)
@@ -92,7 +95,7 @@ pub fn LinkField(props: &LinkFieldProps) -> Html {
             <div class="link-row">
                 <input id="rd-link" part="link" type="text" readonly=true ref={input}
                     value={props.link.clone()} spellcheck="false" />
-                <button part="copy-button" type="button" class="primary" {onclick}
+                <button part="copy-button" type="button" class="primary" ref={button}
                     data-state={if *copy == Copy::Copied { "copied" } else { "idle" }}>
                     { label }
                 </button>

@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::listen::use_event;
 use crate::i18n::{Msg, Texts};
 use crate::session::{Referral, Status};
 
@@ -53,20 +54,39 @@ pub fn ReferralList(props: &ReferralListProps) -> Html {
             </li>
         }
     });
-    let onclick = {
-        let on_more = props.on_more.clone();
-        Callback::from(move |_: MouseEvent| on_more.emit(()))
-    };
     html! {
         <div class="referrals">
             { heading }
             <ul part="referrals" class="list" aria-labelledby="rd-referrals">{ for rows }</ul>
             if props.has_more {
-                <button part="more-button" type="button" class="secondary" {onclick}
-                    disabled={props.loading} aria-busy={if props.loading { "true" } else { "false" }}>
-                    { texts.get(Msg::ShowMore) }
-                </button>
+                <MoreButton loading={props.loading} label={texts.get(Msg::ShowMore).to_owned()}
+                    on_more={props.on_more.clone()} />
             }
         </div>
+    }
+}
+
+/// Props of [`MoreButton`].
+#[derive(Properties, PartialEq)]
+pub struct MoreButtonProps {
+    /// A page is being fetched: the button is disabled.
+    pub loading: bool,
+    /// Its text.
+    pub label: AttrValue,
+    /// Pressed.
+    pub on_more: Callback<()>,
+}
+
+/// "Show more" (its own component so its listener comes and goes with it).
+#[component]
+pub fn MoreButton(props: &MoreButtonProps) -> Html {
+    let button = use_node_ref();
+    let on_more = props.on_more.clone();
+    use_event(&button, "click", Callback::from(move |_| on_more.emit(())));
+    html! {
+        <button part="more-button" type="button" class="secondary" ref={button}
+            disabled={props.loading} aria-busy={if props.loading { "true" } else { "false" }}>
+            { props.label.clone() }
+        </button>
     }
 }

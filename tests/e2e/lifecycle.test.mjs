@@ -1,0 +1,269 @@
+// Session lifecycle against test endpoints: refresh before expiry, failures, retry, joined
+// requests, endpoint changes, paging.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventCount, launch, nthEvent } from './helpers.mjs';
+import { addWidget, openWidget, referrals, session, startHarness } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(() => browser.close());
+
+async function setup(t, attributes = { endpoint: '/session' }, options = {}) {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  if (options.endpoint) harness.endpoint = options.endpoint;
+  const { context, page } = await openWidget(browser, harness, { attributes, ...options });
+  t.after(() => context.close());
+  return { harness, page, widget: page.locator('referrer-dashboard') };
+}
+
+/** A promise the test resolves to let a held answer go. */
+function gate() {
+  let open;
+  const promise = new Promise((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+test('a short-lived session is re-fetched before it expires', async (t) => {
+  const expiries = [];
+  const { harness, page } = await setup(t, { endpoint: '/session' }, {
+    endpoint: () => {
+      const expiresAt = Date.now() + 3_000;
+      expiries.push(expiresAt);
+      return { body: session({ expires_at: new Date(expiresAt).toISOString() }) };
+    },
+  });
+  await nthEvent(page, 'rd-load', 2);
+  const [first, second] = harness.sessionRequests();
+  assert.ok(second.at < expiries[0], `second request ${second.at - expiries[0]} ms relative to expiry`);
+  assert.ok(second.at - first.at >= 1_000, 'not a request loop');
+});
+
+test('a failed refresh keeps the data on screen with a notice, then recovers by itself', async (t) => {
+  let n = 0;
+  const { page, widget, harness } = await setup(t, { endpoint: '/session' }, {
+    endpoint: () => {
+      n += 1;
+      if (n === 1) return { body: session({ expires_at: new Date(Date.now() + 1_500).toISOString() }) };
+      if (n === 2) return { status: 500, body: { error: { type: 'server', message: 'boom' } } };
+      return { body: session({ stats: { reach: 9, referrals: 9, qualified: 9 } }) };
+    },
+  });
+  await nthEvent(page, 'rd-load');
+  const error = await nthEvent(page, 'rd-error');
+  assert.deepEqual(error, { type: 'server', message: 'boom', status: 500 });
+  assert.equal(await widget.locator('[part="link"]').inputValue(), 'https://example.com/r/ADA123');
+  assert.equal(await widget.locator('.notice').count(), 1, 'a quiet notice says the refresh failed');
+  assert.equal(await widget.locator('[part="error"]').count(), 0, 'no error state while data is shown');
+  // The automatic retry (capped exponential backoff) brings fresh data and clears the notice.
+  await nthEvent(page, 'rd-load', 2);
+  assert.deepEqual(await widget.locator('[part="stat-value"]').allTextContents(), ['9', '9', '9']);
+  assert.equal(await widget.locator('.notice').count(), 0);
+  assert.equal(harness.sessionRequests().length, 3);
+});
+
+test('with nothing to show, a failure shows the error state and its retry button works', async (t) => {
+  let fail = true;
+  const { page, widget } = await setup(t, { endpoint: '/session' }, {
+    endpoint: () => (fail ? { status: 401, body: { error: { type: 'authentication', message: 'signed out' } } } : { body: session() }),
+  });
+  assert.equal((await nthEvent(page, 'rd-error')).type, 'authentication');
+  const retry = widget.locator('[part="retry-button"]');
+  await retry.waitFor();
+  assert.equal(await widget.locator('[part="error"]').count(), 1);
+  fail = false;
+  await retry.click();
+  await nthEvent(page, 'rd-load');
+  assert.equal(await widget.locator('[part="error"]').count(), 0);
+  assert.equal(await widget.locator('[part="stat-value"]').first().textContent(), '1,204');
+});
+
+test('getAuthToken is awaited before each request and sent as a bearer token', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  const { context, page } = await openWidget(browser, harness);
+  t.after(() => context.close());
+  await page.evaluate(() => {
+    let n = 0;
+    const el = document.createElement('referrer-dashboard');
+    el.getAuthToken = async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      n += 1;
+      return `token-${n}`;
+    };
+    el.setAttribute('endpoint', '/session');
+    document.querySelector('#main').append(el);
+  });
+  await nthEvent(page, 'rd-load');
+  await page.evaluate(() => document.querySelector('referrer-dashboard').refresh());
+  const auth = harness.sessionRequests().map((r) => r.headers.authorization);
+  assert.deepEqual(auth, ['Bearer token-1', 'Bearer token-2']);
+});
+
+test('without getAuthToken no Authorization header is sent', async (t) => {
+  const { harness, page } = await setup(t);
+  await nthEvent(page, 'rd-load');
+  assert.equal(harness.sessionRequests()[0].headers.authorization, undefined);
+});
+
+test('refresh() while a request is in flight joins it: one request, every promise resolves', async (t) => {
+  const held = gate();
+  let n = 0;
+  const { harness, page } = await setup(t, { endpoint: '/session' }, {
+    endpoint: async () => {
+      n += 1;
+      if (n === 2) await held.promise;
+      return { body: session() };
+    },
+  });
+  await nthEvent(page, 'rd-load');
+  const settled = page.evaluate(() => {
+    const el = document.querySelector('referrer-dashboard');
+    return Promise.all([el.refresh(), el.refresh(), el.refresh()]).then(() => 'all resolved');
+  });
+  // Let the held answer go once the server has seen the request.
+  while (harness.sessionRequests().length < 2) await new Promise((r) => setImmediate(r));
+  held.open();
+  assert.equal(await settled, 'all resolved');
+  assert.equal(harness.sessionRequests().length, 2, 'the three refresh() calls made one request');
+});
+
+test('a changed endpoint drops the old session and a late answer for the old one is discarded', async (t) => {
+  const slow = gate();
+  const { harness, page, widget } = await setup(t, { endpoint: '/session' }, {
+    endpoint: async (request) => {
+      if (request.path === '/session') {
+        await slow.promise;
+        return { body: session({ referrer: { link: 'https://old.example/r/OLD' } }) };
+      }
+      return { body: session({ referrer: { link: 'https://new.example/r/NEW' } }) };
+    },
+  });
+  while (harness.sessionRequests().length < 1) await new Promise((r) => setImmediate(r));
+  const stale = new Promise((resolve) => {
+    const isStale = (request) => request.url().endsWith('/session');
+    page.on('requestfailed', (request) => isStale(request) && resolve('aborted'));
+    page.on('requestfinished', (request) => isStale(request) && resolve('finished'));
+  });
+  await page.evaluate(() => document.querySelector('referrer-dashboard').setAttribute('endpoint', '/other-session'));
+  await nthEvent(page, 'rd-load');
+  assert.equal(await stale, 'aborted', 'the request for the old endpoint was cancelled');
+  slow.open();
+  // A refresh of the new endpoint settles after anything the old one could still deliver.
+  await page.evaluate(() => document.querySelector('referrer-dashboard').refresh());
+  assert.equal(await widget.locator('[part="link"]').inputValue(), 'https://new.example/r/NEW');
+  assert.equal(await eventCount(page, 'rd-load'), 2, 'the first load and the refresh, nothing from the old endpoint');
+});
+
+test('"Show more" reveals what the session holds, then pages by cursor to the end', async (t) => {
+  const held = gate();
+  const { harness, page, widget } = await setup(t, { endpoint: '/session', 'page-size': '5' }, {
+    endpoint: async (request) => {
+      if (!request.cursor) return { body: session({ referrals: { items: referrals(7), next: 'c1' } }) };
+      if (request.cursor === 'c1') {
+        await held.promise;
+        return { body: { version: 1, referrals: { items: referrals(6, 7), next: 'c2' } } };
+      }
+      return { body: { version: 1, referrals: { items: referrals(2, 13), next: null } } };
+    },
+  });
+  await nthEvent(page, 'rd-load');
+  const rows = widget.locator('[part="referral"]');
+  const more = widget.locator('[part="more-button"]');
+  assert.equal(await rows.count(), 5);
+  await more.click();
+  assert.equal(await rows.count(), 7, 'first what the session already holds');
+  assert.equal(harness.sessionRequests().length, 1, 'without a request');
+  await more.click();
+  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelector('[part="more-button"]').disabled);
+  held.open();
+  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 12);
+  assert.equal(await more.isDisabled(), false);
+  await more.click();
+  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 13);
+  await more.click();
+  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 15);
+  assert.equal(await more.count(), 0, 'no button once next is null and everything is shown');
+  assert.deepEqual(harness.sessionRequests().map((r) => r.cursor), [null, 'c1', 'c2']);
+  const names = await widget.locator('[part="referral"] .name').allTextContents();
+  assert.deepEqual(names, Array.from({ length: 15 }, (_, i) => `Person ${i}.`));
+});
+
+test('a malformed page of referrals does not destroy what is shown', async (t) => {
+  const { page, widget } = await setup(t, { endpoint: '/session', 'page-size': '3' }, {
+    endpoint: (request) =>
+      request.cursor
+        ? { body: { version: 1, referrals: { items: [{ id: 'x', name: 'X', status: 'maybe' }], next: null } } }
+        : { body: session({ referrals: { items: referrals(3), next: 'c1' } }) },
+  });
+  await nthEvent(page, 'rd-load');
+  await widget.locator('[part="more-button"]').click();
+  const error = await nthEvent(page, 'rd-error');
+  assert.equal(error.type, 'invalid_response');
+  assert.match(error.message, /referrals\.items\.0\.status/);
+  assert.equal(await widget.locator('[part="referral"]').count(), 3);
+  assert.equal(await widget.locator('[part="link"]').count(), 1);
+});
+
+test('two elements on one page are independent', async (t) => {
+  const { page } = await setup(t, {}, {
+    endpoint: (request) =>
+      ({ body: session({ referrer: { link: `https://example.com/r/${request.path === '/session' ? 'ONE' : 'TWO'}` } }) }),
+  });
+  await addWidget(page, { endpoint: '/session' });
+  await addWidget(page, { endpoint: '/other-session' }, '#aside');
+  await nthEvent(page, 'rd-load', 2);
+  const links = await page.locator('referrer-dashboard [part="link"]').evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(links.sort(), ['https://example.com/r/ONE', 'https://example.com/r/TWO']);
+});
+
+test('moving an element in the DOM neither refetches nor loses its state', async (t) => {
+  const { harness, page, widget } = await setup(t, { endpoint: '/session', 'page-size': '1' });
+  await nthEvent(page, 'rd-load');
+  await widget.locator('[part="more-button"]').click();
+  assert.equal(await widget.locator('[part="referral"]').count(), 2);
+  const fetches = await page.evaluate(async () => {
+    const before = window.__fetches;
+    document.querySelector('#aside').append(document.querySelector('referrer-dashboard'));
+    // Once every queued microtask has run, a teardown or refetch would have started.
+    await new Promise((r) => setTimeout(r, 0));
+    return window.__fetches - before;
+  });
+  assert.equal(fetches, 0, 'no refetch');
+  assert.equal(await page.locator('#aside referrer-dashboard [part="referral"]').count(), 2, 'revealed rows kept');
+  assert.equal(harness.sessionRequests().length, 1);
+  assert.equal(await eventCount(page, 'rd-load'), 1);
+});
+
+test('a refresh due while the page is hidden waits until it is visible again', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  harness.endpoint = () => ({ body: session({ expires_at: new Date(Date.now() + 60_000).toISOString() }) });
+  const { context, page } = await openWidget(browser, harness, {
+    init: () => {
+      // Lets the test hide and show the page.
+      window.__visibility = 'visible';
+      Object.defineProperty(Document.prototype, 'visibilityState', { get: () => window.__visibility });
+      Object.defineProperty(Document.prototype, 'hidden', { get: () => window.__visibility === 'hidden' });
+    },
+  });
+  t.after(() => context.close());
+  await page.clock.install();
+  await addWidget(page, { endpoint: '/session' });
+  await nthEvent(page, 'rd-load');
+  const setVisibility = (state) =>
+    page.evaluate((state) => {
+      window.__visibility = state;
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+  await setVisibility('hidden');
+  // Well past the refresh time (54 s of 60) and the expiry: nothing is fetched while hidden.
+  await page.clock.runFor(90_000);
+  assert.equal(await page.evaluate(() => window.__fetches), 1, 'no request while hidden');
+  await setVisibility('visible');
+  await nthEvent(page, 'rd-load', 2);
+  assert.equal(harness.sessionRequests().length, 2);
+});
