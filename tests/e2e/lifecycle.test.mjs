@@ -267,3 +267,18 @@ test('a refresh due while the page is hidden waits until it is visible again', a
   await nthEvent(page, 'rd-load', 2);
   assert.equal(harness.sessionRequests().length, 2);
 });
+
+test('the credentials attribute is honoured', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  const { context, page } = await openWidget(browser, harness);
+  t.after(() => context.close());
+  await context.addCookies([{ name: 'host_session', value: 'abc', url: harness.url }]);
+  await addWidget(page, { endpoint: '/session' });
+  await nthEvent(page, 'rd-load');
+  await page.evaluate(() => document.querySelector('referrer-dashboard').remove());
+  await addWidget(page, { endpoint: '/session', credentials: 'omit' });
+  await nthEvent(page, 'rd-load', 2);
+  const cookies = harness.sessionRequests().map((r) => r.headers.cookie ?? null);
+  assert.deepEqual(cookies, ['host_session=abc', null]);
+});
