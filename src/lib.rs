@@ -14,6 +14,7 @@
 //! - [`timing`]: when to refresh before expiry and when to retry after a failure (pure).
 //! - [`share`]: the `channels` attribute and the networks' share URLs (pure).
 //! - [`demo`]: built-in sample data for the `demo` attribute (pure).
+//! - [`qr`]: the link's QR code as an SVG path (pure).
 //! - [`panic`]: the panic hook that turns a panic into `rd-error` and an error state.
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.
@@ -29,6 +30,7 @@ pub mod events;
 pub mod fetch;
 pub mod i18n;
 pub mod panic;
+pub mod qr;
 pub mod session;
 pub mod share;
 pub mod state;

@@ -124,7 +124,13 @@ async fn element_renders_the_session_into_its_shadow_root() {
         .unwrap()
         .unchecked_into();
     assert_eq!(link.value(), "https://example.com/r/ADA");
-    assert_eq!(texts(&root, "[part=stat-value]"), ["1,234,567", "2", "0"]);
+    // A large Reach is compact, with the exact count as its tooltip.
+    assert_eq!(texts(&root, "[part=stat-value]"), ["1.2M", "2", "0"]);
+    let reach_tile = root.query_selector("[part=stat-value]").unwrap().unwrap();
+    assert_eq!(
+        reach_tile.get_attribute("title").as_deref(),
+        Some("1,234,567")
+    );
     assert_eq!(texts(&root, "[part=referral] .name"), ["Jo D.", "Sam K."]);
     assert!(root.query_selector("[part=copy-button]").unwrap().is_some());
     el.remove();

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use super::error::ErrorState;
 use super::link::LinkField;
+use super::qr::QrCode;
 use super::referrals::ReferralList;
 use super::share::ShareBar;
 use super::skeleton::Skeleton;
@@ -84,12 +85,18 @@ pub fn App(props: &AppProps) -> Html {
             let stale = state.error.is_some() && !state.loading_more;
             html! {
                 <>
-                    <LinkField link={AttrValue::from(session.referrer.link.clone())}
-                        texts={texts.clone()} {on_copied} />
-                    <ShareBar channels={controller.channels()}
-                        link={AttrValue::from(session.referrer.link.clone())}
-                        message={AttrValue::from(message)} subject={AttrValue::from(subject)}
-                        texts={texts.clone()} {on_share} />
+                    <div class="top">
+                        <div class="main">
+                            <LinkField link={AttrValue::from(session.referrer.link.clone())}
+                                texts={texts.clone()} {on_copied} />
+                            <ShareBar channels={controller.channels()}
+                                link={AttrValue::from(session.referrer.link.clone())}
+                                message={AttrValue::from(message)} subject={AttrValue::from(subject)}
+                                texts={texts.clone()} {on_share} />
+                        </div>
+                        <QrCode link={AttrValue::from(session.referrer.link.clone())}
+                            label={AttrValue::from(texts.get(Msg::QrLabel).to_owned())} />
+                    </div>
                     <StatsView stats={session.stats} texts={texts.clone()} />
                     <ReferralList items={state.items.clone()} shown={state.shown}
                         has_more={state.has_more()} loading={state.loading_more}
@@ -111,6 +118,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     html! {
         <section part="card" class="card" aria-label={title} lang={texts.locale().to_owned()}
+            dir={if texts.rtl() { "rtl" } else { "ltr" }}
             aria-busy={if state.view() == View::Loading { "true" } else { "false" }}>
             { body }
         </section>

@@ -93,7 +93,7 @@ pub fn LinkField(props: &LinkFieldProps) -> Html {
         <div class="link">
             <label for="rd-link" class="label">{ texts.get(Msg::LinkLabel) }</label>
             <div class="link-row">
-                <input id="rd-link" part="link" type="text" readonly=true ref={input}
+                <input id="rd-link" part="link" type="text" readonly=true ref={input} dir="ltr"
                     value={props.link.clone()} spellcheck="false" />
                 <button part="copy-button" type="button" class="primary" ref={button}
                     data-state={if *copy == Copy::Copied { "copied" } else { "idle" }}>

@@ -6,6 +6,7 @@ pub mod app;
 pub mod error;
 pub mod link;
 pub mod listen;
+pub mod qr;
 pub mod referrals;
 pub mod share;
 pub mod skeleton;

@@ -26,30 +26,45 @@ pub struct ReferralListProps {
 }
 
 /// The list, or the empty state.
+///
+/// The list's title is not a heading element: the widget cannot know the host page's heading
+/// levels, and a wrong level is worse for screen readers than a labelled list.
 #[component]
 pub fn ReferralList(props: &ReferralListProps) -> Html {
     let texts = &props.texts;
     let heading =
-        html! { <h3 class="heading" id="rd-referrals">{ texts.get(Msg::ReferralsHeading) }</h3> };
+        html! { <p class="heading" id="rd-referrals">{ texts.get(Msg::ReferralsHeading) }</p> };
     if props.items.is_empty() {
         return html! {
             <div class="referrals">
                 { heading }
-                <p part="empty" class="empty">{ texts.get(Msg::Empty) }</p>
+                <div part="empty" class="empty">
+                    <p class="empty-title">{ texts.get(Msg::Empty) }</p>
+                    <p class="hint">{ texts.get(Msg::EmptyHint) }</p>
+                </div>
             </div>
         };
     }
+    let now = js_sys::Date::now();
     let rows = props.items.iter().take(props.shown).map(|referral| {
         let (status, class) = match referral.status {
             Status::Qualified => (texts.get(Msg::StatusQualified), "status qualified"),
             Status::Pending => (texts.get(Msg::StatusPending), "status pending"),
         };
+        let name = if referral.name.trim().is_empty() {
+            texts.get(Msg::Anonymous).to_owned()
+        } else {
+            referral.name.clone()
+        };
         html! {
             <li part="referral" class="referral" key={referral.id.clone()}>
-                <span class="name">{ referral.name.clone() }</span>
+                // Names are the referred people's own: their direction follows their script.
+                <span class="name" dir="auto">{ name }</span>
                 <span part="status" class={class}>{ status }</span>
                 if let Some(joined) = referral.joined_at {
-                    <span class="date">{ texts.date(joined) }</span>
+                    <time class="date" datetime={iso(joined)} title={texts.date(joined)}>
+                        { texts.relative(joined, now) }
+                    </time>
                 }
             </li>
         }
@@ -64,6 +79,11 @@ pub fn ReferralList(props: &ReferralListProps) -> Html {
             }
         </div>
     }
+}
+
+/// A moment as an ISO 8601 string for `<time datetime>`.
+fn iso(ms: f64) -> String {
+    String::from(js_sys::Date::new(&ms.into()).to_iso_string())
 }
 
 /// Props of [`MoreButton`].

@@ -16,23 +16,29 @@ pub struct StatsViewProps {
     pub texts: Rc<Texts>,
 }
 
-/// The three counters with their labels.
+/// The three counters with their labels. A large Reach is shown compact ("12K") with the exact
+/// count as its tooltip.
 #[component]
 pub fn StatsView(props: &StatsViewProps) -> Html {
     let texts = &props.texts;
-    let stat = |key: &'static str, value: f64, label: Msg| {
+    let stat = |key: &'static str, value: f64, label: Msg, compact: bool| {
+        let exact = texts.number(value);
+        let (shown, title) = match compact.then(|| texts.compact(value)).flatten() {
+            Some(short) => (short, Some(exact)),
+            None => (exact, None),
+        };
         html! {
             <div part="stat" class="stat" data-stat={key}>
                 <dt part="stat-label" class="stat-label">{ texts.get(label) }</dt>
-                <dd part="stat-value" class="stat-value">{ texts.number(value) }</dd>
+                <dd part="stat-value" class="stat-value" title={title}>{ shown }</dd>
             </div>
         }
     };
     html! {
         <dl part="stats" class="stats">
-            { stat("reach", props.stats.reach, Msg::Reach) }
-            { stat("referrals", props.stats.referrals, Msg::Referrals) }
-            { stat("qualified", props.stats.qualified, Msg::Qualified) }
+            { stat("reach", props.stats.reach, Msg::Reach, true) }
+            { stat("referrals", props.stats.referrals, Msg::Referrals, false) }
+            { stat("qualified", props.stats.qualified, Msg::Qualified, false) }
         </dl>
     }
 }

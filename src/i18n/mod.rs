@@ -1,0 +1,397 @@
+//! Texts and number/date formatting.
+//!
+//! Every UI text has a message id ([`Msg::id`]); the host overrides any of them through the
+//! element's `strings` property. The catalogue follows the locale (the `locale` attribute, else
+//! the nearest `lang` ancestor, else the browser's), by primary language, falling back to
+//! English. Numbers and dates go through the browser's `Intl`, so the widget carries no locale
+//! data beyond its catalogues.
+//!
+//! # Layout
+//! - [`catalogues`]: the message catalogues.
+
+pub mod catalogues;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Number of messages.
+pub const COUNT: usize = 26;
+
+/// Every UI text, by purpose (catalogue order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// Accessible name of the card region.
+    Title,
+    /// Label of the link field.
+    LinkLabel,
+    /// Copy button.
+    Copy,
+    /// Copy button after copying, also announced.
+    Copied,
+    /// Shown when the clipboard is unavailable and the link text was selected instead.
+    CopyFallback,
+    /// Reach stat label.
+    Reach,
+    /// Referrals stat label.
+    Referrals,
+    /// Qualified Referrals stat label.
+    Qualified,
+    /// Heading of the referrals list.
+    ReferralsHeading,
+    /// Status text of a qualified referral.
+    StatusQualified,
+    /// Status text of a pending referral.
+    StatusPending,
+    /// "Show more" button.
+    ShowMore,
+    /// Empty state.
+    Empty,
+    /// Error state title.
+    ErrorTitle,
+    /// Retry button.
+    Retry,
+    /// Notice when a refresh failed and older data is shown.
+    Stale,
+    /// Accessible text of the loading skeleton.
+    Loading,
+    /// Accessible name of the share actions group.
+    ShareGroup,
+    /// The native share button.
+    ShareNative,
+    /// The email share link.
+    ShareEmail,
+    /// The SMS share link.
+    ShareSms,
+    /// Default share message when the session has none.
+    ShareMessage,
+    /// Default email subject when the session has none.
+    ShareSubject,
+    /// The nudge under the empty state.
+    EmptyHint,
+    /// Accessible name of the QR code.
+    QrLabel,
+    /// Name shown for a referral without one.
+    Anonymous,
+}
+
+impl Msg {
+    /// Every message, in catalogue order.
+    pub const ALL: [Msg; COUNT] = [
+        Msg::Title,
+        Msg::LinkLabel,
+        Msg::Copy,
+        Msg::Copied,
+        Msg::CopyFallback,
+        Msg::Reach,
+        Msg::Referrals,
+        Msg::Qualified,
+        Msg::ReferralsHeading,
+        Msg::StatusQualified,
+        Msg::StatusPending,
+        Msg::ShowMore,
+        Msg::Empty,
+        Msg::ErrorTitle,
+        Msg::Retry,
+        Msg::Stale,
+        Msg::Loading,
+        Msg::ShareGroup,
+        Msg::ShareNative,
+        Msg::ShareEmail,
+        Msg::ShareSms,
+        Msg::ShareMessage,
+        Msg::ShareSubject,
+        Msg::EmptyHint,
+        Msg::QrLabel,
+        Msg::Anonymous,
+    ];
+
+    /// The public message id, used as the key of the `strings` property.
+    pub fn id(self) -> &'static str {
+        match self {
+            Msg::Title => "title",
+            Msg::LinkLabel => "link-label",
+            Msg::Copy => "copy",
+            Msg::Copied => "copied",
+            Msg::CopyFallback => "copy-fallback",
+            Msg::Reach => "stat-reach",
+            Msg::Referrals => "stat-referrals",
+            Msg::Qualified => "stat-qualified",
+            Msg::ReferralsHeading => "referrals-heading",
+            Msg::StatusQualified => "status-qualified",
+            Msg::StatusPending => "status-pending",
+            Msg::ShowMore => "show-more",
+            Msg::Empty => "empty",
+            Msg::ErrorTitle => "error-title",
+            Msg::Retry => "retry",
+            Msg::Stale => "stale",
+            Msg::Loading => "loading",
+            Msg::ShareGroup => "share-group",
+            Msg::ShareNative => "share-native",
+            Msg::ShareEmail => "share-email",
+            Msg::ShareSms => "share-sms",
+            Msg::ShareMessage => "share-message",
+            Msg::ShareSubject => "share-subject",
+            Msg::EmptyHint => "empty-hint",
+            Msg::QrLabel => "qr-label",
+            Msg::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// The primary language subtag, lowercase (`pt-BR` → `pt`).
+pub fn primary_language(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Whether text in this language runs right to left.
+pub fn is_rtl(tag: &str) -> bool {
+    matches!(
+        primary_language(tag).as_str(),
+        "ar" | "he" | "iw" | "fa" | "ur" | "ps" | "yi" | "dv" | "ckb" | "sd" | "ug"
+    )
+}
+
+/// Reach at or above this is shown compact ("12K"), with the exact count in a tooltip: the
+/// stat tiles are narrow on phones.
+pub const COMPACT_FROM: f64 = 10_000.0;
+
+/// The unit and value `Intl.RelativeTimeFormat` should say for a time `diff_ms` away from now
+/// (negative: past): the largest unit that fits, so "3 days ago", "2 months ago".
+pub fn relative_unit(diff_ms: f64) -> (f64, &'static str) {
+    const UNITS: [(f64, &str); 6] = [
+        (365.0 * 86_400_000.0, "year"),
+        (30.0 * 86_400_000.0, "month"),
+        (7.0 * 86_400_000.0, "week"),
+        (86_400_000.0, "day"),
+        (3_600_000.0, "hour"),
+        (60_000.0, "minute"),
+    ];
+    for (size, unit) in UNITS {
+        if diff_ms.abs() >= size {
+            return ((diff_ms / size).trunc(), unit);
+        }
+    }
+    (0.0, "minute")
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Intl.NumberFormat`.
+    #[wasm_bindgen(js_namespace = Intl)]
+    type NumberFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, catch)]
+    fn new(locale: &str, options: &Object) -> Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method)]
+    fn format(this: &NumberFormat, value: f64) -> String;
+
+    /// `Intl.DateTimeFormat`.
+    #[wasm_bindgen(js_namespace = Intl)]
+    type DateTimeFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, catch)]
+    fn new(locale: &str, options: &Object) -> Result<DateTimeFormat, JsValue>;
+    #[wasm_bindgen(method)]
+    fn format(this: &DateTimeFormat, value: f64) -> String;
+
+    /// `Intl.RelativeTimeFormat`.
+    #[wasm_bindgen(js_namespace = Intl)]
+    type RelativeTimeFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, catch)]
+    fn new(locale: &str, options: &Object) -> Result<RelativeTimeFormat, JsValue>;
+    #[wasm_bindgen(method)]
+    fn format(this: &RelativeTimeFormat, value: f64, unit: &str) -> String;
+
+    /// `Intl.getCanonicalLocales`, which throws a `RangeError` on a malformed tag.
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = getCanonicalLocales)]
+    fn canonical_locales(locales: &str) -> Result<js_sys::Array, JsValue>;
+}
+
+fn options(pairs: &[(&str, &str)]) -> Object {
+    let object = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    object
+}
+
+/// The browser's formatters for one locale.
+struct Formatters {
+    number: NumberFormat,
+    compact: NumberFormat,
+    date: DateTimeFormat,
+    relative: RelativeTimeFormat,
+}
+
+impl Formatters {
+    fn new(locale: &str) -> Option<Self> {
+        Some(Self {
+            number: NumberFormat::new(locale, &options(&[])).ok()?,
+            compact: NumberFormat::new(
+                locale,
+                &options(&[("notation", "compact"), ("maximumFractionDigits", "1")]),
+            )
+            .ok()?,
+            date: DateTimeFormat::new(
+                locale,
+                &options(&[("dateStyle", "medium"), ("timeStyle", "short")]),
+            )
+            .ok()?,
+            relative: RelativeTimeFormat::new(locale, &options(&[("numeric", "auto")])).ok()?,
+        })
+    }
+}
+
+/// The texts and formatters for one locale, plus the host's overrides.
+pub struct Texts {
+    locale: String,
+    table: &'static catalogues::Catalogue,
+    overrides: Vec<(String, String)>,
+    formatters: Option<Formatters>,
+}
+
+impl PartialEq for Texts {
+    /// Formatters follow from the locale, so locale and overrides decide equality.
+    fn eq(&self, other: &Self) -> bool {
+        self.locale == other.locale && self.overrides == other.overrides
+    }
+}
+
+impl Texts {
+    /// Texts for `locale` (a BCP 47 tag) with the host's `overrides` (message id → text).
+    pub fn new(locale: &str, overrides: Vec<(String, String)>) -> Self {
+        Self {
+            locale: locale.to_owned(),
+            table: catalogues::for_tag(locale),
+            overrides,
+            formatters: None,
+        }
+    }
+
+    /// The browser's canonical form of the locale and its formatters (browser only; host tests
+    /// never format). A tag the browser rejects falls back to English.
+    pub fn with_formatters(mut self) -> Self {
+        let canonical = canonical_locales(&self.locale)
+            .ok()
+            .and_then(|list| list.get(0).as_string());
+        self.locale = canonical.unwrap_or_else(|| "en".to_owned());
+        self.table = catalogues::for_tag(&self.locale);
+        self.formatters = Formatters::new(&self.locale);
+        self
+    }
+
+    /// The locale these texts are for.
+    pub fn locale(&self) -> &str {
+        &self.locale
+    }
+
+    /// Whether the locale is written right to left.
+    pub fn rtl(&self) -> bool {
+        is_rtl(&self.locale)
+    }
+
+    /// The text of `msg`: the host's override, else the catalogue's.
+    pub fn get(&self, msg: Msg) -> &str {
+        let id = msg.id();
+        self.overrides
+            .iter()
+            .find(|(key, _)| key == id)
+            .map(|(_, text)| text.as_str())
+            .unwrap_or_else(|| self.table[msg as usize])
+    }
+
+    /// A count in the locale's digits and grouping.
+    pub fn number(&self, n: f64) -> String {
+        self.formatters
+            .as_ref()
+            .map(|f| f.number.format(n))
+            .unwrap_or_default()
+    }
+
+    /// A count, compact when large ("12K", "1,2 Mio."); `None` when it is shown in full anyway.
+    pub fn compact(&self, n: f64) -> Option<String> {
+        (n >= COMPACT_FROM)
+            .then(|| self.formatters.as_ref().map(|f| f.compact.format(n)))
+            .flatten()
+    }
+
+    /// A moment (ms since the epoch) as date and time.
+    pub fn date(&self, ms: f64) -> String {
+        self.formatters
+            .as_ref()
+            .map(|f| f.date.format(ms))
+            .unwrap_or_default()
+    }
+
+    /// A moment relative to `now` ("3 days ago", "yesterday").
+    pub fn relative(&self, ms: f64, now: f64) -> String {
+        let (value, unit) = relative_unit(ms - now);
+        self.formatters
+            .as_ref()
+            .map(|f| f.relative.format(value, unit))
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the `strings` property value (a plain object of id → text) into override pairs.
+/// Non-string values are ignored.
+pub fn read_overrides(value: &JsValue) -> Vec<(String, String)> {
+    if !value.is_object() {
+        return Vec::new();
+    }
+    Object::entries(value.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let pair: js_sys::Array = entry.into();
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_unique_and_kebab_case() {
+        for (i, a) in Msg::ALL.iter().enumerate() {
+            assert_eq!(*a as usize, i, "ALL is in declaration order");
+            assert!(a.id().bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            for b in &Msg::ALL[i + 1..] {
+                assert_ne!(a.id(), b.id());
+            }
+        }
+    }
+
+    #[test]
+    fn overrides_win_over_the_catalogue() {
+        let texts = Texts::new("en", vec![("copy".into(), "Copy link".into())]);
+        assert_eq!(texts.get(Msg::Copy), "Copy link");
+        assert_eq!(texts.get(Msg::Retry), "Try again");
+        assert_eq!(Texts::new("fr-CA", Vec::new()).get(Msg::Retry), "Réessayer");
+    }
+
+    #[test]
+    fn right_to_left_languages() {
+        assert!(is_rtl("ar"));
+        assert!(is_rtl("he-IL"));
+        assert!(is_rtl("fa"));
+        assert!(!is_rtl("en-US"));
+        assert!(!is_rtl("ja"));
+    }
+
+    #[test]
+    fn relative_dates_use_the_largest_fitting_unit() {
+        const DAY: f64 = 86_400_000.0;
+        assert_eq!(relative_unit(-3.0 * DAY), (-3.0, "day"));
+        assert_eq!(relative_unit(-10.0 * DAY), (-1.0, "week"));
+        assert_eq!(relative_unit(-65.0 * DAY), (-2.0, "month"));
+        assert_eq!(relative_unit(-400.0 * DAY), (-1.0, "year"));
+        assert_eq!(relative_unit(-90_000.0), (-1.0, "minute"));
+        assert_eq!(relative_unit(-5_000.0), (0.0, "minute"));
+        assert_eq!(relative_unit(-2.5 * 3_600_000.0), (-2.0, "hour"));
+    }
+}
