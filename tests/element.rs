@@ -180,6 +180,9 @@ async fn a_missing_endpoint_is_a_configuration_error() {
             .as_deref(),
         Some("configuration")
     );
+    // rd-error fires as the failure happens; the error state renders in the same turn, once
+    // the queued microtasks have run.
+    next_task().await;
     let root = shadow(&el);
     assert!(
         root.query_selector("[part=retry-button]")

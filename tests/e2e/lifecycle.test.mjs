@@ -56,6 +56,7 @@ test('a failed refresh keeps the data on screen with a notice, then recovers by 
   const error = await nthEvent(page, 'rd-error');
   assert.deepEqual(error, { type: 'server', message: 'boom', status: 500 });
   assert.equal(await widget.locator('[part="link"]').inputValue(), 'https://example.com/r/ADA123');
+  await widget.locator('.notice').waitFor();
   assert.equal(await widget.locator('.notice').count(), 1, 'a quiet notice says the refresh failed');
   assert.equal(await widget.locator('[part="error"]').count(), 0, 'no error state while data is shown');
   // The automatic retry (capped exponential backoff) brings fresh data and clears the notice.
