@@ -1,11 +1,15 @@
 //! The session endpoint as an axum handler: identity in, dashboard session out.
 //!
-//! Rust hosts mount it on their own router with their own [`IdentityProvider`]:
+//! Rust hosts mount it on their own router with their own [`IdentityProvider`] (their session
+//! instead of a JWT):
 //!
 //! ```no_run
-//! use std::sync::Arc;
 //! use axum::{Router, http::request::Parts};
-//! use referrer_dashboard_server::{api, dashboard::Dashboard, error::Error, identity::{Identity, IdentityProvider}};
+//! use clap::Parser;
+//! use referrer_dashboard_server::config::Config;
+//! use referrer_dashboard_server::error::Error;
+//! use referrer_dashboard_server::identity::{Identity, IdentityProvider};
+//! use referrer_dashboard_server::{Overrides, api, backend};
 //!
 //! /// Reads the user from the host's own session (a header set by its auth middleware here).
 //! struct FromMySession;
@@ -18,25 +22,35 @@
 //!     }
 //! }
 //!
-//! fn routes(dashboard: Arc<Dashboard>) -> Router {
-//!     Router::new().route("/api/referral-dashboard", api::endpoint(dashboard, FromMySession))
-//! }
+//! # async fn host() -> Result<(), Box<dyn std::error::Error>> {
+//! // REFERRAL_FACTORY_API_KEY, _CAMPAIGN_ID, DASHBOARD_DB, ... from the environment.
+//! let config = Config::parse();
+//! let dashboard = backend(&config, Overrides::default()).await?.dashboard;
+//! let app: Router = Router::new()
+//!     // ... the host's own routes ...
+//!     .merge(api::router(dashboard, FromMySession));
+//! # let _ = app;
+//! # Ok(())
+//! # }
 //! ```
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::Query;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
+use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::dashboard::Dashboard;
 use crate::error::Error;
 use crate::identity::IdentityProvider;
+
+/// The path of the session endpoint in the binary (SPEC §6).
+pub const ENDPOINT_PATH: &str = "/api/referral-dashboard";
 
 /// The most a session request may take: under the widget's own 15 s timeout, so the widget
 /// hears our error instead of timing out blind.
@@ -45,6 +59,11 @@ pub const DEADLINE: Duration = Duration::from_secs(13);
 #[derive(Deserialize)]
 struct SessionQuery {
     cursor: Option<String>,
+}
+
+/// A router with the session endpoint at [`ENDPOINT_PATH`], for a host's own axum app.
+pub fn router<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> Router {
+    Router::new().route(ENDPOINT_PATH, endpoint(dashboard, identity))
 }
 
 /// `GET` handler for the session endpoint (SPEC §5), to mount at any path.

@@ -2,11 +2,17 @@
 //!
 //! A token bucket (governor's GCRA) bounds the average rate but lets a full burst follow a full
 //! window, so two adjacent minutes could hold twice the limit. Referral Factory blocks an IP for
-//! days after repeated abuse, so this keeps an exact sliding log instead: every call reserves a
-//! start time, and a reservation is granted only where the window ending at it holds fewer than
-//! `limit` earlier reservations. Reservations are handed out in arrival order (fair FIFO), and
-//! when the next free time is further away than the caller may wait, it is refused with the
-//! time until it would be free. An upstream 429 pauses every reservation.
+//! days after repeated abuse, so this keeps exact sliding logs instead, in two steps:
+//!
+//! 1. **Reservation**: every call reserves a start time where the window ending at it holds
+//!    fewer than `limit` earlier reservations. Reservations are handed out in arrival order
+//!    (fair FIFO) and predict each caller's wait; a caller whose wait would be too long is
+//!    refused at once, with the time until a slot frees up.
+//! 2. **Grant**: at its reserved time the caller is granted the call only if the last `limit`
+//!    *actual* grants leave room; otherwise it waits for that. A busy machine wakes callers
+//!    late, and reserved times alone would then let calls bunch up; actual grant times cannot.
+//!
+//! An upstream 429 pauses every reservation.
 //!
 //! [`Window`] is the pure core, tested with injected instants; [`Budget`] wraps it with a
 //! mutex and tokio's clock.
@@ -39,6 +45,8 @@ pub struct Window {
     spacing: Duration,
     /// Reserved start times, non-decreasing; only the last `limit` matter.
     slots: VecDeque<Instant>,
+    /// Actual grant times, non-decreasing; only the last `limit` matter.
+    granted: VecDeque<Instant>,
     /// No reservation before this (an upstream 429).
     paused_until: Option<Instant>,
 }
@@ -51,6 +59,7 @@ impl Window {
             limit,
             spacing: span + margin,
             slots: VecDeque::with_capacity(limit + 1),
+            granted: VecDeque::with_capacity(limit + 1),
             paused_until: None,
         }
     }
@@ -88,6 +97,45 @@ impl Window {
         Ok(at)
     }
 
+    /// Whether `calls` more calls could all be reserved within `max_wait` of `now`.
+    pub fn has_room(&self, now: Instant, calls: usize, max_wait: Duration) -> bool {
+        let limit = self.limit;
+        let mut ahead: VecDeque<Instant> = self.slots.clone();
+        for _ in 0..calls {
+            let mut at = now.max(ahead.back().copied().unwrap_or(now));
+            if ahead.len() >= limit {
+                at = at.max(ahead[ahead.len() - limit] + self.spacing);
+            }
+            if let Some(paused) = self.paused_until {
+                at = at.max(paused);
+            }
+            if at.saturating_duration_since(now) > max_wait {
+                return false;
+            }
+            ahead.push_back(at);
+        }
+        true
+    }
+
+    /// Grants the call now if the last `limit` actual grants leave room; otherwise returns when
+    /// they will.
+    ///
+    /// # Errors
+    /// The instant to try again at.
+    pub fn grant(&mut self, now: Instant) -> Result<(), Instant> {
+        if self.granted.len() >= self.limit {
+            let free_at = self.granted[self.granted.len() - self.limit] + self.spacing;
+            if now < free_at {
+                return Err(free_at);
+            }
+        }
+        self.granted.push_back(now);
+        while self.granted.len() > self.limit {
+            self.granted.pop_front();
+        }
+        Ok(())
+    }
+
     /// No reservation starts before `until`.
     pub fn pause_until(&mut self, until: Instant) {
         self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
@@ -115,19 +163,28 @@ impl Budget {
         }
     }
 
-    /// Waits for this call's reserved start time.
+    /// Waits for this call's turn: its reserved start time, then room among the actual grants.
     ///
     /// # Errors
     /// [`UpstreamError::Budget`] when the wait would exceed the queue limit.
     pub async fn acquire(&self) -> Result<(), UpstreamError> {
         let reserved = self.lock().reserve(Instant::now(), self.max_wait);
-        match reserved {
-            Ok(at) => {
-                tokio::time::sleep_until(at).await;
-                Ok(())
+        let at = reserved.map_err(|retry_after| UpstreamError::Budget { retry_after })?;
+        tokio::time::sleep_until(at).await;
+        loop {
+            let granted = self.lock().grant(Instant::now());
+            match granted {
+                Ok(()) => return Ok(()),
+                Err(free_at) => tokio::time::sleep_until(free_at).await,
             }
-            Err(retry_after) => Err(UpstreamError::Budget { retry_after }),
         }
+    }
+
+    /// Whether a task needing `calls` calls could get them all without waiting too long. A
+    /// prediction (others may take the slots meanwhile), used to avoid starting work that would
+    /// spend calls and then fail half-way.
+    pub fn has_room_for(&self, calls: usize) -> bool {
+        self.lock().has_room(Instant::now(), calls, self.max_wait)
     }
 
     /// How long until a call could start now.
@@ -222,6 +279,36 @@ mod tests {
         // A shorter pause never shortens a longer one.
         window.pause_until(t0 + Duration::from_secs(1));
         assert_eq!(window.next_free(t0), t0 + Duration::from_secs(3));
+    }
+
+    #[test]
+    fn grants_follow_actual_times_when_callers_wake_late() {
+        let t0 = Instant::now();
+        let mut window = Window::new(2, Duration::from_secs(10), Duration::ZERO);
+        // Reserved at 0, 0 and 10, but the first two callers woke late, at 3 s.
+        let late = t0 + Duration::from_secs(3);
+        window.grant(late).unwrap();
+        window.grant(late).unwrap();
+        // The third caller, on time at 10 s, must wait until 13 s.
+        let third = t0 + Duration::from_secs(10);
+        assert_eq!(window.grant(third), Err(late + Duration::from_secs(10)));
+        window.grant(late + Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
+    fn room_is_predicted_for_several_calls() {
+        let t0 = Instant::now();
+        let mut window = Window::new(3, WINDOW, Duration::ZERO);
+        assert!(window.has_room(t0, 3, Duration::ZERO));
+        assert!(!window.has_room(t0, 4, Duration::from_secs(5)));
+        window.reserve(t0, Duration::ZERO).unwrap();
+        window.reserve(t0, Duration::ZERO).unwrap();
+        assert!(window.has_room(t0, 1, Duration::ZERO));
+        assert!(!window.has_room(t0, 2, Duration::from_secs(5)));
+        assert!(
+            window.has_room(t0, 2, WINDOW),
+            "the second fits a window later"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -67,6 +67,15 @@ pub struct Config {
     )]
     pub session_ttl_secs: u64,
 
+    /// Requests one identity may make per minute (bursts of half that).
+    #[arg(
+        long,
+        env = "DASHBOARD_REQUESTS_PER_MIN",
+        value_name = "DASHBOARD_REQUESTS_PER_MIN",
+        default_value_t = 60
+    )]
+    pub requests_per_min: u32,
+
     /// SQLite file mapping host users to platform users (`:memory:` for a throwaway one).
     #[arg(
         long,
@@ -188,6 +197,9 @@ impl Config {
                 "DASHBOARD_UPSTREAM_BUDGET_PER_MIN",
                 "must not exceed 600, Referral Factory's own limit (exceeding it gets the IP blocked)",
             ));
+        }
+        if self.requests_per_min == 0 {
+            return Err(problem("DASHBOARD_REQUESTS_PER_MIN", "must be at least 1"));
         }
         if self.session_ttl_secs < 5 || self.session_ttl_secs > 3600 {
             return Err(problem(

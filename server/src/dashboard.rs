@@ -16,12 +16,17 @@
 //! one call even when that page is short); cursors carry `(offset, total)` so later pages map
 //! to fixed API positions even as new referrals arrive.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use tokio::time::Instant;
 
+use crate::budget::Budget;
+use crate::cache::{Cache, Hit, Policy};
 use crate::error::Error;
 use crate::identity::Identity;
+use crate::limit::IdentityLimit;
 use crate::session::{
     self, Cursor, CursorKey, PageBody, ReferrerBody, SessionBody, ShareBody, StatsBody,
 };
@@ -31,6 +36,64 @@ use crate::upstream::{Client, MAX_PER_PAGE, PlatformUser, SearchPage, UpstreamEr
 /// Referrals per API page requested: the maximum, so listings cost the fewest calls.
 const PER_PAGE: u64 = MAX_PER_PAGE as u64;
 
+/// The most building one session may take before the last good one is served instead: under
+/// the endpoint's own deadline ([`crate::api::DEADLINE`]), so there is time left to answer.
+const BUILD_DEADLINE: Duration = Duration::from_secs(11);
+
+/// A stale session asks the widget to come back after at least this long.
+const STALE_RETRY: Duration = Duration::from_secs(5);
+
+/// The longest a user's requests share a "not now" failure before one tries again.
+const MAX_COOL_DOWN: Duration = Duration::from_secs(10);
+
+/// How the caches treat failures.
+struct Failures;
+
+impl Policy<Error> for Failures {
+    /// The last good data may stand in when the platform is busy, slow or down; refusals (bad
+    /// key, validation) are never papered over.
+    fn serve_stale(&self, error: &Error) -> bool {
+        matches!(
+            error,
+            Error::Timeout
+                | Error::RateLimited { .. }
+                | Error::Upstream(
+                    UpstreamError::Budget { .. }
+                        | UpstreamError::RateLimited { .. }
+                        | UpstreamError::Timeout
+                        | UpstreamError::Transport
+                        | UpstreamError::Malformed(_)
+                        | UpstreamError::Status(500..=599)
+                )
+        )
+    }
+
+    /// Budget and platform rate limits say "not now": the requests queued behind one should not
+    /// each spend calls finding that out again.
+    fn cool_down(&self, error: &Error) -> Option<Duration> {
+        match error {
+            Error::RateLimited { retry_after }
+            | Error::Upstream(UpstreamError::Budget { retry_after }) => {
+                Some((*retry_after).min(MAX_COOL_DOWN))
+            }
+            Error::Upstream(UpstreamError::RateLimited { retry_after }) => {
+                Some(retry_after.unwrap_or(STALE_RETRY).min(MAX_COOL_DOWN))
+            }
+            _ => None,
+        }
+    }
+
+    fn cooling(&self, remaining: Duration) -> Error {
+        Error::RateLimited {
+            retry_after: remaining,
+        }
+    }
+}
+
+/// Calls a session build needs at the least (search and create, or user and referrals): not
+/// starting one without room for them avoids spending the first and failing on the second.
+const MIN_BUILD_CALLS: usize = 2;
+
 /// The referrer as the platform knows them.
 enum Referrer {
     /// Read with analytics.
@@ -39,22 +102,48 @@ enum Referrer {
     Created(PlatformUser),
 }
 
-/// The session builder.
+/// The session builder, with its caches.
 pub struct Dashboard {
     upstream: Client,
     store: Store,
     ttl: Duration,
     cursors: CursorKey,
+    budget: Arc<Budget>,
+    limit: IdentityLimit,
+    /// Whole sessions by subject.
+    sessions: Cache<String, SessionBody>,
+    /// API pages of referrals by (referrer, page).
+    pages: Cache<(u64, u64), SearchPage>,
+}
+
+/// What a [`Dashboard`] is built from.
+pub struct Parts {
+    /// The platform client.
+    pub upstream: Client,
+    /// The budget the client draws on (to estimate waits for stale answers).
+    pub budget: Arc<Budget>,
+    /// The user mapping.
+    pub store: Store,
+    /// Session lifetime and cache TTL.
+    pub ttl: Duration,
+    /// Signs cursors.
+    pub cursors: CursorKey,
+    /// Requests per identity per minute.
+    pub requests_per_min: u32,
 }
 
 impl Dashboard {
-    /// A builder over `upstream` and `store`, issuing sessions valid for `ttl`.
-    pub fn new(upstream: Client, store: Store, ttl: Duration, cursors: CursorKey) -> Self {
+    /// A session builder from its parts.
+    pub fn new(parts: Parts) -> Self {
         Self {
-            upstream,
-            store,
-            ttl,
-            cursors,
+            upstream: parts.upstream,
+            store: parts.store,
+            ttl: parts.ttl,
+            cursors: parts.cursors,
+            budget: parts.budget,
+            limit: IdentityLimit::per_minute(parts.requests_per_min),
+            sessions: Cache::new(parts.ttl),
+            pages: Cache::new(parts.ttl),
         }
     }
 
@@ -63,11 +152,57 @@ impl Dashboard {
         self.ttl
     }
 
-    /// The whole session for `who`.
+    /// The session for `who`: from the cache while fresh (one upstream fetch however many
+    /// requests arrive together), else built anew; when that fails because the platform is busy
+    /// or down, the last good session marked stale.
     ///
     /// # Errors
-    /// Upstream and storage failures.
+    /// [`Error::RateLimited`] when `who` asks too often; upstream and storage failures when
+    /// there is nothing to fall back on.
     pub async fn session(&self, who: &Identity) -> Result<SessionBody, Error> {
+        self.admit(who)?;
+        let build = async {
+            match tokio::time::timeout(BUILD_DEADLINE, self.build(who)).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Timeout),
+            }
+        };
+        let hit = self
+            .sessions
+            .get_or_fetch(&who.subject, build, &Failures)
+            .await?;
+        Ok(self.serve(&hit))
+    }
+
+    fn admit(&self, who: &Identity) -> Result<(), Error> {
+        self.limit
+            .check(&who.subject)
+            .map_err(|retry_after| Error::RateLimited { retry_after })
+    }
+
+    /// A cached session as served: valid until its data's TTL ends, or, when stale, until the
+    /// budget is expected to have room again.
+    fn serve(&self, hit: &Hit<SessionBody>) -> SessionBody {
+        let mut body = (*hit.value).clone();
+        let valid_for = if hit.stale {
+            self.budget.wait_estimate().max(STALE_RETRY)
+        } else {
+            self.ttl
+                .saturating_sub(Instant::now().duration_since(hit.fetched_at))
+        };
+        body.expires_at = expires_in(valid_for);
+        body.stale = hit.stale;
+        body
+    }
+
+    /// Builds the whole session from the platform.
+    async fn build(&self, who: &Identity) -> Result<SessionBody, Error> {
+        if !self.budget.has_room_for(MIN_BUILD_CALLS) {
+            return Err(UpstreamError::Budget {
+                retry_after: self.budget.wait_estimate().max(Duration::from_secs(1)),
+            }
+            .into());
+        }
         let (user, stats) = match self.referrer(who).await? {
             Referrer::Created(user) => {
                 let stats = StatsBody {
@@ -101,7 +236,7 @@ impl Dashboard {
             });
         Ok(SessionBody {
             version: session::VERSION,
-            expires_at: self.expires_at(),
+            expires_at: expires_in(self.ttl),
             referrer: Some(ReferrerBody {
                 name: who.name.clone().or_else(|| user.first_name.clone()),
                 link,
@@ -119,25 +254,21 @@ impl Dashboard {
     /// # Errors
     /// [`Error::BadCursor`] for a cursor not issued to `who`; upstream failures.
     pub async fn page(&self, who: &Identity, cursor: &str) -> Result<SessionBody, Error> {
+        self.admit(who)?;
         let cursor = self
             .cursors
             .verify(&who.subject, cursor)
             .ok_or(Error::BadCursor)?;
-        let referrals = self.page_at(who, cursor).await?;
+        let (referrals, stale) = self.page_at(who, cursor).await?;
         Ok(SessionBody {
             version: session::VERSION,
-            expires_at: self.expires_at(),
+            expires_at: expires_in(self.ttl),
             referrer: None,
             stats: None,
             referrals,
             share: None,
-            stale: false,
+            stale,
         })
-    }
-
-    fn expires_at(&self) -> String {
-        let at = OffsetDateTime::now_utc() + self.ttl;
-        session::rfc3339(at).unwrap_or_default()
     }
 
     /// Create-or-fetch (see the module docs for what each path costs).
@@ -145,7 +276,10 @@ impl Dashboard {
         let campaign = self.upstream.campaign_id();
         if let Some(mapping) = self.store.get(&who.subject, campaign).await? {
             match self.upstream.user_with_analytics(mapping.platform_id).await {
-                Ok(user) => return Ok(Referrer::Existing(user)),
+                Ok(mut user) => {
+                    user.url = user.url.or(mapping.link);
+                    return Ok(Referrer::Existing(user));
+                }
                 Err(UpstreamError::NotFound) => {
                     tracing::warn!(
                         "stored referrer no longer exists upstream; looking them up again"
@@ -193,6 +327,7 @@ impl Dashboard {
         let mapping = Mapping {
             platform_id: user.id,
             code: user.code.clone(),
+            link: user.url.clone(),
         };
         self.store
             .put(&who.subject, self.upstream.campaign_id(), &mapping)
@@ -208,10 +343,13 @@ impl Dashboard {
         count: u64,
     ) -> Result<PageBody, Error> {
         let guess = count.div_ceil(PER_PAGE).max(1);
-        let mut page = self.fetch(referrer_id, guess).await?;
+        let mut page = self.fetch(referrer_id, guess).await?.value;
         if u64::from(page.last_page) != guess {
             // The counters and the list disagree (deleted referrals, say): read the real last page.
-            page = self.fetch(referrer_id, u64::from(page.last_page)).await?;
+            page = self
+                .fetch(referrer_id, u64::from(page.last_page))
+                .await?
+                .value;
         }
         let last = u64::from(page.last_page);
         let total = page
@@ -240,22 +378,26 @@ impl Dashboard {
         })
     }
 
-    /// Positions `offset..offset + PAGE_SIZE` of the newest-first list of `total`.
-    async fn page_at(&self, who: &Identity, cursor: Cursor) -> Result<PageBody, Error> {
+    /// Positions `offset..offset + PAGE_SIZE` of the newest-first list of `total`, and whether
+    /// any of it came from stale data.
+    async fn page_at(&self, who: &Identity, cursor: Cursor) -> Result<(PageBody, bool), Error> {
         let Cursor {
             referrer_id,
             offset,
             total,
         } = cursor;
         if offset >= total {
-            return Ok(PageBody::default());
+            return Ok((PageBody::default(), false));
         }
+        let mut stale = false;
         // API positions (oldest first) of this page, highest first.
         let high = total - 1 - offset;
         let low = high.saturating_sub(session::PAGE_SIZE as u64 - 1);
         let mut items = Vec::with_capacity(session::PAGE_SIZE);
         for api_page in (low / PER_PAGE + 1..=high / PER_PAGE + 1).rev() {
-            let page = self.fetch(referrer_id, api_page).await?;
+            let hit = self.fetch(referrer_id, api_page).await?;
+            stale |= hit.stale;
+            let page = hit.value;
             let first_position = (api_page - 1) * PER_PAGE;
             for (index, user) in page.users.iter().enumerate().rev() {
                 let position = first_position + index as u64;
@@ -265,26 +407,33 @@ impl Dashboard {
             }
         }
         let next_offset = offset + (high - low + 1);
-        Ok(PageBody {
-            next: (next_offset < total).then(|| {
-                self.cursors.sign(
-                    &who.subject,
-                    Cursor {
-                        referrer_id,
-                        offset: next_offset,
-                        total,
-                    },
-                )
-            }),
-            items,
-        })
+        let next = (next_offset < total).then(|| {
+            let cursor = Cursor {
+                referrer_id,
+                offset: next_offset,
+                total,
+            };
+            self.cursors.sign(&who.subject, cursor)
+        });
+        Ok((PageBody { items, next }, stale))
     }
 
-    async fn fetch(&self, referrer_id: u64, page: u64) -> Result<SearchPage, Error> {
-        let page = u32::try_from(page).unwrap_or(u32::MAX);
-        Ok(self
-            .upstream
-            .referrals(referrer_id, page, MAX_PER_PAGE)
-            .await?)
+    /// One API page of referrals, through the page cache.
+    async fn fetch(&self, referrer_id: u64, page: u64) -> Result<Hit<SearchPage>, Error> {
+        let fetch = async {
+            let number = u32::try_from(page).unwrap_or(u32::MAX);
+            Ok(self
+                .upstream
+                .referrals(referrer_id, number, MAX_PER_PAGE)
+                .await?)
+        };
+        self.pages
+            .get_or_fetch(&(referrer_id, page), fetch, &Failures)
+            .await
     }
+}
+
+/// RFC 3339 for `now + duration`.
+fn expires_in(duration: Duration) -> String {
+    session::rfc3339(OffsetDateTime::now_utc() + duration).unwrap_or_default()
 }

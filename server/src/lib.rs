@@ -13,6 +13,8 @@
 //! - [`session`]: the session JSON, name masking, dates, signed cursors (pure).
 //! - [`upstream`]: the Referral Factory client, the only module that sees the key.
 //! - [`budget`]: the upstream call budget over any 60 s window.
+//! - [`cache`]: per-key TTL cache with shared fetches and stale fallback.
+//! - [`limit`]: the per-identity request limit.
 //! - [`store`]: SQLite mapping of host users to platform users.
 //! - [`error`]: the one error type and its HTTP form.
 //! - [`demo`]: demo identities and the demo site.
@@ -20,11 +22,13 @@
 
 pub mod api;
 pub mod budget;
+pub mod cache;
 pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod identity;
+pub mod limit;
 pub mod sandbox;
 pub mod session;
 pub mod store;
@@ -43,6 +47,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::budget::Budget;
 use crate::config::{Config, ConfigError};
 use crate::dashboard::Dashboard;
 use crate::identity::JwtIdentity;
@@ -50,8 +55,7 @@ use crate::session::CursorKey;
 use crate::store::{Store, StoreError};
 use crate::upstream::ApiKey;
 
-/// The path of the session endpoint in the binary (SPEC §6).
-pub const ENDPOINT_PATH: &str = "/api/referral-dashboard";
+pub use api::ENDPOINT_PATH;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -74,15 +78,38 @@ pub enum StartError {
 pub struct App {
     /// The router to serve.
     pub router: Router,
+    /// The session builder (for hosts that mount the endpoint themselves).
+    pub dashboard: Arc<Dashboard>,
     /// The in-process sandbox, when no key is configured.
     pub sandbox: Option<sandbox::Sandbox>,
 }
 
-/// Builds the application: sandbox (if no key), client, store, routes.
+/// What tests (and unusual deployments) replace in what [`build`] would make.
+#[derive(Default)]
+pub struct Overrides {
+    /// The upstream budget (tests compress its window).
+    pub budget: Option<Budget>,
+    /// Session and cache lifetime below the configurable minimum (tests let it expire).
+    pub ttl: Option<std::time::Duration>,
+}
+
+/// The session builder a configuration describes, and the sandbox it started (no key set).
+pub struct Backend {
+    /// The session builder.
+    pub dashboard: Arc<Dashboard>,
+    /// The HS256 secret identity tokens are checked with (random in sandbox mode without one).
+    pub jwt_secret: Vec<u8>,
+    /// The in-process sandbox, when no key is configured.
+    pub sandbox: Option<sandbox::Sandbox>,
+}
+
+/// Builds the session builder from `config`: the sandbox when no key is set, the platform
+/// client, its budget and the database. Rust hosts call this and mount [`api::router`] with
+/// their own identity provider.
 ///
 /// # Errors
 /// A [`StartError`] naming what is misconfigured.
-pub async fn build(config: &Config) -> Result<App, StartError> {
+pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backend, StartError> {
     config.validate()?;
     let (key, api_url, campaign_id, sandbox) = match &config.api_key {
         Some(key) => (
@@ -115,20 +142,48 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
         .clone()
         .map(String::into_bytes)
         .unwrap_or_else(|| random_hex(32).into_bytes());
-    let budget = Arc::new(budget::Budget::per_minute(config.upstream_budget_per_min));
-    let client = upstream::Client::new(&api_url, key, campaign_id, budget)?;
-    let store = Store::open(&config.db)?;
-    let dashboard = Arc::new(Dashboard::new(
-        client,
-        store,
-        config.session_ttl(),
-        CursorKey::derive(&jwt_secret),
-    ));
-    let mut router = Router::new()
-        .route(
-            ENDPOINT_PATH,
-            api::endpoint(dashboard, JwtIdentity::new(&jwt_secret)),
-        )
+    let budget = Arc::new(
+        overrides
+            .budget
+            .take()
+            .unwrap_or_else(|| Budget::per_minute(config.upstream_budget_per_min)),
+    );
+    let upstream = upstream::Client::new(&api_url, key, campaign_id, budget.clone())?;
+    let dashboard = Arc::new(Dashboard::new(dashboard::Parts {
+        upstream,
+        budget,
+        store: Store::open(&config.db)?,
+        ttl: overrides.ttl.unwrap_or_else(|| config.session_ttl()),
+        cursors: CursorKey::derive(&jwt_secret),
+        requests_per_min: config.requests_per_min,
+    }));
+    Ok(Backend {
+        dashboard,
+        jwt_secret,
+        sandbox,
+    })
+}
+
+/// Builds the application: [`backend`], the endpoint with JWT identities, `/healthz`, the demo
+/// routes (sandbox only), the site, CORS and request ids.
+///
+/// # Errors
+/// A [`StartError`] naming what is misconfigured.
+pub async fn build(config: &Config) -> Result<App, StartError> {
+    build_with(config, Overrides::default()).await
+}
+
+/// [`build`] with `overrides`.
+///
+/// # Errors
+/// A [`StartError`] naming what is misconfigured.
+pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, StartError> {
+    let Backend {
+        dashboard,
+        jwt_secret,
+        sandbox,
+    } = backend(config, overrides).await?;
+    let mut router = api::router(dashboard.clone(), JwtIdentity::new(&jwt_secret))
         .route("/healthz", get(|| async { "ok" }));
     if sandbox.is_some() {
         router = router.merge(demo::token_routes(jwt_secret));
@@ -144,19 +199,24 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                // Method and path only: query strings carry cursors, headers carry tokens.
-                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
-            })
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // Method and path only: query strings carry cursors, headers carry tokens.
+                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
-    Ok(App { router, sandbox })
+    Ok(App {
+        router,
+        dashboard,
+        sandbox,
+    })
 }
 
 /// The sandbox's one campaign.

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE referrers (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE referrers (
         subject     TEXT    NOT NULL,
         campaign_id INTEGER NOT NULL,
         platform_id INTEGER NOT NULL,
@@ -18,7 +19,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE referrers (
         created_at  INTEGER NOT NULL DEFAULT (unixepoch()),
         updated_at  INTEGER NOT NULL DEFAULT (unixepoch()),
         PRIMARY KEY (subject, campaign_id)
-    ) WITHOUT ROWID;"];
+    ) WITHOUT ROWID;",
+    // The referral link, a fallback when a platform answer lacks it.
+    "ALTER TABLE referrers ADD COLUMN link TEXT;",
+];
 
 /// A storage failure (its message names the operation, never user data).
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +44,8 @@ pub struct Mapping {
     pub platform_id: u64,
     /// Their referral code, when known.
     pub code: Option<String>,
+    /// Their referral link, when known.
+    pub link: Option<String>,
 }
 
 /// The database handle (cheap to clone).
@@ -86,12 +92,13 @@ impl Store {
         let subject = subject.to_owned();
         self.with(move |conn| {
             conn.query_row(
-                "SELECT platform_id, code FROM referrers WHERE subject = ?1 AND campaign_id = ?2",
+                "SELECT platform_id, code, link FROM referrers WHERE subject = ?1 AND campaign_id = ?2",
                 params![subject, campaign_id as i64],
                 |row| {
                     Ok(Mapping {
                         platform_id: row.get::<_, i64>(0)? as u64,
                         code: row.get(1)?,
+                        link: row.get(2)?,
                     })
                 },
             )
@@ -114,10 +121,11 @@ impl Store {
         let (subject, mapping) = (subject.to_owned(), mapping.clone());
         self.with(move |conn| {
             conn.execute(
-                "INSERT INTO referrers (subject, campaign_id, platform_id, code) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO referrers (subject, campaign_id, platform_id, code, link) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (subject, campaign_id) DO UPDATE
-                 SET platform_id = excluded.platform_id, code = excluded.code, updated_at = unixepoch()",
-                params![subject, campaign_id as i64, mapping.platform_id as i64, mapping.code],
+                 SET platform_id = excluded.platform_id, code = excluded.code, link = excluded.link,
+                     updated_at = unixepoch()",
+                params![subject, campaign_id as i64, mapping.platform_id as i64, mapping.code, mapping.link],
             )
             .map(drop)
             .map_err(failed("write"))
@@ -179,6 +187,7 @@ mod tests {
         let mapping = Mapping {
             platform_id: 42,
             code: Some("ABC".into()),
+            link: Some("https://x.example/r/ABC".into()),
         };
         store.put("u1", 7, &mapping).await.unwrap();
         drop(store);

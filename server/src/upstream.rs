@@ -112,9 +112,14 @@ pub enum UpstreamError {
 
 impl UpstreamError {
     fn retryable(&self) -> bool {
+        // A cut-off body is most often a dropped connection, worth one more try.
         matches!(
             self,
-            Self::RateLimited { .. } | Self::Status(500..=599) | Self::Timeout | Self::Transport
+            Self::RateLimited { .. }
+                | Self::Status(500..=599)
+                | Self::Timeout
+                | Self::Transport
+                | Self::Malformed(_)
         )
     }
 }
@@ -363,8 +368,7 @@ impl Client {
             .map(Duration::from_secs);
         let bytes = response.bytes().await.map_err(transport)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|_| UpstreamError::Malformed("body is not JSON"));
+            return decode_response(&bytes);
         }
         Err(match status {
             StatusCode::UNAUTHORIZED => UpstreamError::Unauthorized,
@@ -422,6 +426,14 @@ fn error_fields(body: &[u8]) -> Vec<String> {
                 .map(|o| o.keys().cloned().collect())
         })
         .unwrap_or_default()
+}
+
+/// A success body as JSON.
+///
+/// # Errors
+/// [`UpstreamError::Malformed`] when it is not JSON (truncated, HTML error page, ...).
+pub fn decode_response(bytes: &[u8]) -> Result<Value, UpstreamError> {
+    serde_json::from_slice(bytes).map_err(|_| UpstreamError::Malformed("body is not JSON"))
 }
 
 /// A non-negative integer sent as a number or a numeric string.
@@ -590,6 +602,7 @@ mod tests {
         assert!(retry_delay(&e500, 1, 0.0).is_some());
         assert!(retry_delay(&e500, MAX_ATTEMPTS, 0.0).is_none());
         assert!(retry_delay(&UpstreamError::Unprocessable { fields: vec![] }, 1, 0.0).is_none());
+        assert!(retry_delay(&UpstreamError::Malformed("cut"), 1, 0.0).is_some());
         assert!(retry_delay(&UpstreamError::Status(400), 1, 0.0).is_none());
         assert!(retry_delay(&UpstreamError::NotFound, 1, 0.0).is_none());
         let wait = UpstreamError::RateLimited {

@@ -1,4 +1,5 @@
 //! The session endpoint over loopback HTTP, with the sandbox behind it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

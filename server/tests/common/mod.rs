@@ -1,4 +1,5 @@
-//! Shared helpers: a real server (and its in-process sandbox) on loopback, and identity tokens.
+//! Shared helpers: real servers on loopback in front of a sandbox, identity tokens, and the
+//! sandbox's test controls (faults, seeding, call counts), driven over HTTP.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -6,13 +7,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::config::Config;
-use referrer_dashboard_server::sandbox::Sandbox;
+use referrer_dashboard_server::sandbox::{self, Sandbox};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 /// The JWT secret the test servers use.
 pub const SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+/// A recognisable fake master key: it must never show up where it should not.
+pub const KEY: &str = "rf_live_TEST_KEY_do_not_leak_6a1f93";
 
 /// A running server.
 pub struct TestServer {
@@ -22,19 +27,59 @@ pub struct TestServer {
     pub sandbox: Sandbox,
 }
 
-/// Starts the full application (sandbox mode) with `extra` flags.
+/// Starts the full application in sandbox mode (no key) with `extra` flags.
 pub async fn start(extra: &[&str]) -> TestServer {
     let mut args = vec!["server", "--db", ":memory:", "--jwt-secret", SECRET];
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
     let app = referrer_dashboard_server::build(&config).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app.router).await.unwrap() });
     TestServer {
-        base,
+        base: serve(app.router).await,
         sandbox: app.sandbox.unwrap(),
     }
+}
+
+/// A sandbox of its own on loopback, accepting [`KEY`], with the demo referrers.
+pub async fn sandbox() -> Sandbox {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let options = sandbox::Options {
+        key: KEY.to_owned(),
+        campaign_id: 1,
+        seeds: sandbox::data::demo_seeds(),
+    };
+    Sandbox::spawn(listener, options).await.unwrap()
+}
+
+/// A server configured with [`KEY`] in front of `sandbox`, with `extra` flags.
+pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides) -> String {
+    let url = sandbox.api_url().to_string();
+    let mut args = vec![
+        "server",
+        "--api-key",
+        KEY,
+        "--api-url",
+        &url,
+        "--campaign-id",
+        "1",
+        "--jwt-secret",
+        SECRET,
+    ];
+    if !extra.contains(&"--db") {
+        args.extend_from_slice(&["--db", ":memory:"]);
+    }
+    args.extend_from_slice(extra);
+    let config = Config::try_parse_from(args).unwrap();
+    let app = referrer_dashboard_server::build_with(&config, overrides)
+        .await
+        .unwrap();
+    serve(app.router).await
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
 }
 
 /// Seconds since the Unix epoch.
@@ -59,7 +104,7 @@ pub fn token_with(secret: &str, claims: Value) -> String {
 pub fn token(sub: &str, email: &str) -> String {
     token_with(
         SECRET,
-        json!({"sub": sub, "email": email, "name": "Test", "exp": now() + 60}),
+        json!({"sub": sub, "email": email, "name": "Test User", "exp": now() + 60}),
     )
 }
 
@@ -79,4 +124,110 @@ pub async fn get_session(
     let headers = response.headers().clone();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, headers, body)
+}
+
+/// Every page of `who`'s referrals, following cursors; returns the ids, newest first.
+pub async fn all_referral_ids(base: &str, token: &str) -> Vec<String> {
+    let (status, _, body) = get_session(base, Some(token), "").await;
+    assert_eq!(status, 200, "{body}");
+    let mut ids: Vec<String> = items(&body);
+    let mut next = body["referrals"]["next"].as_str().map(str::to_owned);
+    while let Some(cursor) = next {
+        let query = format!("?cursor={}", urlencode(&cursor));
+        let (status, _, page) = get_session(base, Some(token), &query).await;
+        assert_eq!(status, 200, "{page}");
+        ids.extend(items(&page));
+        next = page["referrals"]["next"].as_str().map(str::to_owned);
+    }
+    ids
+}
+
+fn items(body: &Value) -> Vec<String> {
+    body["referrals"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The sandbox's control routes.
+fn control(sandbox: &Sandbox, path: &str) -> String {
+    format!("http://{}/__sandbox/{path}", sandbox.addr())
+}
+
+/// Sets the sandbox's fault switches.
+pub async fn faults(sandbox: &Sandbox, faults: Value) {
+    let response = reqwest::Client::new()
+        .post(control(sandbox, "faults"))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "{:?}", response.text().await);
+}
+
+/// Clears the sandbox's call log.
+pub async fn reset_calls(sandbox: &Sandbox) {
+    reqwest::Client::new()
+        .delete(control(sandbox, "calls"))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The routes of the API calls the sandbox received, in order.
+pub async fn calls(sandbox: &Sandbox) -> Vec<String> {
+    let body: Value = reqwest::get(control(sandbox, "calls"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["route"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Arrival times (ms) of the API calls the sandbox received.
+pub async fn call_times(sandbox: &Sandbox) -> Vec<f64> {
+    let body: Value = reqwest::get(control(sandbox, "calls"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["at_ms"].as_f64().unwrap())
+        .collect()
+}
+
+/// Creates a referrer with `referrals` referrals (`qualified` of them qualified); returns its id.
+pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64) -> u64 {
+    let body = json!({"first_name": "Big", "last_name": "Referrer", "email": email, "reach": 5, "referrals": referrals, "qualified": qualified});
+    let response = reqwest::Client::new()
+        .post(control(sandbox, "referrers"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let created: Value = response.json().await.unwrap();
+    created["id"].as_u64().unwrap()
 }
