@@ -205,6 +205,10 @@ impl Controller {
         let changed = self.config.borrow_mut().set(name, value.as_deref());
         match changed {
             Changed::Nothing => {}
+            Changed::Display if name == "page-size" => {
+                let page_size = self.config.borrow().page_size;
+                self.apply(Action::Resize { page_size });
+            }
             Changed::Display => {
                 self.update_texts();
                 self.render();

@@ -16,6 +16,7 @@
 //! - [`demo`]: built-in sample data for the `demo` attribute (pure).
 //! - [`qr`]: the link's QR code as an SVG path (pure).
 //! - [`panic`]: the panic hook that turns a panic into `rd-error` and an error state.
+//! - [`surface`]: the public surface listed once (the manifest and checks derive from it).
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.
 //! - [`i18n`]: message catalogues, `strings` overrides, `Intl` formatting.
@@ -34,6 +35,7 @@ pub mod qr;
 pub mod session;
 pub mod share;
 pub mod state;
+pub mod surface;
 pub mod timing;
 
 pub use element::{Core, create};

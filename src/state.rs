@@ -59,6 +59,11 @@ pub enum Action {
     Failed(WidgetError),
     /// The source changed (`endpoint`, `demo`, `credentials`): forget the old session.
     Cleared,
+    /// The `page-size` attribute changed: show that many (of what is loaded).
+    Resize {
+        /// The new `page-size`.
+        page_size: usize,
+    },
     /// "Show more": reveal up to `page_size` more of what is loaded.
     Reveal {
         /// The element's `page-size`.
@@ -146,6 +151,9 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.error = Some(error);
         }
         Action::Cleared => next = State::default(),
+        Action::Resize { page_size } => {
+            next.shown = page_size.min(state.items.len());
+        }
         Action::Reveal { page_size } => {
             next.shown = (state.shown + page_size).min(state.items.len());
         }
@@ -330,6 +338,15 @@ mod tests {
         );
         assert_eq!(ids(&state), ["q"]);
         assert_eq!(state.next, None);
+    }
+
+    #[test]
+    fn a_new_page_size_applies_at_once() {
+        let state = loaded(&["a", "b", "c", "d"], None);
+        assert_eq!(state.shown, 2);
+        assert_eq!(reduce(&state, Action::Resize { page_size: 3 }).shown, 3);
+        assert_eq!(reduce(&state, Action::Resize { page_size: 1 }).shown, 1);
+        assert_eq!(reduce(&state, Action::Resize { page_size: 9 }).shown, 4);
     }
 
     #[test]

@@ -92,9 +92,15 @@ pub fn site(site: &Path, package: Option<&Path>) -> Router {
     if let Some(package) = package {
         router = router.nest_service("/referrer-dashboard", ServeDir::new(package));
     }
+    // Browsers ask for /favicon.ico on every page; answer with the site's SVG icon, or with
+    // nothing (204) when it has none.
+    let icon = site.join("favicon.svg");
+    router = if icon.is_file() {
+        router.route_service("/favicon.ico", ServeFile::new(icon))
+    } else {
+        router.route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+    };
     router
-        // Browsers ask for /favicon.ico on every page; answer with the site's SVG icon.
-        .route_service("/favicon.ico", ServeFile::new(site.join("favicon.svg")))
         .fallback_service(ServeDir::new(site).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

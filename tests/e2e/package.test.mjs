@@ -33,3 +33,129 @@ test('importing the package entry defines the element once, and a second import 
   assert.deepEqual(result, { before: true, defined: true, sameClass: true, isElement: true });
   assert.deepEqual(errors, []);
 });
+
+// ---------------------------------------------------------------------------------------------
+// npm pack → a fresh Vite 7 project → build → served → rendered.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+async function npm(args, cwd) {
+  const { stdout } = await exec('npm', args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+test('npm pack ships every file the loader imports', async () => {
+  const [packed] = JSON.parse(await npm(['pack', '--dry-run', '--json'], PACKAGE_DIR));
+  const files = packed.files.map((f) => f.path).sort();
+  for (const needed of [
+    'package.json',
+    'README.md',
+    'referrer-dashboard.js',
+    'referrer-dashboard.d.ts',
+    'element.js',
+    'referrer_dashboard.js',
+    'referrer_dashboard_bg.wasm',
+    'custom-elements.json',
+  ]) {
+    assert.ok(files.includes(needed), `${needed} is in the tarball (${files.join(', ')})`);
+  }
+  // Every relative import of every shipped module resolves to a shipped file.
+  for (const file of files.filter((f) => f.endsWith('.js'))) {
+    const source = await readFile(join(PACKAGE_DIR, file), 'utf8');
+    for (const [, target] of source.matchAll(/from '\.\/([^']+)'/g)) {
+      assert.ok(files.includes(target), `${file} imports ${target}, which is shipped`);
+    }
+  }
+});
+
+test('the packed package installed into a fresh Vite 7 project builds and renders, plainly and in React 19', async (t) => {
+  const work = await mkdtemp(join(tmpdir(), 'rd-vite-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], PACKAGE_DIR));
+  const tarball = join(work, packed.filename);
+  const app = join(work, 'app');
+  await mkdir(app);
+  const versions = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).devDependencies;
+  await writeFile(
+    join(app, 'package.json'),
+    JSON.stringify({
+      name: 'fresh-vite-app',
+      private: true,
+      type: 'module',
+      dependencies: { 'referrer-dashboard': `file:${tarball}`, react: versions.react, 'react-dom': versions['react-dom'] },
+      devDependencies: { vite: versions.vite },
+    }),
+  );
+  await writeFile(
+    join(app, 'vite.config.js'),
+    `export default { esbuild: { jsx: 'automatic' }, build: { rollupOptions: { input: ['index.html', 'react.html'] } } };\n`,
+  );
+  await writeFile(
+    join(app, 'index.html'),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>plain</title>
+<script type="module" src="/main.js"></script></head>
+<body><referrer-dashboard endpoint="/api/referral-dashboard"></referrer-dashboard></body></html>`,
+  );
+  await writeFile(
+    join(app, 'main.js'),
+    `import 'referrer-dashboard';
+document.querySelector('referrer-dashboard').getAuthToken = async () => (await (await fetch('/demo/token?user=ada')).json()).token;
+`,
+  );
+  await writeFile(
+    join(app, 'react.html'),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>react</title>
+<script type="module" src="/react.jsx"></script></head><body><div id="root"></div></body></html>`,
+  );
+  await writeFile(
+    join(app, 'react.jsx'),
+    `import { useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'referrer-dashboard';
+
+const getAuthToken = async () => (await (await fetch('/demo/token?user=linus')).json()).token;
+
+function App() {
+  const [copied, setCopied] = useState('');
+  return (
+    <>
+      <referrer-dashboard endpoint="/api/referral-dashboard" getAuthToken={getAuthToken}
+        onrd-copy={(event) => setCopied(event.detail.link)} />
+      <output id="copied">{copied}</output>
+    </>
+  );
+}
+createRoot(document.getElementById('root')).render(<App />);
+`,
+  );
+  await npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
+  await exec(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: app });
+
+  // The built app, served by the reference backend (same origin as the endpoint).
+  const server = await startDemo({ DASHBOARD_SITE_DIR: join(app, 'dist') });
+  t.after(() => server.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+
+  await page.goto(`${server.url}/`);
+  const values = page.locator('referrer-dashboard [part="stat-value"]');
+  await values.first().waitFor();
+  assert.deepEqual(await values.allTextContents(), ['1,204', '37', '12']);
+
+  await page.goto(`${server.url}/react.html`);
+  await values.first().waitFor();
+  assert.deepEqual(await values.allTextContents(), ['98.8K', '260', '151'], 'the JSX getAuthToken property signed in Linus');
+  await page.locator('referrer-dashboard [part="copy-button"]').click();
+  await page.waitForFunction(() => document.querySelector('#copied').textContent.includes('/r/'));
+  assert.match(await page.locator('#copied').textContent(), /^http:\/\/127\.0\.0\.1:\d+\/r\/\w+$/, 'the JSX onrd-copy listener ran');
+  assert.deepEqual(errors, []);
+});

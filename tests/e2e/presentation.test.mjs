@@ -240,3 +240,17 @@ test('screenshots of the other states and of right to left', async (t) => {
     t.diagnostic(path);
   }
 });
+
+test('changing page-size shows that many referrals at once', async (t) => {
+  const { page, widget } = await setup(t, {
+    endpoint: () => ({ body: session({ referrals: { items: referrals(9), next: null } }) }),
+    attributes: { 'page-size': '3' },
+  });
+  await nthEvent(page, 'rd-load');
+  const rows = widget.locator('[part="referral"]');
+  assert.equal(await rows.count(), 3);
+  await page.evaluate(() => (document.querySelector('referrer-dashboard').pageSize = 6));
+  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 6);
+  await page.evaluate(() => document.querySelector('referrer-dashboard').setAttribute('page-size', '2'));
+  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 2);
+});

@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
+
 use crate::{Result, cmd, root, run, step};
 
 /// Where wasm-pack writes its output.
@@ -12,6 +15,51 @@ pub fn wasm_out() -> PathBuf {
 /// The publishable npm package folder.
 pub fn npm_dir() -> PathBuf {
     root().join("target/dist/npm")
+}
+
+/// The demo and documentation site as served: `www/` plus the built examples.
+pub fn site_dir() -> PathBuf {
+    root().join("target/site")
+}
+
+/// `target/site/`: `www/`, the plain-HTML example, and the React, Vue and Svelte examples built
+/// with Vite against the npm package (so build the package first).
+pub fn site() -> Result<PathBuf> {
+    step("building the site (www/ and the framework examples)");
+    let dir = site_dir();
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    copy_tree(&root().join("www"), &dir)?;
+    let examples = dir.join("examples");
+    std::fs::create_dir_all(&examples)?;
+    for name in ["plain.html", "plain.js", "token.js", "examples.css"] {
+        copy(&root().join("examples").join(name), &examples.join(name))?;
+    }
+    for name in ["react", "vue", "svelte"] {
+        let config = ["examples/", name, "/vite.config.js"].concat();
+        run(cmd("vite").args(["build", "--config", &config]))?;
+    }
+    Ok(dir)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            copy(&entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// The script-tag files.
+pub fn cdn_dir() -> PathBuf {
+    root().join("target/dist/cdn")
 }
 
 /// Compiles the widget with wasm-pack (release profile: size) and optimises it with the
@@ -62,4 +110,98 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     std::fs::copy(from, to)
         .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
     Ok(())
+}
+
+/// One file of the script-tag build.
+pub struct CdnFile {
+    /// Its name in the npm package.
+    pub source: &'static str,
+    /// Its content-hashed name.
+    pub name: String,
+    /// Its Subresource Integrity value (`sha384-…`).
+    pub integrity: String,
+}
+
+/// `target/dist/cdn/`: the package's runtime files under content-hashed names (so they can be
+/// cached forever), imports rewritten to match, with `manifest.json` giving each file's name
+/// and Subresource Integrity value. Built from the npm package, dependencies first.
+pub fn cdn() -> Result<Vec<CdnFile>> {
+    let npm = npm_dir();
+    let dir = cdn_dir();
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let mut files: Vec<CdnFile> = Vec::new();
+    // (file, [(what it references, which earlier file)]), in dependency order.
+    let plan: [(&'static str, &[(&str, &str)]); 4] = [
+        ("referrer_dashboard_bg.wasm", &[]),
+        (
+            "referrer_dashboard.js",
+            &[("'referrer_dashboard_bg.wasm'", "referrer_dashboard_bg.wasm")],
+        ),
+        ("element.js", &[]),
+        (
+            "referrer-dashboard.js",
+            &[
+                ("'./referrer_dashboard.js'", "referrer_dashboard.js"),
+                ("'./element.js'", "element.js"),
+            ],
+        ),
+    ];
+    for (source, references) in plan {
+        let mut bytes = std::fs::read(npm.join(source)).map_err(|e| format!("{source}: {e}"))?;
+        for (needle, target) in references {
+            let hashed = files
+                .iter()
+                .find(|f| f.source == *target)
+                .map(|f| f.name.clone())
+                .ok_or_else(|| format!("{target} must come before {source}"))?;
+            let text = String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8"))?;
+            if !text.contains(needle) {
+                return Err(format!(
+                    "{source} no longer contains {needle}: update the CDN plan in xtask"
+                )
+                .into());
+            }
+            let quote = &needle[..1];
+            let prefix = if needle.starts_with("'./") { "./" } else { "" };
+            let replacement = [quote, prefix, &hashed, quote].concat();
+            bytes = text.replace(needle, &replacement).into_bytes();
+        }
+        let digest = hex(&Sha256::digest(&bytes)[..5]);
+        let (stem, extension) = source.rsplit_once('.').unwrap_or((source, ""));
+        let name = [stem, ".", &digest, ".", extension].concat();
+        let integrity = [
+            "sha384-",
+            &base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes)),
+        ]
+        .concat();
+        std::fs::write(dir.join(&name), &bytes)?;
+        files.push(CdnFile {
+            source,
+            name,
+            integrity,
+        });
+    }
+    let entry = files.last().map(|f| f.name.clone()).unwrap_or_default();
+    let listing: Vec<String> = files
+        .iter()
+        .map(|f| {
+            format!(
+                "    \"{}\": {{ \"file\": \"{}\", \"integrity\": \"{}\" }}",
+                f.source, f.name, f.integrity
+            )
+        })
+        .collect();
+    let manifest = format!(
+        "{{\n  \"entry\": \"{entry}\",\n  \"files\": {{\n{}\n  }},\n  \"requires\": \"serve .wasm as Content-Type: application/wasm; send Access-Control-Allow-Origin for cross-origin pages\"\n}}\n",
+        listing.join(",\n")
+    );
+    std::fs::write(dir.join("manifest.json"), manifest)?;
+    Ok(files)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

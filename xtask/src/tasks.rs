@@ -20,19 +20,34 @@ pub fn dist() -> Result<PathBuf> {
     tools::ensure_build_tools()?;
     build::widget()?;
     let dir = build::npm_package()?;
-    eprintln!("npm package: {}", dir.display());
+    let files = build::cdn()?;
+    eprintln!("\nnpm package:      {}", dir.display());
+    eprintln!("script-tag files: {}", build::cdn_dir().display());
+    for file in &files {
+        eprintln!("  {:<36} {}", file.name, file.integrity);
+    }
+    if let Some(entry) = files.last() {
+        eprintln!(
+            "\n  <script type=\"module\" src=\"https://YOUR-CDN/{}\" integrity=\"{}\" crossorigin=\"anonymous\"></script>",
+            entry.name, entry.integrity
+        );
+        eprintln!(
+            "  (serve the .wasm as application/wasm; manifest.json lists every file and integrity value)"
+        );
+    }
     Ok(dir)
 }
 
 /// `cargo xtask demo`.
 pub fn demo() -> Result<()> {
     let package = dist()?;
+    let site = build::site()?;
     build_server()?;
     let db_dir = root().join("target/demo");
     std::fs::create_dir_all(&db_dir)?;
     let mut server = cmd(server_binary().to_string_lossy().as_ref());
     server
-        .env("DASHBOARD_SITE_DIR", root().join("www"))
+        .env("DASHBOARD_SITE_DIR", &site)
         .env("DASHBOARD_PACKAGE_DIR", &package);
     if std::env::var_os("DASHBOARD_DB").is_none() {
         server.env("DASHBOARD_DB", db_dir.join("referrer-dashboard.sqlite3"));
@@ -82,9 +97,11 @@ pub fn test() -> Result<()> {
         step("host unit tests and server tests");
         run(cmd(&cargo()).args(["test", "--workspace"]))
     })?;
-    timed("widget build", &mut || {
+    timed("widget, package and site build", &mut || {
         build::widget()?;
-        build::npm_package().map(drop)
+        build::npm_package()?;
+        build::cdn()?;
+        build::site().map(drop)
     })?;
     timed("wasm browser tests", &mut || {
         step("wasm-bindgen tests in headless Chromium");
@@ -111,12 +128,13 @@ pub fn test() -> Result<()> {
             .args(&files)
             .env("RD_SERVER_BIN", server_binary())
             .env("RD_PACKAGE_DIR", build::npm_dir())
-            .env("RD_SITE_DIR", root().join("www"));
+            .env("RD_CDN_DIR", build::cdn_dir())
+            .env("RD_SITE_DIR", build::site_dir());
         run(&mut node)
     })?;
     eprintln!("\nsuite timings:");
     for (name, took) in timings {
-        eprintln!("  {name:<24} {took:>8.1?}");
+        eprintln!("  {name:<32} {took:>8.1?}");
     }
     Ok(())
 }

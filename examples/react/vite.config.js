@@ -1,0 +1,3 @@
+import { example } from '../vite.base.js';
+
+export default example('react');
