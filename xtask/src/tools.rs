@@ -113,7 +113,9 @@ fn ensure_cargo_tool(tool: &str, version: Option<&str>, why: &str) -> Result<()>
     run(&mut command)
 }
 
-/// `npm ci` when `node_modules` is missing or older than the lockfile.
+/// `npm install` (pinned by package-lock.json) when `node_modules` is missing or older than
+/// the lockfile. Not `npm ci`: npm records rollup's other-platform optional packages without a
+/// resolution here, and `npm ci` then refuses its own lockfile.
 fn ensure_npm_packages() -> Result<()> {
     if crate::cmd("npm").arg("--version").output().is_err() {
         return fail(
@@ -132,9 +134,9 @@ fn ensure_npm_packages() -> Result<()> {
     };
     if stale {
         step(
-            "installing npm packages with npm ci (binaryen's wasm-opt, playwright-core, axe-core)",
+            "installing npm packages (wasm-opt, playwright-core, axe-core, Vite and the example frameworks)",
         );
-        run(crate::cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+        run(crate::cmd("npm").args(["install", "--no-audit", "--no-fund", "--prefer-offline"]))?;
     }
     Ok(())
 }
