@@ -12,12 +12,16 @@
 //!    *actual* grants leave room; otherwise it waits for that. A busy machine wakes callers
 //!    late, and reserved times alone would then let calls bunch up; actual grant times cannot.
 //!
-//! An upstream 429 pauses every reservation.
+//! An upstream 429 pauses every reservation. A task that knows it needs several calls (building a
+//! session) reserves them all at once, or none ([`Budget::prepaid`]), so that under a storm no
+//! build spends its first call only to be refused the second.
 //!
 //! [`Window`] is the pure core, tested with injected instants; [`Budget`] wraps it with a
 //! mutex and tokio's clock.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -36,6 +40,11 @@ pub const SAFETY_MARGIN: Duration = Duration::from_secs(1);
 /// The longest a request may queue for a slot before it is answered from stale data or with
 /// 429: beyond this the widget's own 15 s timeout would fire first.
 pub const MAX_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+tokio::task_local! {
+    /// Start times reserved ahead for the current task ([`Budget::prepaid`]).
+    static PREPAID: RefCell<VecDeque<Instant>>;
+}
 
 /// The pure sliding log.
 #[derive(Debug)]
@@ -97,24 +106,29 @@ impl Window {
         Ok(at)
     }
 
-    /// Whether `calls` more calls could all be reserved within `max_wait` of `now`.
-    pub fn has_room(&self, now: Instant, calls: usize, max_wait: Duration) -> bool {
-        let limit = self.limit;
-        let mut ahead: VecDeque<Instant> = self.slots.clone();
+    /// Reserves `calls` start times at once if the last is within `max_wait` of `now`; else
+    /// reserves nothing.
+    ///
+    /// # Errors
+    /// How long until the last of them would be free.
+    pub fn reserve_many(
+        &mut self,
+        now: Instant,
+        calls: usize,
+        max_wait: Duration,
+    ) -> Result<Vec<Instant>, Duration> {
+        let kept = self.slots.clone();
+        let mut reserved = Vec::with_capacity(calls);
         for _ in 0..calls {
-            let mut at = now.max(ahead.back().copied().unwrap_or(now));
-            if ahead.len() >= limit {
-                at = at.max(ahead[ahead.len() - limit] + self.spacing);
+            match self.reserve(now, max_wait) {
+                Ok(at) => reserved.push(at),
+                Err(wait) => {
+                    self.slots = kept;
+                    return Err(wait);
+                }
             }
-            if let Some(paused) = self.paused_until {
-                at = at.max(paused);
-            }
-            if at.saturating_duration_since(now) > max_wait {
-                return false;
-            }
-            ahead.push_back(at);
         }
-        true
+        Ok(reserved)
     }
 
     /// Grants the call now if the last `limit` actual grants leave room; otherwise returns when
@@ -168,8 +182,17 @@ impl Budget {
     /// # Errors
     /// [`UpstreamError::Budget`] when the wait would exceed the queue limit.
     pub async fn acquire(&self) -> Result<(), UpstreamError> {
-        let reserved = self.lock().reserve(Instant::now(), self.max_wait);
-        let at = reserved.map_err(|retry_after| UpstreamError::Budget { retry_after })?;
+        let prepaid = PREPAID
+            .try_with(|slots| slots.borrow_mut().pop_front())
+            .ok()
+            .flatten();
+        let at = match prepaid {
+            Some(at) => at,
+            None => self
+                .lock()
+                .reserve(Instant::now(), self.max_wait)
+                .map_err(|retry_after| UpstreamError::Budget { retry_after })?,
+        };
         tokio::time::sleep_until(at).await;
         loop {
             let granted = self.lock().grant(Instant::now());
@@ -180,11 +203,22 @@ impl Budget {
         }
     }
 
-    /// Whether a task needing `calls` calls could get them all without waiting too long. A
-    /// prediction (others may take the slots meanwhile), used to avoid starting work that would
-    /// spend calls and then fail half-way.
-    pub fn has_room_for(&self, calls: usize) -> bool {
-        self.lock().has_room(Instant::now(), calls, self.max_wait)
+    /// Runs `work` with `calls` slots reserved for it up front: its first `calls` upstream
+    /// calls use them, later ones queue as usual. When the slots cannot all be had in time,
+    /// `work` does not start (and so cannot spend a call and then fail half-way).
+    ///
+    /// # Errors
+    /// [`UpstreamError::Budget`] when the slots are not available within the queue limit.
+    pub async fn prepaid<F: Future>(
+        &self,
+        calls: usize,
+        work: F,
+    ) -> Result<F::Output, UpstreamError> {
+        let slots = self
+            .lock()
+            .reserve_many(Instant::now(), calls, self.max_wait)
+            .map_err(|retry_after| UpstreamError::Budget { retry_after })?;
+        Ok(PREPAID.scope(RefCell::new(slots.into()), work).await)
     }
 
     /// How long until a call could start now.
@@ -296,19 +330,45 @@ mod tests {
     }
 
     #[test]
-    fn room_is_predicted_for_several_calls() {
+    fn several_calls_are_reserved_all_or_nothing() {
         let t0 = Instant::now();
         let mut window = Window::new(3, WINDOW, Duration::ZERO);
-        assert!(window.has_room(t0, 3, Duration::ZERO));
-        assert!(!window.has_room(t0, 4, Duration::from_secs(5)));
-        window.reserve(t0, Duration::ZERO).unwrap();
-        window.reserve(t0, Duration::ZERO).unwrap();
-        assert!(window.has_room(t0, 1, Duration::ZERO));
-        assert!(!window.has_room(t0, 2, Duration::from_secs(5)));
-        assert!(
-            window.has_room(t0, 2, WINDOW),
-            "the second fits a window later"
+        assert!(window.reserve_many(t0, 4, Duration::from_secs(5)).is_err());
+        assert_eq!(window.reserve_many(t0, 2, Duration::ZERO), Ok(vec![t0, t0]));
+        // One slot left now; two are refused and the refusal leaves that one free.
+        assert!(window.reserve_many(t0, 2, Duration::from_secs(5)).is_err());
+        assert_eq!(window.reserve(t0, Duration::ZERO), Ok(t0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn prepaid_calls_use_their_slots_and_later_calls_queue() {
+        let budget = Budget::new(
+            Window::new(2, Duration::from_secs(10), Duration::ZERO),
+            Duration::from_secs(30),
         );
+        let start = Instant::now();
+        let waits = budget
+            .prepaid(2, async {
+                let mut waits = Vec::new();
+                for _ in 0..3 {
+                    budget.acquire().await.unwrap();
+                    waits.push(Instant::now() - start);
+                }
+                waits
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            waits,
+            [Duration::ZERO, Duration::ZERO, Duration::from_secs(10)]
+        );
+        // Nothing left for another task: it cannot start now.
+        let refused = Budget::new(
+            Window::new(1, Duration::from_secs(10), Duration::ZERO),
+            Duration::ZERO,
+        );
+        refused.acquire().await.unwrap();
+        assert!(refused.prepaid(1, async {}).await.is_err());
     }
 
     #[tokio::test(start_paused = true)]

@@ -90,8 +90,8 @@ impl Policy<Error> for Failures {
     }
 }
 
-/// Calls a session build needs at the least (search and create, or user and referrals): not
-/// starting one without room for them avoids spending the first and failing on the second.
+/// Calls a session build needs at the least (search and create, or user and referrals),
+/// reserved before it starts so that it never spends the first and is refused the second.
 const MIN_BUILD_CALLS: usize = 2;
 
 /// The referrer as the platform knows them.
@@ -195,14 +195,14 @@ impl Dashboard {
         body
     }
 
-    /// Builds the whole session from the platform.
+    /// Builds the whole session from the platform, with its first calls reserved up front.
     async fn build(&self, who: &Identity) -> Result<SessionBody, Error> {
-        if !self.budget.has_room_for(MIN_BUILD_CALLS) {
-            return Err(UpstreamError::Budget {
-                retry_after: self.budget.wait_estimate().max(Duration::from_secs(1)),
-            }
-            .into());
-        }
+        self.budget
+            .prepaid(MIN_BUILD_CALLS, self.build_now(who))
+            .await?
+    }
+
+    async fn build_now(&self, who: &Identity) -> Result<SessionBody, Error> {
         let (user, stats) = match self.referrer(who).await? {
             Referrer::Created(user) => {
                 let stats = StatsBody {

@@ -28,8 +28,8 @@ const CONCURRENCY: usize = 64;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_never_exceeds_the_budget_in_any_window() {
     let sandbox = sandbox().await;
-    // Queue up to two windows: enough that several windows are used, bounded so the test ends.
-    let budget = Budget::new(Window::new(LIMIT as u32, WINDOW, MARGIN), 2 * WINDOW);
+    // Queue up to three windows: enough that several windows are used, bounded so the test ends.
+    let budget = Budget::new(Window::new(LIMIT as u32, WINDOW, MARGIN), 3 * WINDOW);
     let base = server_for(
         &sandbox,
         &["--requests-per-min", "1000000"],
@@ -47,7 +47,8 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
     let mut tasks = Vec::with_capacity(REQUESTS);
     for n in 0..REQUESTS {
         // Interleaved, so every user is asked for within the first 300 requests.
-        let token = tokens[n % USERS].clone();
+        let user = n % USERS;
+        let token = tokens[user].clone();
         let (client, slots, url) = (
             client.clone(),
             slots.clone(),
@@ -59,16 +60,18 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
             let status = response.status().as_u16();
             let retry_after = response.headers().get("retry-after").is_some();
             let body: serde_json::Value = response.json().await.unwrap();
-            (status, retry_after, body)
+            (user, status, retry_after, body)
         }));
     }
     let (mut sessions, mut limited) = (0, 0);
+    let mut served = std::collections::BTreeSet::new();
     for task in tasks {
-        let (status, retry_after, body) = task.await.unwrap();
+        let (user, status, retry_after, body) = task.await.unwrap();
         match status {
             200 => {
                 assert_eq!(body["version"], 1);
                 sessions += 1;
+                served.insert(user);
             }
             429 => {
                 assert_eq!(body["error"]["type"], "rate_limit");
@@ -108,4 +111,13 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
         times.len()
     );
     assert!(sessions > 0 && limited > 0);
+    // Builds reserve their first calls up front, so no call is spent on a half-done build: a new
+    // user costs exactly two (search, create).
+    assert_eq!(
+        times.len(),
+        2 * served.len(),
+        "{} calls for {} users served",
+        times.len(),
+        served.len()
+    );
 }
