@@ -22,6 +22,9 @@ export function define(load, name = 'referrer-dashboard') {
   const existing = customElements.get(name);
   if (existing) return existing;
 
+  /** The wasm exports once loaded: later elements are created without waiting. */
+  let wasm = null;
+
   class ReferrerDashboard extends HTMLElement {
     static observedAttributes = ATTRIBUTES;
 
@@ -72,14 +75,26 @@ export function define(load, name = 'referrer-dashboard') {
       }
       const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
       if (this.#core) {
-        this.#core.connect();
+        this.#core.connect(null);
         return;
       }
+      if (wasm) {
+        this.#core = wasm.create(this, root);
+        this.#core.connect(null);
+        return;
+      }
+      // The wasm is still loading: start the session request now, in parallel, and hand it
+      // to the core (which checks the answer like any other and owns its timeout).
+      const early = this.#prefetch();
       load().then(
-        (wasm) => {
-          if (this.#core || !this.isConnected) return;
+        (exports) => {
+          wasm = exports;
+          if (this.#core || !this.isConnected) {
+            early?.abort.abort();
+            return;
+          }
           this.#core = wasm.create(this, root);
-          this.#core.connect();
+          this.#core.connect(early);
         },
         (error) => {
           this.dispatchEvent(
@@ -91,6 +106,26 @@ export function define(load, name = 'referrer-dashboard') {
           );
         },
       );
+    }
+
+    /** `{ response, abort }` for the session request, or null (no endpoint, or demo). */
+    #prefetch() {
+      const endpoint = this.getAttribute('endpoint')?.trim();
+      if (!endpoint || this.hasAttribute('demo')) return null;
+      const abort = new AbortController();
+      const mode = this.getAttribute('credentials');
+      const credentials = mode === 'include' || mode === 'omit' ? mode : 'same-origin';
+      const response = (async () => {
+        // A host usually sets getAuthToken right after the element appears (its own script
+        // runs after this module): give its scripts one task before deciding there is none.
+        if (typeof this.getAuthToken !== 'function') await new Promise((r) => setTimeout(r, 0));
+        const token = typeof this.getAuthToken === 'function' ? await this.getAuthToken() : null;
+        const headers = { Accept: 'application/json' };
+        if (token) headers.Authorization = `Bearer ${token}`;
+        return fetch(endpoint, { credentials, headers, signal: abort.signal });
+      })();
+      response.catch(() => {}); // the core reports failures
+      return { response, abort };
     }
 
     disconnectedCallback() {

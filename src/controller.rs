@@ -52,15 +52,27 @@ struct Request {
 
 impl Request {
     fn new(kind: Kind) -> Option<Self> {
-        let abort = AbortController::new().ok()?;
+        Some(Self::with(kind, AbortController::new().ok()?))
+    }
+
+    /// A request whose fetch was started elsewhere (the loader's early request) with `abort`.
+    fn with(kind: Kind, abort: AbortController) -> Self {
         let on_timeout = abort.clone();
         let timeout = Timeout::new(REQUEST_TIMEOUT_MS, move || on_timeout.abort());
-        Some(Self {
+        Self {
             kind,
             abort,
             _timeout: timeout,
-        })
+        }
     }
+}
+
+/// The session request the loader started while the wasm was still loading.
+pub struct Early {
+    /// The pending `fetch()`.
+    pub response: Promise,
+    /// Aborts it.
+    pub abort: AbortController,
 }
 
 /// One element's session lifecycle.
@@ -164,8 +176,9 @@ impl Controller {
         *self.listener.borrow_mut() = listener;
     }
 
-    /// The element was connected: watch visibility, and fetch unless there is data already.
-    pub fn start(self: &Rc<Self>) {
+    /// The element was connected: watch visibility, and fetch unless there is data already
+    /// (adopting `early`, the loader's request, when it started one).
+    pub fn start(self: &Rc<Self>, early: Option<Early>) {
         let weak = Rc::downgrade(self);
         let listener = web_sys::window()
             .and_then(|w| w.document())
@@ -179,7 +192,9 @@ impl Controller {
         *self.visibility.borrow_mut() = listener;
         let state = self.state();
         if state.session.is_none() && !state.loading {
-            self.load();
+            self.fetch_session(early);
+        } else if let Some(early) = early {
+            early.abort.abort();
         }
     }
 
@@ -221,7 +236,7 @@ impl Controller {
                 self.apply(Action::Cleared);
                 self.update_texts();
                 if connected {
-                    self.start();
+                    self.start(None);
                 }
             }
         }
@@ -245,6 +260,10 @@ impl Controller {
 
     /// Starts a session request unless one is in flight (a second trigger joins the first).
     pub fn load(self: &Rc<Self>) {
+        self.fetch_session(None);
+    }
+
+    fn fetch_session(self: &Rc<Self>, early: Option<Early>) {
         let busy = self.inflight.borrow().as_ref().map(|r| r.kind);
         match busy {
             Some(Kind::Session) => return,
@@ -274,8 +293,14 @@ impl Controller {
             self.resolve_waiters();
             return;
         };
-        let Some(request) = Request::new(Kind::Session) else {
-            return;
+        let (request, early) = match early {
+            Some(Early { response, abort }) => {
+                (Request::with(Kind::Session, abort), Some(response))
+            }
+            None => match Request::new(Kind::Session) {
+                Some(request) => (request, None),
+                None => return,
+            },
         };
         let signal = request.abort.signal();
         *self.inflight.borrow_mut() = Some(request);
@@ -284,11 +309,21 @@ impl Controller {
         let weak = Rc::downgrade(self);
         let host = self.host.clone();
         spawn_local(async move {
-            let answer = async {
+            let ask = async || {
                 let token = fetch::auth_token(&host).await?;
                 fetch::get_json(&endpoint, config.credentials, token, &signal).await
-            }
-            .await;
+            };
+            let answer = match early {
+                Some(response) => match fetch::read_json(response).await {
+                    // Sent before the host set getAuthToken (it usually does right after
+                    // adding the element): ask again, with the token.
+                    Err(e) if e.kind == ErrorKind::Authentication && has_token_source(&host) => {
+                        ask().await
+                    }
+                    answer => answer,
+                },
+                None => ask().await,
+            };
             let Some(this) = current(&weak, generation) else {
                 return;
             };
@@ -501,6 +536,11 @@ impl Controller {
     }
 }
 
+/// Whether the host has set `getAuthToken`.
+fn has_token_source(host: &HtmlElement) -> bool {
+    js_sys::Reflect::get(host, &JsValue::from_str("getAuthToken")).is_ok_and(|f| f.is_function())
+}
+
 /// The controller, if it still exists and nothing invalidated the answer in the meantime.
 fn current(weak: &Weak<Controller>, generation: u32) -> Option<Rc<Controller>> {
     weak.upgrade().filter(|c| c.generation.get() == generation)
@@ -522,15 +562,12 @@ fn timed_out(error: WidgetError, signal: &web_sys::AbortSignal) -> WidgetError {
 }
 
 fn parse_session(raw: JsValue) -> Result<(JsValue, Session), WidgetError> {
-    let loose =
-        session::decode(serde_wasm_bindgen::Deserializer::from(raw.clone())).map_err(invalid)?;
-    let session = session::validate_session(loose).map_err(invalid)?;
+    let session = session::validate_session(&raw).map_err(invalid)?;
     Ok((raw, session))
 }
 
 fn parse_page(raw: JsValue) -> Result<Page, WidgetError> {
-    let loose = session::decode(serde_wasm_bindgen::Deserializer::from(raw)).map_err(invalid)?;
-    session::validate_page_answer(loose).map_err(invalid)
+    session::validate_page_answer(&raw).map_err(invalid)
 }
 
 fn invalid(invalid: session::Invalid) -> WidgetError {

@@ -7,17 +7,18 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
-use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, CssStyleSheet, Element, HtmlElement, ShadowRoot};
 use yew::AppHandle;
 
 use crate::components::app::{App, AppProps};
-use crate::controller::Controller;
+use crate::controller::{Controller, Early};
 
-/// The widget's stylesheet, compiled into the wasm so the package is one request fewer.
-const CSS: &str = include_str!("styles/widget.css");
+/// The widget's stylesheet (`src/styles/widget.css`, minified by `build.rs`), compiled into the
+/// wasm so the package is one request fewer.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 
 thread_local! {
     /// One constructable stylesheet shared by every element on the page: parsed once, and
@@ -61,7 +62,9 @@ pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
 #[wasm_bindgen]
 impl Core {
     /// `connectedCallback`: mount the app (once) and fetch the session if there is none.
-    pub fn connect(&mut self) {
+    /// `early` is `{ response, abort }` when the loader already started the session request
+    /// (while the wasm was loading), else `null`.
+    pub fn connect(&mut self, early: JsValue) {
         if self.app.is_none() {
             let props = AppProps {
                 controller: self.controller.clone(),
@@ -70,7 +73,7 @@ impl Core {
                 Some(yew::Renderer::<App>::with_root_and_props(self.mount.clone(), props).render());
         }
         crate::panic::register(&self.controller, &self.mount);
-        self.controller.start();
+        self.controller.start(early_request(&early));
     }
 
     /// The element really left the document: cancel requests and timers and unmount the app
@@ -104,6 +107,14 @@ impl Core {
     pub fn session(&self) -> JsValue {
         self.controller.raw_session()
     }
+}
+
+/// The loader's `{ response, abort }`, if it passed one.
+fn early_request(early: &JsValue) -> Option<Early> {
+    let field = |name: &str| Reflect::get(early, &JsValue::from_str(name)).ok();
+    let response = field("response")?.dyn_into::<Promise>().ok()?;
+    let abort = field("abort")?.dyn_into::<AbortController>().ok()?;
+    Some(Early { response, abort })
 }
 
 fn adopt_stylesheet(root: &ShadowRoot) {

@@ -161,7 +161,17 @@ pub async fn get_json(
     init.set_headers(&headers);
     init.set_signal(Some(signal));
     let window = web_sys::window().ok_or_else(|| network(JsValue::NULL))?;
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    read_json(window.fetch_with_str_and_init(url, &init)).await
+}
+
+/// The JSON body of the response a `fetch()` promise resolves to, with every failure mapped to
+/// its [`ErrorKind`] (shared by the widget's own requests and the loader's early one).
+///
+/// # Errors
+/// As [`get_json`].
+pub async fn read_json(pending: Promise) -> Result<JsValue, WidgetError> {
+    let network = |_| WidgetError::new(ErrorKind::Network, "the session request failed");
+    let response: Response = JsFuture::from(pending)
         .await
         .map_err(network)?
         .unchecked_into();

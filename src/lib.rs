@@ -39,3 +39,8 @@ pub mod surface;
 pub mod timing;
 
 pub use element::{Core, create};
+
+/// The allocator: talc, which grows the wasm memory as needed (see Cargo.toml for why).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

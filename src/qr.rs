@@ -4,7 +4,7 @@
 //! damaged, small enough for long links). Drawing merges each row's dark modules into runs, so
 //! a typical link becomes a few hundred short path commands.
 
-use qrcodegen::{QrCode, QrCodeEcc};
+use qrcodegen::{QrCode, QrCodeEcc, QrSegment, Version};
 
 use crate::session::push_usize;
 
@@ -22,7 +22,18 @@ pub struct QrPath {
 
 /// Encodes `text`; `None` when it is too long for any QR code (over ~2,300 bytes at level M).
 pub fn encode(text: &str) -> Option<QrPath> {
-    let code = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
+    // Byte mode only: links are mostly lowercase, which the denser alphanumeric mode cannot
+    // encode anyway, and skipping qrcodegen's mode analysis keeps the widget smaller.
+    let segments = [QrSegment::make_bytes(text.as_bytes())];
+    let code = QrCode::encode_segments_advanced(
+        &segments,
+        QrCodeEcc::Medium,
+        Version::MIN,
+        Version::MAX,
+        None,
+        true,
+    )
+    .ok()?;
     let size = usize::try_from(code.size()).ok()?;
     let dark = |x: usize, y: usize| code.get_module(x as i32, y as i32);
     let mut path = String::with_capacity(size * size);
@@ -78,7 +89,7 @@ mod tests {
     fn the_path_paints_exactly_the_dark_modules() {
         let link = "https://example.com/r/ADA123";
         let qr = encode(link).unwrap();
-        let code = QrCode::encode_text(link, QrCodeEcc::Medium).unwrap();
+        let code = QrCode::encode_binary(link.as_bytes(), QrCodeEcc::Medium).unwrap();
         let size = code.size() as usize;
         assert_eq!(qr.side, size + 8);
         let mut expected = Vec::new();

@@ -218,30 +218,52 @@ fn options(pairs: &[(&str, &str)]) -> Object {
     object
 }
 
-/// The browser's formatters for one locale.
+/// The browser's formatters for one locale. Constructing an `Intl` formatter is slow (the first
+/// one loads the browser's locale data), so the ones not every dashboard needs are made on first
+/// use: a Reach under 10,000 never needs the compact one.
 struct Formatters {
+    locale: String,
     number: NumberFormat,
-    compact: NumberFormat,
-    date: DateTimeFormat,
-    relative: RelativeTimeFormat,
+    compact: std::cell::OnceCell<Option<NumberFormat>>,
+    date: std::cell::OnceCell<Option<DateTimeFormat>>,
+    relative: std::cell::OnceCell<Option<RelativeTimeFormat>>,
 }
 
 impl Formatters {
     fn new(locale: &str) -> Option<Self> {
         Some(Self {
+            locale: locale.to_owned(),
             number: NumberFormat::new(locale, &options(&[])).ok()?,
-            compact: NumberFormat::new(
-                locale,
-                &options(&[("notation", "compact"), ("maximumFractionDigits", "1")]),
-            )
-            .ok()?,
-            date: DateTimeFormat::new(
-                locale,
-                &options(&[("dateStyle", "medium"), ("timeStyle", "short")]),
-            )
-            .ok()?,
-            relative: RelativeTimeFormat::new(locale, &options(&[("numeric", "auto")])).ok()?,
+            compact: std::cell::OnceCell::new(),
+            date: std::cell::OnceCell::new(),
+            relative: std::cell::OnceCell::new(),
         })
+    }
+
+    fn compact(&self) -> Option<&NumberFormat> {
+        self.compact
+            .get_or_init(|| {
+                let o = options(&[("notation", "compact"), ("maximumFractionDigits", "1")]);
+                NumberFormat::new(&self.locale, &o).ok()
+            })
+            .as_ref()
+    }
+
+    fn date(&self) -> Option<&DateTimeFormat> {
+        self.date
+            .get_or_init(|| {
+                let o = options(&[("dateStyle", "medium"), ("timeStyle", "short")]);
+                DateTimeFormat::new(&self.locale, &o).ok()
+            })
+            .as_ref()
+    }
+
+    fn relative(&self) -> Option<&RelativeTimeFormat> {
+        self.relative
+            .get_or_init(|| {
+                RelativeTimeFormat::new(&self.locale, &options(&[("numeric", "auto")])).ok()
+            })
+            .as_ref()
     }
 }
 
@@ -314,7 +336,7 @@ impl Texts {
     /// A count, compact when large ("12K", "1,2 Mio."); `None` when it is shown in full anyway.
     pub fn compact(&self, n: f64) -> Option<String> {
         (n >= COMPACT_FROM)
-            .then(|| self.formatters.as_ref().map(|f| f.compact.format(n)))
+            .then(|| self.formatters.as_ref()?.compact().map(|f| f.format(n)))
             .flatten()
     }
 
@@ -322,7 +344,8 @@ impl Texts {
     pub fn date(&self, ms: f64) -> String {
         self.formatters
             .as_ref()
-            .map(|f| f.date.format(ms))
+            .and_then(Formatters::date)
+            .map(|f| f.format(ms))
             .unwrap_or_default()
     }
 
@@ -331,7 +354,8 @@ impl Texts {
         let (value, unit) = relative_unit(ms - now);
         self.formatters
             .as_ref()
-            .map(|f| f.relative.format(value, unit))
+            .and_then(Formatters::relative)
+            .map(|f| f.format(value, unit))
             .unwrap_or_default()
     }
 }

@@ -57,6 +57,8 @@ export async function startHarness({ csp = STRICT_CSP } = {}) {
   const harness = {
     requests,
     endpoint: () => ({ status: 200, body: session() }),
+    /** Awaited before a package file is served (tests hold back the wasm with it). */
+    beforeFile: async () => {},
     url: '',
     /** Requests to `/session` so far. */
     sessionRequests: () => requests.filter((r) => r.path === '/session'),
@@ -78,6 +80,7 @@ export async function startHarness({ csp = STRICT_CSP } = {}) {
         return res.end();
       }
       try {
+        await harness.beforeFile(file);
         const body = await readFile(join(PACKAGE_DIR, file));
         res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
         return res.end(body);

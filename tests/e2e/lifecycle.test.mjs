@@ -283,3 +283,66 @@ test('the credentials attribute is honoured', async (t) => {
   const cookies = harness.sessionRequests().map((r) => r.headers.cookie ?? null);
   assert.deepEqual(cookies, ['host_session=abc', null]);
 });
+
+test('the session request starts while the wasm is still downloading', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  // The wasm is served only once the session request has arrived: without the early request
+  // this page would never finish loading.
+  let sessionArrived;
+  const arrived = new Promise((resolve) => (sessionArrived = resolve));
+  harness.endpoint = () => {
+    sessionArrived();
+    return { body: session() };
+  };
+  harness.beforeFile = (file) => (file.endsWith('.wasm') ? arrived : undefined);
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__rdEvents = [];
+    document.addEventListener('rd-load', (e) => window.__rdEvents.push({ type: 'rd-load', detail: e.detail }));
+  });
+  await page.goto(`${harness.url}/`);
+  await page.evaluate(() => {
+    const el = document.createElement('referrer-dashboard');
+    el.setAttribute('endpoint', '/session');
+    document.querySelector('#main').append(el);
+  });
+  await nthEvent(page, 'rd-load');
+  assert.equal(harness.sessionRequests().length, 1, 'the early request was used, not repeated');
+});
+
+test('an early request sent before getAuthToken was set is made again with the token', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  let release;
+  const tokenSet = new Promise((resolve) => (release = resolve));
+  harness.beforeFile = (file) => (file.endsWith('.wasm') ? tokenSet : undefined);
+  harness.endpoint = (request) =>
+    request.headers.authorization === 'Bearer late-token'
+      ? { body: session() }
+      : { status: 401, body: { error: { type: 'authentication', message: 'no token' } } };
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__rdEvents = [];
+    for (const type of ['rd-load', 'rd-error']) {
+      document.addEventListener(type, (e) => window.__rdEvents.push({ type, detail: e.detail }));
+    }
+  });
+  await page.goto(`${harness.url}/`);
+  await page.evaluate(() => {
+    const el = document.createElement('referrer-dashboard');
+    el.setAttribute('endpoint', '/session');
+    document.querySelector('#main').append(el);
+  });
+  // The early request went out without a token; the host sets its token source only now.
+  while (harness.sessionRequests().length < 1) await new Promise((r) => setImmediate(r));
+  await page.evaluate(() => (document.querySelector('referrer-dashboard').getAuthToken = async () => 'late-token'));
+  release();
+  await nthEvent(page, 'rd-load');
+  assert.deepEqual(harness.sessionRequests().map((r) => r.headers.authorization ?? null), [null, 'Bearer late-token']);
+  assert.equal(await page.evaluate(() => window.__rdEvents.filter((e) => e.type === 'rd-error').length), 0);
+});
