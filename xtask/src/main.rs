@@ -3,6 +3,7 @@
 //! - `demo`: build the widget and serve the demo at http://127.0.0.1:8080 (`PORT` overrides).
 //! - `test`: lint and run every test suite (host, wasm in Chromium, server, end-to-end).
 //! - `dist`: write the npm package to `target/dist/npm/` and script-tag files to `target/dist/cdn/`.
+//! - `bench`: size, browser and server benchmarks (see `BENCHMARKS.md`).
 //!
 //! Each installs what a fresh machine lacks first (see [`tools`]).
 //!
@@ -22,11 +23,12 @@ use std::time::Instant;
 /// Errors are messages for the person at the terminal.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <demo|test|dist>
+const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench>
 
   demo   build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
   test   lint and run every test suite (host, wasm in Chromium, server, end-to-end)
-  dist   write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/";
+  dist   write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/
+  bench  size, browser and server benchmarks (results in target/bench/, figures in BENCHMARKS.md)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some("demo") => tasks::demo(),
         Some("test") => tasks::test(),
         Some("dist") => tasks::dist().map(|_| ()),
+        Some("bench") => tasks::bench(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -56,6 +56,58 @@ pub fn demo() -> Result<()> {
     run(&mut server)
 }
 
+/// The size budget: the widget's transfer size (gzip, all runtime files) may not exceed this.
+/// Lowered as the widget shrinks, never raised.
+pub const SIZE_BUDGET_KB: &str = "130";
+
+fn size_table(budget: Option<&str>) -> Result<()> {
+    let mut node = cmd("node");
+    node.arg("benches/size.mjs").arg(build::npm_dir());
+    if let Some(css) = build::minified_css() {
+        node.arg("--css").arg(css);
+    }
+    if let Some(budget) = budget {
+        node.args(["--budget", budget]);
+    }
+    run(&mut node)
+}
+
+/// `cargo xtask bench`: size, browser and server benchmarks; results in `target/bench/`.
+pub fn bench() -> Result<()> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    tools::ensure_cargo_tool_any("twiggy", "lists what takes space in the wasm")?;
+    tools::ensure_apt(
+        "wrk",
+        "/usr/bin/wrk",
+        "the load generator of the server benchmark",
+    )?;
+    build::widget()?;
+    build::npm_package()?;
+    step("size: raw, gzip -9, brotli -11");
+    size_table(Some(SIZE_BUDGET_KB))?;
+    step("size: the largest items of the wasm (twiggy, names kept through wasm-opt -g)");
+    build::twiggy_top(20)?;
+    step("browser: render, scaling, Show more, mount/unmount cycles (headless Chromium)");
+    run(cmd("node")
+        .args(["benches/browser.mjs"])
+        .arg(build::npm_dir()))?;
+    step("server: building with the server profile (opt-level 3)");
+    run(cmd(&cargo()).args([
+        "build",
+        "--profile",
+        "server",
+        "--package",
+        "referrer-dashboard-server",
+    ]))?;
+    step("server: throughput under wrk, new-user storm, returning users");
+    run(cmd("node")
+        .args(["benches/server.mjs"])
+        .arg(root().join("target/server/referrer-dashboard-server")))?;
+    eprintln!("\nresults in target/bench/ (see BENCHMARKS.md for the last recorded figures)");
+    Ok(())
+}
+
 /// `cargo xtask test`.
 pub fn test() -> Result<()> {
     tools::ensure_build_tools()?;
@@ -100,6 +152,8 @@ pub fn test() -> Result<()> {
     timed("widget, package and site build", &mut || {
         build::widget()?;
         build::npm_package()?;
+        step("size budget");
+        size_table(Some(SIZE_BUDGET_KB))?;
         build::cdn()?;
         build::site().map(drop)
     })?;

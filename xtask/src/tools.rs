@@ -57,6 +57,27 @@ pub fn ensure_browser() -> Result<()> {
     apt(&install)
 }
 
+/// A cargo-installed tool of any version (benchmarks only).
+pub fn ensure_cargo_tool_any(tool: &str, why: &str) -> Result<()> {
+    ensure_cargo_tool(tool, None, why)
+}
+
+/// A Debian package providing `path`, installed with apt-get when running as root.
+pub fn ensure_apt(package: &str, path: &str, why: &str) -> Result<()> {
+    if Path::new(path).exists() {
+        return Ok(());
+    }
+    if !is_root() {
+        return fail(format!(
+            "{package} is missing ({why}); run as root, or: sudo apt-get install -y {package}"
+        ));
+    }
+    step(&format!("installing {package} with apt-get ({why})"));
+    run(crate::cmd("apt-get")
+        .args(["install", "-y", "-q", package])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 fn ensure_wasm_target() -> Result<()> {
     let output = crate::cmd("rustup")
         .args(["target", "list", "--installed"])

@@ -1,0 +1,255 @@
+// Browser benchmarks of the widget in headless Chromium, against sessions served from loopback:
+//   render   navigation start → rd-load with 20 referrals: ours (early session request, and
+//            without it) side by side with the vanilla element of vanilla-element.js, same run
+//   scaling  sessions of 10, 1,000 and 10,000 referrals in one page: load time, JS heap, wasm
+//            memory; "Show more" cost per page (revealing, and fetching a cursor page)
+//   cycles   JS heap and wasm memory after 200 mount/unmount cycles
+//
+//   node benches/browser.mjs <package-dir> [--runs N] [--out file.json]
+import { createServer } from 'node:http';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const args = process.argv.slice(2);
+const PACKAGE = args[0] ?? 'target/dist/npm';
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const RUNS = Number(option('--runs', 25));
+const OUT = option('--out', 'target/bench/browser.json');
+const HERE = dirname(new URL(import.meta.url).pathname);
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-precise-memory-info',
+];
+
+function session(n, { next = null, from = 0 } = {}) {
+  const now = Date.now();
+  return {
+    version: 1,
+    expires_at: new Date(now + 3_600_000).toISOString(),
+    referrer: { name: 'Ada', link: 'https://example.com/r/ADA123', code: 'ADA123' },
+    stats: { reach: 1204, referrals: n, qualified: Math.ceil(n / 3) },
+    referrals: {
+      items: Array.from({ length: n }, (_, i) => ({
+        id: `r${from + i}`,
+        name: `Person ${from + i}.`,
+        status: (from + i) % 3 === 0 ? 'qualified' : 'pending',
+        joined_at: new Date(now - (from + i) * 3_600_000).toISOString(),
+      })),
+      next,
+    },
+  };
+}
+
+// Sessions are built once per size, so the server answers each request at loopback speed.
+const bodies = new Map();
+const body = (key, make) => bodies.get(key) ?? bodies.set(key, JSON.stringify(make())).get(key);
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+let vanillaConfig = '';
+const RECORDER = `<script>
+  window.__t = {};
+  document.addEventListener('rd-load', () => {
+    window.__t.load ??= performance.now();
+    requestAnimationFrame(() => setTimeout(() => (window.__t.painted ??= performance.now()), 0));
+  });
+</script>`;
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const send = (status, type, content) => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(content);
+  };
+  const n = Number(url.searchParams.get('n') ?? 20);
+  if (url.pathname === '/session') {
+    const cursor = url.searchParams.get('cursor');
+    if (cursor) {
+      const page = Number(cursor);
+      return send(200, 'application/json', body(`page-${page}`, () => ({ version: 1, referrals: session(25, { from: page * 25, next: String(page + 1) }).referrals })));
+    }
+    const paged = url.searchParams.get('paged') === '1';
+    return send(200, 'application/json', body(`s-${n}-${paged}`, () => session(n, paged ? { next: '1' } : {})));
+  }
+  if (url.pathname === '/ours.html' || url.pathname === '/ours-noprefetch.html') {
+    const pkg = url.pathname === '/ours.html' ? 'pkg' : 'pkg-noprefetch';
+    const extra = url.searchParams.get('paged') === '1' ? '&amp;paged=1' : '';
+    return send(200, 'text/html', `<!doctype html><html lang="en"><head><meta charset="utf-8">${RECORDER}
+      <script type="module" src="/${pkg}/referrer-dashboard.js"></script></head>
+      <body><referrer-dashboard endpoint="/session?n=${n}${extra}" locale="en-US"></referrer-dashboard></body></html>`);
+  }
+  if (url.pathname === '/vanilla.html') {
+    return send(200, 'text/html', `<!doctype html><html lang="en"><head><meta charset="utf-8">${RECORDER}
+      <script src="/vanilla-config.js"></script><script type="module" src="/vanilla-element.js"></script></head>
+      <body><vanilla-dashboard endpoint="/session?n=${n}"></vanilla-dashboard></body></html>`);
+  }
+  if (url.pathname === '/blank.html') return send(200, 'text/html', '<!doctype html><main id="main"></main>');
+  if (url.pathname === '/vanilla-config.js') return send(200, 'text/javascript', vanillaConfig);
+  if (url.pathname === '/vanilla-element.js') return send(200, 'text/javascript', await readFile(join(HERE, 'vanilla-element.js')));
+  const match = url.pathname.match(/^\/(pkg|pkg-noprefetch)\/(.+)$/);
+  if (match) {
+    let content = await readFile(join(PACKAGE, match[2]));
+    if (match[1] === 'pkg-noprefetch' && match[2] === 'element.js') {
+      const text = content.toString();
+      const patched = text.replace('const early = this.#prefetch();', 'const early = null;');
+      if (patched === text) throw new Error('element.js no longer starts an early request the way this bench expects');
+      content = patched;
+    }
+    return send(200, TYPES[extname(match[2])] ?? 'application/octet-stream', content);
+  }
+  if (url.pathname === '/favicon.ico') return send(204, 'text/plain', '');
+  send(404, 'text/plain', 'not found');
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const BASE = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+
+const stats = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p10: at(0.1), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1], runs: values.length };
+};
+
+/** One cold page load (fresh context: no HTTP or compile cache); returns its timings. */
+async function load(path) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${BASE}${path}`);
+  await page.waitForFunction(() => window.__t.painted !== undefined, null, { timeout: 60_000 });
+  const timings = await page.evaluate(() => window.__t);
+  const memory = await page.evaluate(async () => {
+    const heap = performance.memory?.usedJSHeapSize ?? 0;
+    const wasm = document.querySelector('referrer-dashboard')
+      ? (await (await import('/pkg/referrer_dashboard.js')).default()).memory.buffer.byteLength
+      : 0;
+    return { heap, wasm };
+  });
+  return { page, context, timings, memory };
+}
+
+// The vanilla element draws the real element's stylesheet and QR code.
+{
+  const { page, context } = await load('/ours.html');
+  const extracted = await page.evaluate(() => {
+    const root = document.querySelector('referrer-dashboard').shadowRoot;
+    const css = [...root.adoptedStyleSheets[0].cssRules].map((r) => r.cssText).join('\n');
+    const svg = root.querySelector('[part="qr"] svg');
+    return { css, qrSide: Number(svg.getAttribute('viewBox').split(' ')[2]), qrPath: svg.querySelector('path').getAttribute('d') };
+  });
+  vanillaConfig = `window.VANILLA = ${JSON.stringify(extracted)};`;
+  const markup = await page.evaluate(() => document.querySelector('referrer-dashboard').shadowRoot.innerHTML.length);
+  await context.close();
+  const vanilla = await load('/vanilla.html');
+  const vanillaMarkup = await vanilla.page.evaluate(() => document.querySelector('vanilla-dashboard').shadowRoot.innerHTML.length);
+  await vanilla.context.close();
+  console.log(`markup size: ours ${markup} chars, vanilla ${vanillaMarkup} chars`);
+}
+
+// Render, interleaved so drift hits every variant alike.
+const variants = { ours: '/ours.html', 'ours, no early request': '/ours-noprefetch.html', vanilla: '/vanilla.html' };
+const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, { load: [], painted: [] }]));
+for (let i = 0; i < RUNS + 2; i += 1) {
+  for (const [name, path] of Object.entries(variants)) {
+    const { timings, context } = await load(path);
+    await context.close();
+    if (i < 2) continue; // warm-up of the browser process itself
+    samples[name].load.push(timings.load);
+    samples[name].painted.push(timings.painted);
+  }
+}
+const render = Object.fromEntries(
+  Object.entries(samples).map(([name, s]) => [name, { load: stats(s.load), painted: stats(s.painted) }]),
+);
+const ratio = render.ours.load.median / render.vanilla.load.median;
+console.log(`\nrender: navigation start → rd-load, 20 referrals, ${RUNS} cold loads each (ms)`);
+console.log(`${''.padEnd(26)} ${'median'.padStart(7)} ${'p10'.padStart(7)} ${'p90'.padStart(7)} | copy button painted (median)`);
+for (const [name, r] of Object.entries(render)) {
+  console.log(`${name.padEnd(26)} ${r.load.median.toFixed(1).padStart(7)} ${r.load.p10.toFixed(1).padStart(7)} ${r.load.p90.toFixed(1).padStart(7)} | ${r.painted.median.toFixed(1).padStart(7)}`);
+}
+console.log(`ratio ours / vanilla (median rd-load): ${ratio.toFixed(2)}×`);
+
+// Scaling.
+const scaling = {};
+console.log('\nscaling: one session page of N referrals (median of 7 cold loads)');
+console.log(`${'N'.padStart(7)} ${'rd-load ms'.padStart(11)} ${'JS heap KB'.padStart(11)} ${'wasm KB'.padStart(9)}`);
+for (const n of [10, 1_000, 10_000]) {
+  const loads = [];
+  for (let i = 0; i < 7; i += 1) {
+    const { timings, memory, context } = await load(`/ours.html?n=${n}`);
+    loads.push({ time: timings.load, ...memory });
+    await context.close();
+  }
+  scaling[n] = { load: stats(loads.map((l) => l.time)), heap: stats(loads.map((l) => l.heap)), wasm: stats(loads.map((l) => l.wasm)) };
+  console.log(`${String(n).padStart(7)} ${scaling[n].load.median.toFixed(1).padStart(11)} ${(scaling[n].heap.median / 1000).toFixed(0).padStart(11)} ${(scaling[n].wasm.median / 1000).toFixed(0).padStart(9)}`);
+}
+
+/** Median ms from a "Show more" click to the list showing the new rows, over `clicks` clicks. */
+async function showMore(path, clicks) {
+  const { page, context } = await load(path);
+  const times = await page.evaluate(async (clicks) => {
+    const root = document.querySelector('referrer-dashboard').shadowRoot;
+    const rows = () => root.querySelectorAll('[part="referral"]').length;
+    const out = [];
+    for (let i = 0; i < clicks; i += 1) {
+      const before = rows();
+      const start = performance.now();
+      root.querySelector('[part="more-button"]').click();
+      await new Promise((resolve) => {
+        const check = () => (rows() > before ? resolve() : requestAnimationFrame(check));
+        const observer = new MutationObserver(() => rows() > before && (observer.disconnect(), resolve()));
+        observer.observe(root, { childList: true, subtree: true });
+        check();
+      });
+      out.push(performance.now() - start);
+    }
+    return out;
+  }, clicks);
+  await context.close();
+  return stats(times);
+}
+const reveal = await showMore('/ours.html?n=1000', 40);
+const fetched = await showMore('/ours.html?n=5&paged=1', 20);
+console.log(`\n"Show more": reveal 5 loaded rows ${reveal.median.toFixed(1)} ms median (p90 ${reveal.p90.toFixed(1)}); fetch a 25-row cursor page and show 5 ${fetched.median.toFixed(1)} ms median (p90 ${fetched.p90.toFixed(1)})`);
+
+// Mount/unmount cycles.
+const cycles = await (async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${BASE}/blank.html`);
+  await page.evaluate(() => import('/pkg/referrer-dashboard.js'));
+  const cdp = await context.newCDPSession(page);
+  const run = (n) =>
+    page.evaluate(async (n) => {
+      for (let i = 0; i < n; i += 1) {
+        const el = document.createElement('referrer-dashboard');
+        el.setAttribute('endpoint', '/session?n=20');
+        const loaded = new Promise((resolve) => el.addEventListener('rd-load', resolve, { once: true }));
+        document.querySelector('#main').append(el);
+        await loaded;
+        el.remove();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    }, n);
+  const measure = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    const wasm = await page.evaluate(async () => (await (await import('/pkg/referrer_dashboard.js')).default()).memory.buffer.byteLength);
+    return { heap: usedSize, wasm };
+  };
+  await run(20);
+  const before = await measure();
+  await run(200);
+  const after = await measure();
+  await context.close();
+  return { before, after, heapChange: after.heap / before.heap - 1 };
+})();
+console.log(`\n200 mount/unmount cycles: JS heap ${(cycles.before.heap / 1000).toFixed(0)} → ${(cycles.after.heap / 1000).toFixed(0)} KB (${(cycles.heapChange * 100).toFixed(1)} %), wasm memory ${cycles.before.wasm / 1024} → ${cycles.after.wasm / 1024} KiB`);
+
+await browser.close();
+server.close();
+await mkdir(dirname(OUT), { recursive: true });
+await writeFile(OUT, JSON.stringify({ render, ratio, scaling, showMore: { reveal, fetched }, cycles }, null, 2));
+console.log(`\nresults: ${OUT}`);

@@ -1,0 +1,52 @@
+// Transfer size of the widget: every file a page downloads (wasm, JS glue, loader, entry), raw,
+// gzip -9 and brotli -11, and the total. The CSS ships inside the wasm (constructable
+// stylesheet); its minified size is reported on its own line for reference.
+//
+//   node benches/size.mjs <package-dir> [--budget KB] [--css file]
+// With --budget, exits 1 when the gzip total exceeds it (the budget only goes down).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const args = process.argv.slice(2);
+const dir = args[0] ?? 'target/dist/npm';
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const budgetKb = option('--budget') === undefined ? undefined : Number(option('--budget'));
+const FILES = ['referrer_dashboard_bg.wasm', 'referrer_dashboard.js', 'element.js', 'referrer-dashboard.js'];
+
+const measure = (bytes) => ({
+  raw: bytes.length,
+  gzip: gzipSync(bytes, { level: 9 }).length,
+  brotli: brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }).length,
+});
+
+const kb = (n) => (n / 1000).toFixed(1).padStart(7);
+const rows = [];
+for (const file of FILES) rows.push([file, measure(await readFile(join(dir, file)))]);
+const total = rows.reduce((t, [, m]) => ({ raw: t.raw + m.raw, gzip: t.gzip + m.gzip, brotli: t.brotli + m.brotli }), {
+  raw: 0,
+  gzip: 0,
+  brotli: 0,
+});
+console.log(`${'file'.padEnd(30)} ${'raw KB'.padStart(7)} ${'gzip KB'.padStart(7)} ${'br KB'.padStart(7)}`);
+for (const [file, m] of rows) console.log(`${file.padEnd(30)} ${kb(m.raw)} ${kb(m.gzip)} ${kb(m.brotli)}`);
+console.log(`${'total (what a page downloads)'.padEnd(30)} ${kb(total.raw)} ${kb(total.gzip)} ${kb(total.brotli)}`);
+const css = option('--css');
+if (css) {
+  const m = measure(await readFile(css));
+  console.log(`${'  of which CSS (in the wasm)'.padEnd(30)} ${kb(m.raw)} ${kb(m.gzip)} ${kb(m.brotli)}`);
+}
+console.log(JSON.stringify({ total, files: Object.fromEntries(rows) }));
+if (budgetKb !== undefined) {
+  const used = total.gzip / 1000;
+  if (used > budgetKb) {
+    console.error(`size budget exceeded: ${used.toFixed(1)} KB gzip > ${budgetKb} KB`);
+    process.exit(1);
+  }
+  console.log(`size budget: ${used.toFixed(1)} KB gzip of ${budgetKb} KB`);
+}
