@@ -35,13 +35,23 @@ function token(sub, email) {
 function start(args, env, ready) {
   const child = spawn(BIN, args, { env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let started = false;
   return new Promise((resolve, reject) => {
+    // Until it is ready the output is kept (for the error message); after that the log is read
+    // and dropped, as a log collector would take it, so the bench does not grow a string of it.
+    const keep = (chunk) => {
+      if (!started) output += chunk;
+    };
     child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(ready);
-      if (match) resolve({ url: match[1], stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+      keep(chunk);
+      const match = !started && output.match(ready);
+      if (match) {
+        started = true;
+        output = '';
+        resolve({ url: match[1], stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+      }
     });
-    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', keep);
     child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
   });
 }

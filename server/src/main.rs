@@ -40,10 +40,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Log lines are written by a background thread: a request never waits for stdout (at info
-    // level, writing in the request path cut cached-session throughput to a third). The guard
+    // Log lines are written by a background thread: a request does not wait for stdout (at info
+    // level, writing in the request path cut cached-session throughput to a third). Not lossy:
+    // when 128k lines are queued, requests wait rather than lines being dropped. The guard
     // flushes what is queued when main returns.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stdout());
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
     if json {
         tracing_subscriber::fmt()
             .json()
