@@ -108,7 +108,10 @@ export function define(load, name = 'referrer-dashboard') {
       );
     }
 
-    /** `{ response, abort }` for the session request, or null (no endpoint, or demo). */
+    /**
+     * `{ response, abort }` for the session request, or null (no endpoint, or demo). `response`
+     * resolves to the `Response`, or to null when the core should ask itself.
+     */
     #prefetch() {
       const endpoint = this.getAttribute('endpoint')?.trim();
       if (!endpoint || this.hasAttribute('demo')) return null;
@@ -119,7 +122,18 @@ export function define(load, name = 'referrer-dashboard') {
         // A host usually sets getAuthToken right after the element appears (its own script
         // runs after this module): give its scripts one task before deciding there is none.
         if (typeof this.getAuthToken !== 'function') await new Promise((r) => setTimeout(r, 0));
-        const token = typeof this.getAuthToken === 'function' ? await this.getAuthToken() : null;
+        let token = null;
+        if (this.getAuthToken != null) {
+          // Anything but a function giving a string or null is left to the core, which asks
+          // again and reports precisely what is wrong (resolving to null says so).
+          if (typeof this.getAuthToken !== 'function') return null;
+          try {
+            token = await this.getAuthToken();
+          } catch {
+            return null;
+          }
+          if (token != null && typeof token !== 'string') return null;
+        }
         const headers = { Accept: 'application/json' };
         if (token) headers.Authorization = `Bearer ${token}`;
         return fetch(endpoint, { credentials, headers, signal: abort.signal });

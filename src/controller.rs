@@ -314,13 +314,17 @@ impl Controller {
                 fetch::get_json(&endpoint, config.credentials, token, &signal).await
             };
             let answer = match early {
-                Some(response) => match fetch::read_json(response).await {
+                Some(response) => match fetch::read_early(response).await {
+                    // The loader left it to us (getAuthToken failed or gave no string).
+                    None => ask().await,
                     // Sent before the host set getAuthToken (it usually does right after
                     // adding the element): ask again, with the token.
-                    Err(e) if e.kind == ErrorKind::Authentication && has_token_source(&host) => {
+                    Some(Err(e))
+                        if e.kind == ErrorKind::Authentication && has_token_source(&host) =>
+                    {
                         ask().await
                     }
-                    answer => answer,
+                    Some(answer) => answer,
                 },
                 None => ask().await,
             };

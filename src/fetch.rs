@@ -164,18 +164,38 @@ pub async fn get_json(
     read_json(window.fetch_with_str_and_init(url, &init)).await
 }
 
+fn network(_: JsValue) -> WidgetError {
+    WidgetError::new(ErrorKind::Network, "the session request failed")
+}
+
 /// The JSON body of the response a `fetch()` promise resolves to, with every failure mapped to
-/// its [`ErrorKind`] (shared by the widget's own requests and the loader's early one).
+/// its [`ErrorKind`].
 ///
 /// # Errors
 /// As [`get_json`].
-pub async fn read_json(pending: Promise) -> Result<JsValue, WidgetError> {
-    let network = |_| WidgetError::new(ErrorKind::Network, "the session request failed");
+async fn read_json(pending: Promise) -> Result<JsValue, WidgetError> {
     let response: Response = JsFuture::from(pending)
         .await
         .map_err(network)?
         .unchecked_into();
-    let body = json(&response).await;
+    read_response(&response).await
+}
+
+/// The answer to the loader's early request (`pending` resolves to a `Response`), or `None`
+/// when the loader left the request to the core: it does when `getAuthToken` throws or gives
+/// something other than a string or null, so that the core asks again and reports exactly that.
+pub async fn read_early(pending: Promise) -> Option<Result<JsValue, WidgetError>> {
+    match JsFuture::from(pending).await {
+        Err(error) => Some(Err(network(error))),
+        Ok(value) => match value.dyn_into::<Response>() {
+            Ok(response) => Some(read_response(&response).await),
+            Err(_) => None,
+        },
+    }
+}
+
+async fn read_response(response: &Response) -> Result<JsValue, WidgetError> {
+    let body = json(response).await;
     if response.ok() {
         return body.map_err(|_| {
             WidgetError::new(ErrorKind::InvalidResponse, "the session is not valid JSON")

@@ -346,3 +346,42 @@ test('an early request sent before getAuthToken was set is made again with the t
   assert.deepEqual(harness.sessionRequests().map((r) => r.headers.authorization ?? null), [null, 'Bearer late-token']);
   assert.equal(await page.evaluate(() => window.__rdEvents.filter((e) => e.type === 'rd-error').length), 0);
 });
+
+for (const [what, type] of [
+  ['throws', 'authentication'],
+  ['gives a number', 'configuration'],
+]) {
+  test(`a getAuthToken that ${what} while the wasm loads is reported as ${type}, nothing sent`, async (t) => {
+    const harness = await startHarness();
+    t.after(() => harness.close());
+    harness.endpoint = () => ({ body: session() });
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.__rdEvents = [];
+      for (const type of ['rd-load', 'rd-error']) {
+        document.addEventListener(type, (e) => window.__rdEvents.push({ type, detail: e.detail }));
+      }
+    });
+    await page.goto(`${harness.url}/`);
+    // The first element of the page: the loader calls getAuthToken for its early request
+    // before the wasm is loaded, then leaves the failure to the core, which asks again.
+    await page.evaluate((what) => {
+      window.__calls = 0;
+      const el = document.createElement('referrer-dashboard');
+      el.setAttribute('endpoint', '/session');
+      el.getAuthToken = async () => {
+        window.__calls += 1;
+        if (what === 'throws') throw new Error('signed out');
+        return 42;
+      };
+      document.querySelector('#main').append(el);
+    }, what);
+    await nthEvent(page, 'rd-error');
+    const errors = await page.evaluate(() => window.__rdEvents.filter((e) => e.type === 'rd-error').map((e) => e.detail.type));
+    assert.equal(errors[0], type);
+    assert.equal(harness.sessionRequests().length, 0, 'no request without a usable token');
+    assert.equal(await page.evaluate(() => window.__calls), 2, 'asked by the loader, then by the core');
+  });
+}
