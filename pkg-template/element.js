@@ -11,6 +11,13 @@ const BOOLEAN = new Set(['demo']);
 const NUMBER = new Set(['page-size']);
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
+/** Whether the page's deferred and module scripts may still run (DOMContentLoaded not yet). */
+const scriptsPending = () => {
+  if (document.readyState === 'complete') return false;
+  const navigation = performance.getEntriesByType?.('navigation')[0];
+  return navigation ? !(navigation.domContentLoadedEventStart > 0) : document.readyState === 'loading';
+};
+
 /**
  * Defines the element once per page and returns its class.
  *
@@ -119,9 +126,19 @@ export function define(load, name = 'referrer-dashboard') {
       const mode = this.getAttribute('credentials');
       const credentials = mode === 'include' || mode === 'omit' ? mode : 'same-origin';
       const response = (async () => {
-        // A host usually sets getAuthToken right after the element appears (its own script
-        // runs after this module): give its scripts one task before deciding there is none.
-        if (typeof this.getAuthToken !== 'function') await new Promise((r) => setTimeout(r, 0));
+        // A host usually sets getAuthToken from its own script, which runs after this module:
+        // while the page's deferred and module scripts are still running (until
+        // DOMContentLoaded), wait for them, then give the host one task more before deciding
+        // there is none. Never longer than the wasm takes: the core would ask by then anyway.
+        if (typeof this.getAuthToken !== 'function') {
+          if (scriptsPending()) {
+            await Promise.race([
+              new Promise((r) => document.addEventListener('DOMContentLoaded', r, { once: true })),
+              load().catch(() => {}),
+            ]);
+          }
+          await new Promise((r) => setTimeout(r, 0));
+        }
         let token = null;
         if (this.getAuthToken != null) {
           // Anything but a function giving a string or null is left to the core, which asks

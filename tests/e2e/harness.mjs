@@ -59,6 +59,10 @@ export async function startHarness({ csp = STRICT_CSP } = {}) {
     endpoint: () => ({ status: 200, body: session() }),
     /** Awaited before a package file is served (tests hold back the wasm with it). */
     beforeFile: async () => {},
+    /** The page at `/`. */
+    page: PAGE,
+    /** More scripts by path (`/host.js` → its text), held back by `beforeFile` too. */
+    files: {},
     url: '',
     /** Requests to `/session` so far. */
     sessionRequests: () => requests.filter((r) => r.path === '/session'),
@@ -67,7 +71,12 @@ export async function startHarness({ csp = STRICT_CSP } = {}) {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': csp });
-      return res.end(PAGE);
+      return res.end(harness.page);
+    }
+    if (Object.hasOwn(harness.files, url.pathname)) {
+      await harness.beforeFile(url.pathname);
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      return res.end(harness.files[url.pathname]);
     }
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204);

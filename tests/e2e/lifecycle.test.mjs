@@ -385,3 +385,46 @@ for (const [what, type] of [
     assert.equal(await page.evaluate(() => window.__calls), 2, 'asked by the loader, then by the core');
   });
 }
+
+test('a host module that sets getAuthToken after a slow import still sends the early request with it', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  let sessionAsked;
+  const sessionArrived = new Promise((resolve) => (sessionAsked = resolve));
+  harness.endpoint = (request) => {
+    sessionAsked();
+    return request.headers.authorization === 'Bearer host-token'
+      ? { body: session() }
+      : { status: 401, body: { error: { type: 'authentication', message: 'no token' } } };
+  };
+  // The host's module waits for an import that arrives only once the element has asked for the
+  // wasm, and the wasm arrives only once the session request has: the early request must wait
+  // for the host's scripts, as nothing else can finish before it.
+  let wasmAsked;
+  const asked = new Promise((resolve) => (wasmAsked = resolve));
+  harness.beforeFile = async (file) => {
+    if (file.endsWith('.wasm')) {
+      wasmAsked();
+      await sessionArrived;
+    }
+    if (file === '/slow.js') await asked;
+  };
+  harness.files = {
+    '/host.js': "import { token } from '/slow.js';\ndocument.querySelector('referrer-dashboard').getAuthToken = async () => token;\n",
+    '/slow.js': "export const token = 'host-token';\n",
+  };
+  harness.page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>host</title>
+    <script type="module" src="/pkg/referrer-dashboard.js"></script>
+    <script type="module" src="/host.js"></script></head>
+    <body><main id="main"><referrer-dashboard endpoint="/session"></referrer-dashboard></main></body></html>`;
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__rdEvents = [];
+    document.addEventListener('rd-load', (e) => window.__rdEvents.push({ type: 'rd-load', detail: e.detail }));
+  });
+  await page.goto(`${harness.url}/`);
+  await nthEvent(page, 'rd-load');
+  assert.deepEqual(harness.sessionRequests().map((r) => r.headers.authorization ?? null), ['Bearer host-token']);
+});
