@@ -284,6 +284,21 @@ test('the credentials attribute is honoured', async (t) => {
   assert.deepEqual(cookies, ['host_session=abc', null]);
 });
 
+/** A fresh page on the harness's host page (no element yet) that records rd-load and rd-error. */
+async function openHostPage(t, harness) {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__rdEvents = [];
+    for (const type of ['rd-load', 'rd-error']) {
+      document.addEventListener(type, (e) => window.__rdEvents.push({ type, detail: e.detail }));
+    }
+  });
+  await page.goto(`${harness.url}/`);
+  return page;
+}
+
 test('the session request starts while the wasm is still downloading', async (t) => {
   const harness = await startHarness();
   t.after(() => harness.close());
@@ -296,14 +311,7 @@ test('the session request starts while the wasm is still downloading', async (t)
     return { body: session() };
   };
   harness.beforeFile = (file) => (file.endsWith('.wasm') ? arrived : undefined);
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__rdEvents = [];
-    document.addEventListener('rd-load', (e) => window.__rdEvents.push({ type: 'rd-load', detail: e.detail }));
-  });
-  await page.goto(`${harness.url}/`);
+  const page = await openHostPage(t, harness);
   await page.evaluate(() => {
     const el = document.createElement('referrer-dashboard');
     el.setAttribute('endpoint', '/session');
@@ -323,16 +331,7 @@ test('an early request sent before getAuthToken was set is made again with the t
     request.headers.authorization === 'Bearer late-token'
       ? { body: session() }
       : { status: 401, body: { error: { type: 'authentication', message: 'no token' } } };
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__rdEvents = [];
-    for (const type of ['rd-load', 'rd-error']) {
-      document.addEventListener(type, (e) => window.__rdEvents.push({ type, detail: e.detail }));
-    }
-  });
-  await page.goto(`${harness.url}/`);
+  const page = await openHostPage(t, harness);
   await page.evaluate(() => {
     const el = document.createElement('referrer-dashboard');
     el.setAttribute('endpoint', '/session');
@@ -355,16 +354,7 @@ for (const [what, type] of [
     const harness = await startHarness();
     t.after(() => harness.close());
     harness.endpoint = () => ({ body: session() });
-    const context = await browser.newContext();
-    t.after(() => context.close());
-    const page = await context.newPage();
-    await page.addInitScript(() => {
-      window.__rdEvents = [];
-      for (const type of ['rd-load', 'rd-error']) {
-        document.addEventListener(type, (e) => window.__rdEvents.push({ type, detail: e.detail }));
-      }
-    });
-    await page.goto(`${harness.url}/`);
+    const page = await openHostPage(t, harness);
     // The first element of the page: the loader calls getAuthToken for its early request
     // before the wasm is loaded, then leaves the failure to the core, which asks again.
     await page.evaluate((what) => {
@@ -417,14 +407,7 @@ test('a host module that sets getAuthToken after a slow import still sends the e
     <script type="module" src="/pkg/referrer-dashboard.js"></script>
     <script type="module" src="/host.js"></script></head>
     <body><main id="main"><referrer-dashboard endpoint="/session"></referrer-dashboard></main></body></html>`;
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__rdEvents = [];
-    document.addEventListener('rd-load', (e) => window.__rdEvents.push({ type: 'rd-load', detail: e.detail }));
-  });
-  await page.goto(`${harness.url}/`);
+  const page = await openHostPage(t, harness);
   await nthEvent(page, 'rd-load');
   assert.deepEqual(harness.sessionRequests().map((r) => r.headers.authorization ?? null), ['Bearer host-token']);
 });
