@@ -4,41 +4,16 @@
 //! package ships, fed sessions from `data:` URLs (no server needed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, HtmlInputElement, ShadowRoot};
+use web_sys::{Element, HtmlInputElement, ShadowRoot};
+
+mod support;
+use support::{define_element, document, next_event};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/pkg-template/element.js")]
-extern "C" {
-    fn define(load: &js_sys::Function, name: &str) -> JsValue;
-}
-
-/// Defines `<referrer-dashboard>` once per test page, with the wasm already loaded.
-fn define_element() {
-    thread_local!(static DEFINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    if DEFINED.with(|d| d.replace(true)) {
-        return;
-    }
-    let create = Closure::<dyn Fn(HtmlElement, ShadowRoot) -> JsValue>::new(|host, root| {
-        JsValue::from(referrer_dashboard::create(host, root))
-    });
-    let exports = Object::new();
-    Reflect::set(&exports, &"create".into(), create.as_ref()).unwrap();
-    create.forget(); // lives as long as the test page
-    let load = Closure::<dyn Fn() -> Promise>::new(move || {
-        Promise::resolve(&JsValue::from(exports.clone()))
-    });
-    define(load.as_ref().unchecked_ref(), "referrer-dashboard");
-    load.forget();
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
 
 fn session_url(link: &str, reach: u32, names: &[&str]) -> String {
     let items: Vec<String> = names
@@ -59,26 +34,6 @@ fn session_url(link: &str, reach: u32, names: &[&str]) -> String {
         "data:application/json,{}",
         String::from(js_sys::encode_uri_component(&json))
     )
-}
-
-/// Resolves with the next `name` event on `target`.
-fn next_event(
-    target: &Element,
-    name: &str,
-) -> impl std::future::Future<Output = web_sys::CustomEvent> {
-    // The listener is registered now, not when the future is first polled, so an event fired
-    // synchronously right after this call is not missed.
-    let promise = Promise::new(&mut |resolve, _| {
-        let options = web_sys::AddEventListenerOptions::new();
-        options.set_once(true);
-        target
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                name, &resolve, &options,
-            )
-            .unwrap();
-    });
-    let event = JsFuture::from(promise);
-    async move { event.await.unwrap().unchecked_into() }
 }
 
 fn element(endpoint: &str) -> Element {

@@ -5,51 +5,19 @@
 //! the hook calls, and the hook's installation through a `should_panic` test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use js_sys::{Object, Promise, Reflect};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use js_sys::Reflect;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, ShadowRoot};
+use web_sys::ShadowRoot;
+
+mod support;
+use support::{define_element, document, next_event};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/pkg-template/element.js")]
-extern "C" {
-    fn define(load: &js_sys::Function, name: &str) -> JsValue;
-}
-
-fn next_event(
-    target: &Element,
-    name: &str,
-) -> impl std::future::Future<Output = web_sys::CustomEvent> {
-    let promise = Promise::new(&mut |resolve, _| {
-        let options = web_sys::AddEventListenerOptions::new();
-        options.set_once(true);
-        target
-            .add_event_listener_with_callback_and_add_event_listener_options(
-                name, &resolve, &options,
-            )
-            .unwrap();
-    });
-    let event = JsFuture::from(promise);
-    async move { event.await.unwrap().unchecked_into() }
-}
-
 #[wasm_bindgen_test]
 async fn a_panic_report_becomes_rd_error_and_an_error_state() {
-    let create = Closure::<dyn Fn(HtmlElement, ShadowRoot) -> JsValue>::new(|host, root| {
-        JsValue::from(referrer_dashboard::create(host, root))
-    });
-    let exports = Object::new();
-    Reflect::set(&exports, &"create".into(), create.as_ref()).unwrap();
-    create.forget();
-    let load = Closure::<dyn Fn() -> Promise>::new(move || {
-        Promise::resolve(&JsValue::from(exports.clone()))
-    });
-    define(load.as_ref().unchecked_ref(), "referrer-dashboard");
-    load.forget();
-
-    let document = web_sys::window().unwrap().document().unwrap();
+    define_element();
+    let document = document();
     let el = document.create_element("referrer-dashboard").unwrap();
     el.set_attribute("demo", "").unwrap();
     let loaded = next_event(&el, "rd-load");

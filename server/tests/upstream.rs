@@ -10,7 +10,22 @@ use common::{
     all_referral_ids, calls, faults, get_session, reset_calls, sandbox, seed, server_for, token,
 };
 use referrer_dashboard_server::Overrides;
-use serde_json::json;
+use referrer_dashboard_server::sandbox::Sandbox;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+
+/// A sandbox with `fault` injected, and a server in front of it.
+async fn with_fault(fault: Value) -> (Sandbox, String) {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    faults(&sandbox, fault).await;
+    (sandbox, base)
+}
+
+/// Ada's session (the sandbox's seeded referrer with 37 referrals).
+async fn ada(base: &str) -> (u16, HeaderMap, Value) {
+    get_session(base, Some(&token("u-ada", "ada@example.com")), "").await
+}
 
 #[tokio::test]
 async fn a_new_user_is_searched_then_created_in_two_calls() {
@@ -32,7 +47,7 @@ async fn a_new_user_is_searched_then_created_in_two_calls() {
 async fn a_user_already_on_the_platform_is_found_and_read_in_three_calls() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stats"]["referrals"], 37);
     assert_eq!(
@@ -115,10 +130,8 @@ async fn paging_reaches_the_last_of_ten_thousand_referrals() {
 
 #[tokio::test]
 async fn a_5xx_is_retried_into_a_session() {
-    let sandbox = sandbox().await;
-    let base = server_for(&sandbox, &[], Overrides::default()).await;
-    faults(&sandbox, json!({"status": 503, "count": 2})).await;
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (sandbox, base) = with_fault(json!({"status": 503, "count": 2})).await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stats"]["referrals"], 37);
     assert_eq!(
@@ -130,15 +143,9 @@ async fn a_5xx_is_retried_into_a_session() {
 
 #[tokio::test]
 async fn a_429_with_a_short_retry_after_is_waited_out() {
-    let sandbox = sandbox().await;
-    let base = server_for(&sandbox, &[], Overrides::default()).await;
-    faults(
-        &sandbox,
-        json!({"status": 429, "retry_after": 1, "count": 1}),
-    )
-    .await;
+    let (_sandbox, base) = with_fault(json!({"status": 429, "retry_after": 1, "count": 1})).await;
     let started = Instant::now();
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 200, "{body}");
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -148,15 +155,8 @@ async fn a_429_with_a_short_retry_after_is_waited_out() {
 
 #[tokio::test]
 async fn a_429_with_a_long_retry_after_is_a_rate_limit_answer_and_pauses_everyone() {
-    let sandbox = sandbox().await;
-    let base = server_for(&sandbox, &[], Overrides::default()).await;
-    faults(
-        &sandbox,
-        json!({"status": 429, "retry_after": 120, "count": 1}),
-    )
-    .await;
-    let (status, headers, body) =
-        get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (sandbox, base) = with_fault(json!({"status": 429, "retry_after": 120, "count": 1})).await;
+    let (status, headers, body) = ada(&base).await;
     assert_eq!(status, 429);
     assert_eq!(body["error"]["type"], "rate_limit");
     let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
@@ -169,15 +169,10 @@ async fn a_429_with_a_long_retry_after_is_a_rate_limit_answer_and_pauses_everyon
 
 #[tokio::test]
 async fn a_stalled_answer_times_out_and_the_retry_succeeds() {
-    let sandbox = sandbox().await;
-    let base = server_for(&sandbox, &[], Overrides::default()).await;
-    faults(
-        &sandbox,
-        json!({"stall_ms": 25_000, "stall_count": 1, "routes": ["get"]}),
-    )
-    .await;
+    let (_sandbox, base) =
+        with_fault(json!({"stall_ms": 25_000, "stall_count": 1, "routes": ["get"]})).await;
     let started = Instant::now();
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 200, "{body}");
     let took = started.elapsed();
     assert!(
@@ -188,11 +183,9 @@ async fn a_stalled_answer_times_out_and_the_retry_succeeds() {
 
 #[tokio::test]
 async fn a_stall_on_every_attempt_ends_in_a_timeout_answer_not_a_hang() {
-    let sandbox = sandbox().await;
-    let base = server_for(&sandbox, &[], Overrides::default()).await;
-    faults(&sandbox, json!({"stall_ms": 30_000, "stall_count": 10})).await;
+    let (_sandbox, base) = with_fault(json!({"stall_ms": 30_000, "stall_count": 10})).await;
     let started = Instant::now();
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["error"]["type"], "server");
     assert!(
@@ -203,10 +196,8 @@ async fn a_stall_on_every_attempt_ends_in_a_timeout_answer_not_a_hang() {
 
 #[tokio::test]
 async fn a_truncated_body_is_retried_into_a_session() {
-    let sandbox = sandbox().await;
-    let base = server_for(&sandbox, &[], Overrides::default()).await;
-    faults(&sandbox, json!({"malformed": 1})).await;
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (_sandbox, base) = with_fault(json!({"malformed": 1})).await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stats"]["referrals"], 37);
 }
@@ -217,7 +208,7 @@ async fn wrong_types_and_missing_fields_still_give_a_correct_session() {
     let base = server_for(&sandbox, &[], Overrides::default()).await;
     // Numbers as strings everywhere, optional fields (meta, sharing, dates, one counter) gone.
     faults(&sandbox, json!({"wrong_types": true})).await;
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["stats"],
@@ -271,7 +262,7 @@ async fn a_refused_key_is_a_server_error_without_stale_cover() {
     )
     .await;
     faults(&sandbox, json!({"status": 401, "count": 1})).await;
-    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let (status, _, body) = ada(&base).await;
     assert_eq!(status, 502);
     assert_eq!(
         body["error"],

@@ -92,3 +92,23 @@ test('the configurator restyles the running dashboard and shows the matching sni
   }
   assert.equal(await button.isVisible(), true);
 });
+
+test('the theming guide quotes exactly the brand stylesheet its live example runs on', async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`${server.url}/docs/theming.html`);
+  const { quoted, live } = await page.evaluate(() => {
+    const code = [...document.querySelectorAll('pre code')].find((c) => c.textContent.startsWith('.brand-purple {'));
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(code.textContent);
+    const rules = (list) => [...list].map((r) => r.cssText);
+    const site = [...document.styleSheets].find((s) => s.href?.endsWith('/site.css'));
+    return {
+      quoted: rules(sheet.cssRules),
+      live: rules(site.cssRules).filter((text) => text.includes('.brand-purple')),
+    };
+  });
+  assert.ok(quoted.length >= 4, `the sample has the brand's rules: ${quoted.length}`);
+  assert.deepEqual(quoted, live);
+});

@@ -187,17 +187,21 @@ pub async fn reset_calls(sandbox: &Sandbox) {
         .unwrap();
 }
 
-/// The routes of the API calls the sandbox received, in order.
-pub async fn calls(sandbox: &Sandbox) -> Vec<String> {
+/// The API calls the sandbox received, in order, as its call log lists them.
+async fn call_log(sandbox: &Sandbox) -> Vec<Value> {
     let body: Value = reqwest::get(control(sandbox, "calls"))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    body["calls"]
-        .as_array()
-        .unwrap()
+    body["calls"].as_array().unwrap().clone()
+}
+
+/// The routes of the API calls the sandbox received, in order.
+pub async fn calls(sandbox: &Sandbox) -> Vec<String> {
+    call_log(sandbox)
+        .await
         .iter()
         .map(|c| c["route"].as_str().unwrap().to_owned())
         .collect()
@@ -205,15 +209,8 @@ pub async fn calls(sandbox: &Sandbox) -> Vec<String> {
 
 /// Arrival times (ms) of the API calls the sandbox received.
 pub async fn call_times(sandbox: &Sandbox) -> Vec<f64> {
-    let body: Value = reqwest::get(control(sandbox, "calls"))
+    call_log(sandbox)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["calls"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|c| c["at_ms"].as_f64().unwrap())
         .collect()
