@@ -31,6 +31,7 @@ pub fn site() -> Result<PathBuf> {
         std::fs::remove_dir_all(&dir)?;
     }
     copy_tree(&root().join("www"), &dir)?;
+    include_partials(&dir)?;
     let examples = dir.join("examples");
     std::fs::create_dir_all(&examples)?;
     for name in ["plain.html", "plain.js", "token.js", "examples.css"] {
@@ -41,6 +42,51 @@ pub fn site() -> Result<PathBuf> {
         run(cmd("vite").args(["build", "--config", &config]))?;
     }
     Ok(dir)
+}
+
+/// The navigation and footer every page shares are written once, in `www/partials/`: a page
+/// has `<!-- site-nav -->` and `<!-- site-footer -->` where they go (indented as the marker),
+/// and its own link in the navigation is marked `aria-current="page"`.
+fn include_partials(dir: &Path) -> Result<()> {
+    let partials = dir.join("partials");
+    let nav = std::fs::read_to_string(partials.join("nav.html"))?;
+    let footer = std::fs::read_to_string(partials.join("footer.html"))?;
+    std::fs::remove_dir_all(&partials)?;
+    let mut pages = vec![(dir.join("index.html"), "/".to_owned())];
+    for entry in std::fs::read_dir(dir.join("docs"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".html") {
+            pages.push((dir.join("docs").join(&name), ["/docs/", &name].concat()));
+        }
+    }
+    for (file, path) in pages {
+        let link = [r#"<a href=""#, &path, r#"">"#].concat();
+        let current = [r#"<a href=""#, &path, r#"" aria-current="page">"#].concat();
+        let mut text = std::fs::read_to_string(&file)?;
+        for (marker, partial) in [
+            ("<!-- site-nav -->", nav.replacen(&link, &current, 1)),
+            ("<!-- site-footer -->", footer.clone()),
+        ] {
+            let Some(at) = text.find(marker) else {
+                return Err(format!("{} has no {marker}", file.display()).into());
+            };
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let indent = text[line_start..at].to_owned();
+            let block: Vec<String> = partial
+                .lines()
+                .map(|line| {
+                    if line.is_empty() {
+                        String::new()
+                    } else {
+                        [&indent, line].concat()
+                    }
+                })
+                .collect();
+            text.replace_range(line_start..at + marker.len(), &block.join("\n"));
+        }
+        std::fs::write(&file, text)?;
+    }
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
