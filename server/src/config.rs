@@ -93,7 +93,7 @@ pub struct Config {
     #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 8080)]
     pub port: u16,
 
-    /// Serve the demo site from this folder (`www/`), with the built package under
+    /// Serve the demo site from this folder (the built site, `target/site/`), with the package under
     /// `/referrer-dashboard/` from `--package-dir`.
     #[arg(long, env = "DASHBOARD_SITE_DIR", value_name = "DASHBOARD_SITE_DIR")]
     pub site_dir: Option<PathBuf>,
