@@ -34,8 +34,12 @@ export function launch() {
  * `ready` (whose first group is its URL). Rejects with its output if it exits first.
  */
 export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m) {
+  // Without a key the server is to serve its sandbox, which it must be told explicitly (SPEC §6:
+  // without a key and without DASHBOARD_SANDBOX it refuses to start).
+  const keyed = 'REFERRAL_FACTORY_API_KEY' in env || 'REFERRAL_FACTORY_API_KEY_FILE' in env;
+  const sandbox = keyed || args[0] === 'sandbox' ? {} : { DASHBOARD_SANDBOX: 'true' };
   const child = spawn(SERVER_BIN, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:', ...sandbox, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
