@@ -223,6 +223,7 @@ impl Controller {
             Changed::Display if name == "page-size" => {
                 let page_size = self.config.borrow().page_size;
                 self.apply(Action::Resize { page_size });
+                self.fetch_pages();
             }
             Changed::Display => {
                 self.update_texts();
@@ -282,6 +283,7 @@ impl Controller {
                 session: demo::session(js_sys::Date::now()),
                 page_size,
             });
+            self.fetch_pages();
             self.resolve_waiters();
             return;
         }
@@ -346,6 +348,7 @@ impl Controller {
                         page_size: config.page_size,
                     });
                     this.schedule(timing::refresh_delay(expires_at, js_sys::Date::now()));
+                    this.fetch_pages();
                 }
                 Err(error) => {
                     if timing::is_transient(&error) {
@@ -365,31 +368,34 @@ impl Controller {
         });
     }
 
-    /// "Show more": reveal what is loaded, or fetch the next page when all of it is shown.
+    /// "Show more": reveal `page-size` more, fetching the pages that hold them first when
+    /// they are not loaded yet.
     pub fn show_more(self: &Rc<Self>) {
-        let state = self.state();
+        let page_size = self.config.borrow().page_size;
+        self.apply(Action::Reveal { page_size });
+        self.fetch_pages();
+    }
+
+    /// Fetches the next page when the state waits for rows that are not loaded
+    /// ([`State::needs_page`]), one request at a time: each answer calls this again until the
+    /// waiting step has its rows. Runs after every change that can leave a step waiting.
+    fn fetch_pages(self: &Rc<Self>) {
         let config = self.config.borrow().clone();
-        if !state.needs_page() {
-            self.apply(Action::Reveal {
-                page_size: config.page_size,
-            });
-            return;
-        }
-        if self.inflight.borrow().is_some() {
-            return;
-        }
-        let Some(cursor) = state.next.clone() else {
-            return;
-        };
         if config.demo {
-            let page = demo::page(&cursor, js_sys::Date::now()).unwrap_or_default();
-            self.apply(Action::PageLoaded {
-                page,
-                page_size: config.page_size,
-            });
+            // The sample pages are computed here; each one either grows the list or ends it,
+            // so this loop ends.
+            while self.state().needs_page() {
+                let cursor = self.state().next.clone().unwrap_or_default();
+                let page = demo::page(&cursor, js_sys::Date::now()).unwrap_or_default();
+                self.apply(Action::PageLoaded(page));
+            }
             return;
         }
-        let Some(endpoint) = config.endpoint else {
+        let state = self.state();
+        if !state.needs_page() || self.inflight.borrow().is_some() {
+            return;
+        }
+        let (Some(cursor), Some(endpoint)) = (state.next.clone(), config.endpoint.clone()) else {
             return;
         };
         let Some(request) = Request::new(Kind::Page) else {
@@ -416,10 +422,7 @@ impl Controller {
                 .map_err(|e| timed_out(e, &signal))
                 .and_then(parse_page)
             {
-                Ok(page) => this.apply(Action::PageLoaded {
-                    page,
-                    page_size: config.page_size,
-                }),
+                Ok(page) => this.apply(Action::PageLoaded(page)),
                 Err(error) => {
                     // What is shown stays; the button can be pressed again.
                     events::error(&this.host, &error);
@@ -427,7 +430,10 @@ impl Controller {
                 }
             }
             if this.queued.replace(false) {
+                // The session request asked for meanwhile; pages continue after it.
                 this.load();
+            } else {
+                this.fetch_pages();
             }
         });
     }

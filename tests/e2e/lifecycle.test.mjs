@@ -159,12 +159,14 @@ test('a changed endpoint drops the old session and a late answer for the old one
   assert.equal(await eventCount(page, 'rd-load'), 2, 'the first load and the refresh, nothing from the old endpoint');
 });
 
-test('"Show more" reveals what the session holds, then pages by cursor to the end', async (t) => {
+test('"Show more" reveals page-size more each time, fetching the next page when the step needs it', async (t) => {
   const held = gate();
+  const arrived = gate();
   const { harness, page, widget } = await setup(t, { endpoint: '/session', 'page-size': '5' }, {
     endpoint: async (request) => {
       if (!request.cursor) return { body: session({ referrals: { items: referrals(7), next: 'c1' } }) };
       if (request.cursor === 'c1') {
+        arrived.open();
         await held.promise;
         return { body: { version: 1, referrals: { items: referrals(6, 7), next: 'c2' } } };
       }
@@ -174,19 +176,21 @@ test('"Show more" reveals what the session holds, then pages by cursor to the en
   await nthEvent(page, 'rd-load');
   const rows = widget.locator('[part="referral"]');
   const more = widget.locator('[part="more-button"]');
+  const count = (n) =>
+    page.waitForFunction((n) => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === n, n);
   assert.equal(await rows.count(), 5);
+  // The session holds 7: the step to 10 needs the next page, and shows nothing until it has it.
   await more.click();
-  assert.equal(await rows.count(), 7, 'first what the session already holds');
-  assert.equal(harness.sessionRequests().length, 1, 'without a request');
-  await more.click();
-  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelector('[part="more-button"]').disabled);
+  await arrived.promise;
+  assert.equal(await more.isDisabled(), true, 'busy while the page loads');
+  assert.equal(await rows.count(), 5, 'no half step with the 7 already held');
+  assert.deepEqual(harness.sessionRequests().map((r) => r.cursor), [null, 'c1']);
   held.open();
-  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 12);
+  await count(10);
   assert.equal(await more.isDisabled(), false);
+  // 13 held: the step to 15 fetches the last page.
   await more.click();
-  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 13);
-  await more.click();
-  await page.waitForFunction(() => document.querySelector('referrer-dashboard').shadowRoot.querySelectorAll('[part="referral"]').length === 15);
+  await count(15);
   assert.equal(await more.count(), 0, 'no button once next is null and everything is shown');
   assert.deepEqual(harness.sessionRequests().map((r) => r.cursor), [null, 'c1', 'c2']);
   const names = await widget.locator('[part="referral"] .name').allTextContents();
