@@ -1,0 +1,139 @@
+// A host page whose inherited text styles would wreck the card (centred, uppercase, spaced out,
+// `white-space: pre`, italic, bold, the other writing direction): inside the shadow root the
+// computed styles are the widget's, the typeface still follows the page, and each card's
+// direction follows its own locale. Issue 17: Vite's `#root { text-align: center }` centred
+// the referral names.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { launch } from './helpers.mjs';
+import { addWidget, openWidget, startHarness } from './harness.mjs';
+
+const SCREENSHOTS = join(process.env.RD_SCREENSHOT_DIR ?? 'target/screenshots');
+
+/** Everything a careless host stylesheet lets elements inherit. */
+const HOSTILE = `
+  body {
+    font-family: Georgia, "Times New Roman", serif;
+    text-align: center;
+    text-transform: uppercase;
+    line-height: 4;
+    letter-spacing: 0.3em;
+    word-spacing: 1em;
+    white-space: pre;
+    font-style: italic;
+    font-weight: 700;
+    font-variant: small-caps;
+    text-indent: 3em;
+    text-shadow: 2px 2px 0 red;
+    word-break: break-all;
+    cursor: wait;
+    direction: rtl;
+    stroke: red;
+    fill-opacity: 0.2;
+  }
+  #aside { direction: ltr; }
+`;
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(() => browser.close());
+
+test('a hostile host stylesheet does not reach into the card; direction follows each locale', async (t) => {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  const { context, page } = await openWidget(browser, harness, { contextOptions: { viewport: { width: 900, height: 1300 } } });
+  t.after(() => context.close());
+  // The host's stylesheet, as a constructable sheet: the harness page runs under the strict CSP.
+  await page.evaluate((css) => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = [sheet];
+  }, HOSTILE);
+  await page.evaluate(() => {
+    for (const id of ['main', 'aside']) {
+      const text = document.createElement('p');
+      text.textContent = `The host page's own text, in #${id}.`;
+      document.getElementById(id).append(text);
+    }
+  });
+  // English inside the right-to-left body; Arabic inside a left-to-right aside.
+  await addWidget(page, { endpoint: '/session' }, '#main');
+  await addWidget(page, { endpoint: '/session', locale: 'ar' }, '#aside');
+  for (const parent of ['#main', '#aside']) {
+    await page.locator(`${parent} referrer-dashboard [part="stat-value"]`).first().waitFor();
+  }
+
+  const styles = await page.evaluate(() => {
+    const PROPERTIES = [
+      'text-align', 'text-transform', 'line-height', 'font-size', 'letter-spacing', 'word-spacing',
+      'white-space', 'font-style', 'font-weight', 'font-variant-caps', 'text-indent',
+      'text-shadow', 'word-break', 'cursor', 'direction', 'font-family',
+    ];
+    const read = (element) => {
+      const computed = getComputedStyle(element);
+      return Object.fromEntries(PROPERTIES.map((p) => [p, computed.getPropertyValue(p)]));
+    };
+    /** Where a text sits in its box: the distance of its first glyphs from the box's start edge. */
+    const inset = (element) => {
+      const rtl = getComputedStyle(element).direction === 'rtl';
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      const text = range.getClientRects()[0];
+      const box = element.getBoundingClientRect();
+      return Math.round(rtl ? box.right - text.right : text.left - box.left);
+    };
+    return [...document.querySelectorAll('referrer-dashboard')].map((host) => {
+      const root = host.shadowRoot;
+      const card = root.querySelector('[part="card"]');
+      const name = root.querySelector('[part="referral"] .name');
+      return {
+        host: host.parentElement.id,
+        card: read(card),
+        heading: read(root.querySelector('.heading')),
+        name: read(name),
+        label: read(root.querySelector('[part="stat-label"]')),
+        nameInset: inset(name),
+        headingInset: inset(root.querySelector('.heading')),
+        qrStroke: getComputedStyle(root.querySelector('[part="qr"] path')).stroke,
+        qrFillOpacity: getComputedStyle(root.querySelector('[part="qr"] path')).fillOpacity,
+        pageFont: getComputedStyle(document.body).fontFamily,
+      };
+    });
+  });
+
+  for (const { host, card, heading, name, label, nameInset, headingInset, qrStroke, qrFillOpacity, pageFont } of styles) {
+    const direction = host === 'aside' ? 'rtl' : 'ltr';
+    for (const [what, style] of Object.entries({ card, heading, name, label })) {
+      const at = `${host} ${what}`;
+      assert.equal(style['text-align'], 'start', `${at}: text-align`);
+      assert.equal(style['text-transform'], 'none', `${at}: text-transform`);
+      assert.equal(style['letter-spacing'], 'normal', `${at}: letter-spacing`);
+      assert.equal(style['word-spacing'], '0px', `${at}: word-spacing`);
+      assert.equal(style['white-space'], 'normal', `${at}: white-space`);
+      assert.equal(style['font-style'], 'normal', `${at}: font-style`);
+      assert.equal(style['font-variant-caps'], 'normal', `${at}: font-variant-caps`);
+      assert.equal(style['text-indent'], '0px', `${at}: text-indent`);
+      assert.equal(style['text-shadow'], 'none', `${at}: text-shadow`);
+      assert.equal(style['word-break'], 'normal', `${at}: word-break`);
+      assert.equal(style.cursor, 'auto', `${at}: cursor`);
+      // A referral's name runs in its own script's direction (dir="auto"): Latin here.
+      const expected = what === 'name' ? 'ltr' : direction;
+      assert.equal(style.direction, expected, `${at}: direction follows the locale (or the name), not the host`);
+      assert.equal(style['font-family'], pageFont, `${at}: the typeface still follows the page`);
+    }
+    assert.equal(card['font-weight'], '400', `${host}: font-weight`);
+    assert.equal(parseFloat(card['line-height']), 1.5 * parseFloat(card['font-size']), `${host}: line-height is the card's 1.5`);
+    assert.ok(nameInset <= 1, `${host}: a referral's name starts at its box's start edge (inset ${nameInset}px)`);
+    assert.ok(headingInset <= 1, `${host}: the list heading starts at its start edge (inset ${headingInset}px)`);
+    assert.equal(qrStroke, 'none', `${host}: the QR code's modules get no stroke`);
+    assert.equal(qrFillOpacity, '1', `${host}: the QR code's modules stay opaque`);
+  }
+
+  // For a person to look at: the page's own text is wrecked, the cards are not.
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, 'host-styles-hostile.png'), fullPage: true, animations: 'disabled' });
+});
