@@ -56,8 +56,11 @@ export declare class ReferrerDashboard extends HTMLElement {
   channels: string | null;
   /** Render built-in sample data with no network (attribute `demo`). */
   demo: boolean;
-  /** Awaited before each request; a non-null result is sent as `Authorization: Bearer <token>`. */
-  getAuthToken: (() => Promise<string | null>) | null;
+  /**
+   * Called and awaited before each request (it may return the token or a promise of it); a
+   * non-null result is sent as `Authorization: Bearer <token>`.
+   */
+  getAuthToken: (() => string | null | Promise<string | null>) | null;
   /** Overrides of UI texts by message id. */
   strings: Record<string, string>;
   /** The last valid dashboard session as received, or null. */
@@ -101,7 +104,12 @@ declare global {
   }
 }
 
-/** Attributes, properties and `on<event>` listeners React 19 passes to the element. */
+/**
+ * The element's own JSX props in React 19: its attributes, its properties (React 19 sets
+ * properties on custom elements) and `on<event>` listeners for its events. In React's JSX they
+ * come on top of React's HTML attributes (`lang`, `dir`, `title`, `className`, `style`,
+ * `tabIndex`, `onClick`, `ref`, `key`…), see the `react` module augmentation below.
+ */
 export interface ReferrerDashboardJsxProps {
   endpoint?: string;
   credentials?: 'same-origin' | 'include' | 'omit';
@@ -110,27 +118,27 @@ export interface ReferrerDashboardJsxProps {
   'page-size'?: number | string;
   channels?: string;
   demo?: boolean;
-  getAuthToken?: (() => Promise<string | null>) | null;
+  getAuthToken?: (() => string | null | Promise<string | null>) | null;
   strings?: Record<string, string>;
   'onrd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
   'onrd-copy'?: (event: CustomEvent<{ link: string }>) => void;
   'onrd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   'onrd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
-  id?: string;
+  /** React 19 passes `class` to custom elements as is (besides `className`). */
   class?: string;
-  className?: string;
-  style?: unknown;
-  hidden?: boolean;
-  slot?: string;
-  ref?: unknown;
-  key?: string | number;
-  children?: unknown;
 }
 
+// React's JSX: the element takes React's HTML attributes and its own props. A project without
+// @types/react still type-checks this file: the two React interfaces used are declared here as
+// well (in a React project they merge with React's own and add nothing).
 declare module 'react' {
+  interface ClassAttributes<T> {}
+  interface HTMLAttributes<T> {}
   namespace JSX {
     interface IntrinsicElements {
-      'referrer-dashboard': ReferrerDashboardJsxProps;
+      'referrer-dashboard': ClassAttributes<ReferrerDashboard> &
+        HTMLAttributes<ReferrerDashboard> &
+        ReferrerDashboardJsxProps;
     }
   }
 }

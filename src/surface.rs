@@ -92,9 +92,9 @@ pub const MEMBERS: [Member; 4] = [
     Member {
         name: "getAuthToken",
         kind: "field",
-        ts: "(() => Promise<string | null>) | null",
+        ts: "(() => string | null | Promise<string | null>) | null",
         readonly: false,
-        description: "Awaited before each request; a non-null result is sent as Authorization: Bearer <token>.",
+        description: "Called and awaited before each request (it may return the token or a promise of it); a non-null result is sent as Authorization: Bearer <token>.",
     },
     Member {
         name: "strings",

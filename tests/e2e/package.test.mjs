@@ -161,3 +161,130 @@ createRoot(document.getElementById('root')).render(<App />);
   assert.match(await page.locator('#copied').textContent(), /^http:\/\/127\.0\.0\.1:\d+\/r\/\w+$/, 'the JSX onrd-copy listener ran');
   assert.deepEqual(errors, []);
 });
+
+// ---------------------------------------------------------------------------------------------
+// The TypeScript declarations, as consumers of the packed tarball meet them under tsc --strict.
+
+const TSC = join(ROOT, 'node_modules/.bin/tsc');
+
+/** Installs the packed package (and `dependencies`) into a fresh folder under `work`. */
+async function consumer(work, name, tarball, dependencies = {}) {
+  const dir = join(work, name);
+  await mkdir(dir);
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name, private: true, type: 'module', dependencies: { 'referrer-dashboard': `file:${tarball}`, ...dependencies } }),
+  );
+  await npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], dir);
+  return dir;
+}
+
+/** `tsc --strict` on `files` of `dir` (no skipLibCheck: the package's .d.ts is checked too). */
+async function typeCheck(dir, files, jsx) {
+  const options = {
+    strict: true,
+    noEmit: true,
+    target: 'es2022',
+    lib: ['dom', 'es2022'],
+    module: 'esnext',
+    moduleResolution: 'bundler',
+    ...(jsx ? { jsx: 'react-jsx' } : {}),
+  };
+  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files }));
+  try {
+    await exec(TSC, ['-p', join(dir, 'tsconfig.json')], { cwd: dir });
+    return { ok: true, output: '' };
+  } catch (error) {
+    return { ok: false, output: `${error.stdout}${error.stderr}` };
+  }
+}
+
+test('the types: React JSX takes HTML attributes and the element own props under tsc --strict, rejects wrong ones, and need no React types elsewhere', async (t) => {
+  const work = await mkdtemp(join(tmpdir(), 'rd-types-'));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], PACKAGE_DIR));
+  const tarball = join(work, packed.filename);
+  const versions = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).devDependencies;
+
+  const react = await consumer(work, 'react-app', tarball, { '@types/react': versions['@types/react'] });
+  await writeFile(
+    join(react, 'app.tsx'),
+    `import type { CSSProperties } from 'react';
+import 'referrer-dashboard';
+import type { ReferrerDashboard } from 'referrer-dashboard';
+
+async function getToken(): Promise<string | null> {
+  return (await (await fetch('/auth/dashboard-token')).json()).token;
+}
+
+export function Page({ onCopied }: { onCopied: (link: string) => void }) {
+  return (
+    <>
+      <referrer-dashboard
+        endpoint="/api/referral-dashboard"
+        credentials="include"
+        theme="dark"
+        locale="de-DE"
+        page-size={10}
+        channels="email x"
+        demo={false}
+        getAuthToken={getToken}
+        strings={{ copy: 'Copy my link' }}
+        onrd-copy={(event) => onCopied(event.detail.link)}
+        onrd-error={(event) => console.warn(event.detail.type, event.detail.status)}
+        lang="de"
+        dir="rtl"
+        title="Your referrals"
+        className="dashboard"
+        id="referrals"
+        hidden={false}
+        style={{ maxWidth: '40rem', '--rd-color-primary': '#7c3aed' } as CSSProperties}
+        tabIndex={-1}
+        onClick={(event) => event.currentTarget.refresh()}
+        ref={(element: ReferrerDashboard | null) => {
+          element?.focus();
+        }}
+      />
+      <referrer-dashboard key="second" demo getAuthToken={() => 'a-token-given-at-once'} />
+    </>
+  );
+}
+`,
+  );
+  const good = await typeCheck(react, ['app.tsx'], true);
+  assert.ok(good.ok, `a React consumer type-checks:\n${good.output}`);
+
+  await writeFile(
+    join(react, 'wrong.tsx'),
+    `import 'referrer-dashboard';
+export const a = <referrer-dashboard theme="blue" />;
+export const b = <referrer-dashboard getAuthToken={() => 42} />;
+export const c = <referrer-dashboard tabIndex="first" />;
+export const d = <referrer-dashboard endpont="/api/referral-dashboard" />;
+`,
+  );
+  const wrong = await typeCheck(react, ['wrong.tsx'], true);
+  assert.equal(wrong.ok, false, 'wrong props fail');
+  for (const line of [2, 3, 4, 5]) {
+    assert.match(wrong.output, new RegExp(`wrong\\.tsx\\(${line},\\d+\\): error TS2322`), `line ${line} is rejected:\n${wrong.output}`);
+  }
+  assert.match(wrong.output, /'"blue"' is not assignable/);
+  assert.match(wrong.output, /Did you mean 'endpoint'\?/);
+
+  // No React in sight: the same declarations type-check a plain TypeScript project.
+  const plain = await consumer(work, 'plain-app', tarball);
+  await writeFile(
+    join(plain, 'main.ts'),
+    `import ReferrerDashboard from 'referrer-dashboard';
+const element: ReferrerDashboard | null = document.querySelector('referrer-dashboard');
+if (element) {
+  element.getAuthToken = () => 'a-token';
+  element.getAuthToken = async () => null;
+  element.pageSize = 10;
+  element.addEventListener('rd-copy', (event) => console.log(event.detail.link));
+}
+`,
+  );
+  const bare = await typeCheck(plain, ['main.ts'], false);
+  assert.ok(bare.ok, `a consumer without @types/react type-checks:\n${bare.output}`);
+});
