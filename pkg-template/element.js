@@ -2,7 +2,8 @@
 //
 // WebAssembly cannot subclass HTMLElement, so this file does only that: it owns the element,
 // its shadow root and its properties, and forwards every lifecycle callback to the Rust core
-// (src/element.rs). Logic lives in Rust.
+// (src/element.rs). Logic lives in Rust; the one screen drawn here is the error state for when
+// the wasm, and with it the Rust UI, cannot be loaded.
 
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
 export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo'];
@@ -19,10 +20,85 @@ const scriptsPending = () => {
 };
 
 /**
+ * The error state the loader draws when the wasm cannot be loaded (offline, a failed integrity
+ * check, a wrong MIME type): the Rust UI and its stylesheet are inside the wasm, so this one is
+ * plain DOM with a small stylesheet of its own, using the same parts and `--rd-*` properties.
+ * Its texts ("title", "error-title", "retry") are the catalogues' (src/i18n/catalogues.rs, kept
+ * equal by a host test) and the host's `strings` overrides apply.
+ */
+const FAILURE_TEXTS = {
+  en: ["Your referral dashboard","We couldn't load your referral dashboard.","Try again"],
+  es: ["Tu panel de referidos","No hemos podido cargar tu panel de referidos.","Reintentar"],
+  fr: ["Votre tableau de bord de parrainage","Impossible de charger votre tableau de bord de parrainage.","Réessayer"],
+  de: ["Ihr Empfehlungs-Dashboard","Ihr Empfehlungs-Dashboard konnte nicht geladen werden.","Erneut versuchen"],
+  pt: ["Seu painel de indicações","Não foi possível carregar seu painel de indicações.","Tentar novamente"],
+  ja: ["紹介ダッシュボード","紹介ダッシュボードを読み込めませんでした。","再試行"],
+  ar: ["لوحة الإحالات الخاصة بك","تعذّر تحميل لوحة الإحالات الخاصة بك.","إعادة المحاولة"],
+  he: ["לוח ההפניות שלך","לא הצלחנו לטעון את לוח ההפניות שלך.","ניסיון חוזר"],
+};
+/** Languages written right to left (as `i18n::is_rtl`). */
+const RTL = ['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug'];
+const FAILURE_CSS = `:host{display:block;color-scheme:light dark;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal}
+:host([hidden]){display:none}:host([theme=light]){color-scheme:light}:host([theme=dark]){color-scheme:dark}
+.card{padding:var(--rd-spacing,16px);background:var(--rd-color-surface,light-dark(#fff,#111827));color:var(--rd-color-text,light-dark(#111827,#f9fafb));border:1px solid var(--rd-color-border,light-dark(#d1d5db,#4b5563));border-radius:var(--rd-radius,12px)}
+.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--rd-spacing,16px)/2);padding-inline-start:calc(var(--rd-spacing,16px)*.75);border-inline-start:4px solid var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
+p{margin:0;font-weight:600;color:var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
+button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-height:1.2;color:var(--rd-color-on-primary,light-dark(#fff,#0b1220));background:var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border:1px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border-radius:calc(var(--rd-radius,12px)/2);cursor:pointer}
+button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));outline-offset:2px}`;
+let failureSheet = null;
+
+/** The element's locale, as the core finds it: `locale`, the nearest `lang`, the browser's. */
+function localeOf(host) {
+  const own = host.getAttribute('locale')?.trim();
+  if (own) return own;
+  for (let node = host; node; node = node.parentElement ?? node.getRootNode().host) {
+    const lang = node.getAttribute('lang')?.trim();
+    if (lang) return lang;
+  }
+  return navigator.language || 'en';
+}
+
+/** Draws the loader's error state into `root`; `retry` runs when its button is pressed. */
+function showFailure(host, root, retry) {
+  if (!failureSheet) {
+    failureSheet = new CSSStyleSheet();
+    failureSheet.replaceSync(FAILURE_CSS);
+  }
+  root.adoptedStyleSheets = [failureSheet];
+  const locale = localeOf(host);
+  const language = locale.split(/[-_]/)[0].toLowerCase();
+  const key = language === 'iw' ? 'he' : language;
+  const catalogue = Object.hasOwn(FAILURE_TEXTS, key) ? FAILURE_TEXTS[key] : FAILURE_TEXTS.en;
+  const strings = host.strings ?? {};
+  const [title, message, again] = ['title', 'error-title', 'retry'].map((id, i) =>
+    typeof strings[id] === 'string' ? strings[id] : catalogue[i],
+  );
+  const make = (tag, attributes, text) => {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+    if (text) element.textContent = text;
+    return element;
+  };
+  const card = make('section', { part: 'card', class: 'card', 'aria-label': title, lang: locale, dir: RTL.includes(language) ? 'rtl' : 'ltr' });
+  const box = make('div', { part: 'error', class: 'error', role: 'alert' });
+  const button = make('button', { part: 'retry-button', type: 'button', class: 'primary' }, again);
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    retry();
+  });
+  box.append(make('p', {}, message), button);
+  card.append(box);
+  root.replaceChildren(card);
+}
+
+/**
  * Defines the element once per page and returns its class.
  *
  * @param {() => Promise<{create: (host: HTMLElement, root: ShadowRoot) => object}>} load
- *   resolves to the wasm exports (memoised by the caller: instantiated once per page).
+ *   resolves to the wasm exports (memoised by the caller: instantiated once per page; called
+ *   again after a failure, to retry). A rejection's `type` is the `rd-error` type to report
+ *   (`configuration` when it has none).
  * @param {string} [name] the tag name.
  */
 export function define(load, name = 'referrer-dashboard') {
@@ -93,6 +169,11 @@ export function define(load, name = 'referrer-dashboard') {
       // The wasm is still loading: start the session request now, in parallel, and hand it
       // to the core (which checks the answer like any other and owns its timeout).
       const early = this.#prefetch();
+      this.#start(root, early);
+    }
+
+    /** Creates the core once the wasm is there; if it cannot be loaded, says so and shows why. */
+    #start(root, early) {
       load().then(
         (exports) => {
           wasm = exports;
@@ -100,17 +181,24 @@ export function define(load, name = 'referrer-dashboard') {
             early?.abort.abort();
             return;
           }
+          root.replaceChildren(); // the loader's error state, after a retry
           this.#core = wasm.create(this, root);
           this.#core.connect(early);
         },
         (error) => {
+          early?.abort.abort();
+          if (this.#core || !this.isConnected) return;
           this.dispatchEvent(
             new CustomEvent('rd-error', {
               bubbles: true,
               composed: true,
-              detail: { type: 'configuration', message: `the widget could not start: ${error?.message ?? error}` },
+              detail: {
+                type: error?.type ?? 'configuration',
+                message: `the widget could not start: ${error?.message ?? error}`,
+              },
             }),
           );
+          showFailure(this, root, () => this.#start(root, null));
         },
       );
     }

@@ -1,11 +1,51 @@
-// Entry module of the referrer-dashboard package: importing it defines <referrer-dashboard>
-// (once per page; a second import is harmless).
+// Entry module of the referrer-dashboard package: importing it starts downloading the wasm and
+// defines <referrer-dashboard> (once per page; a second import is harmless).
 import init, { create } from './referrer_dashboard.js';
 import { define } from './element.js';
 
-let ready;
-/** Instantiates the wasm once per page, however many elements ask. */
-const load = () => (ready ??= init().then(() => ({ create })));
+/* global RD_WASM_INTEGRITY */
+/**
+ * The wasm's Subresource Integrity value (`sha384-…`), or '' for none. The CDN build bundles
+ * this module with `RD_WASM_INTEGRITY` defined (xtask/src/build.rs: the wasm is hashed first,
+ * the bundle after, so the bundle's own integrity covers this value too). In the npm package it
+ * is undefined: npm checks the package's files, and the host's bundler or server delivers them.
+ */
+const integrity = typeof RD_WASM_INTEGRITY === 'string' ? RD_WASM_INTEGRITY : '';
+const url = new URL('./referrer_dashboard_bg.wasm', import.meta.url);
+
+/** An Error carrying the `rd-error` type the element reports for it. */
+const failure = (type, message) => Object.assign(new Error(message), { type });
+
+/** The wasm download: the network or the deployment at fault, told apart. */
+const download = () =>
+  fetch(url, { integrity }).then(
+    (response) => {
+      if (response.ok) return response;
+      throw failure('configuration', `${url} answered HTTP ${response.status}`);
+    },
+    (error) => {
+      const check = integrity ? ', or it failed its integrity check' : '';
+      throw failure('network', `${url} could not be downloaded (offline or CORS${check}): ${error.message}`);
+    },
+  );
+
+let ready = null;
+/**
+ * Instantiates the wasm once per page, however many elements ask. A failure is forgotten, so
+ * the next call (an element connected later, or its retry button) tries again.
+ */
+const load = () =>
+  (ready ??= init({ module_or_path: download() }).then(
+    () => ({ create }),
+    (error) => {
+      ready = null;
+      throw error?.type ? error : failure('configuration', `the wasm could not be started: ${error?.message ?? error}`);
+    },
+  ));
+
+// The download starts the moment this module runs, before any element asks: the wasm is the
+// largest file and the last in the chain, so no round trip waits in front of it.
+load().catch(() => {}); // each element reports a failure itself
 
 export const ReferrerDashboard = define(load);
 export default ReferrerDashboard;

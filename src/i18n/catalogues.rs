@@ -272,6 +272,52 @@ mod tests {
         assert_eq!(for_tag("")[2], "Copy");
     }
 
+    /// The loader (`pkg-template/element.js`) draws an error state when the wasm, and with it
+    /// these catalogues, cannot be loaded: its copy of the three texts it needs must be theirs,
+    /// and it must lay out right to left for the same languages.
+    #[test]
+    fn the_loaders_error_state_says_what_the_catalogues_say() {
+        use super::super::Msg;
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pkg-template/element.js");
+        let loader = std::fs::read_to_string(path).unwrap();
+        for (language, catalogue) in [
+            ("en", &EN),
+            ("es", &ES),
+            ("fr", &FR),
+            ("de", &DE),
+            ("pt", &PT_BR),
+            ("ja", &JA),
+            ("ar", &AR),
+            ("he", &HE),
+        ] {
+            let texts = [Msg::Title, Msg::ErrorTitle, Msg::Retry].map(|m| catalogue[m as usize]);
+            let line = format!("  {language}: {},", serde_json::to_string(&texts).unwrap());
+            assert!(
+                loader.lines().any(|l| l == line),
+                "element.js lacks the line {line}"
+            );
+        }
+        let start = loader.find("const RTL = [").expect("element.js lists RTL");
+        let list = &loader[start..start + loader[start..].find(']').unwrap()];
+        let rtl: Vec<&str> = list.split('\'').skip(1).step_by(2).collect();
+        assert!(!rtl.is_empty());
+        for language in &rtl {
+            assert!(
+                super::super::is_rtl(language),
+                "{language} is not right to left in Rust"
+            );
+        }
+        for language in [
+            "ar", "he", "iw", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug", "en", "ja",
+        ] {
+            assert_eq!(
+                rtl.contains(&language),
+                super::super::is_rtl(language),
+                "element.js and i18n::is_rtl disagree on {language}"
+            );
+        }
+    }
+
     #[test]
     fn no_catalogue_has_an_empty_text() {
         for catalogue in [&EN, &ES, &FR, &DE, &PT_BR, &JA, &AR, &HE] {

@@ -186,73 +186,103 @@ pub struct CdnFile {
     pub integrity: String,
 }
 
-/// `target/dist/cdn/`: the package's runtime files under content-hashed names (so they can be
-/// cached forever), imports rewritten to match, with `manifest.json` giving each file's name
-/// and Subresource Integrity value. Built from the npm package, dependencies first.
-pub fn cdn() -> Result<Vec<CdnFile>> {
+/// What `cdn` built: its files and the ready `<script>` tag.
+pub struct Cdn {
+    /// The wasm, then the one JS module.
+    pub files: Vec<CdnFile>,
+    /// The tag a page loads it with (also `html` in `manifest.json`).
+    pub html: String,
+}
+
+/// `target/dist/cdn/`: two content-hashed files (cacheable forever) and `manifest.json`.
+///
+/// Every file is integrity-checked: the entry, `element.js` and the wasm-bindgen glue are
+/// bundled into ONE module (esbuild), so the page's `<script integrity>` covers all the JS; the
+/// bundle fetches the wasm with `fetch(url, { integrity })`, the wasm's hash written into it at
+/// build time (`RD_WASM_INTEGRITY`, see `pkg-template/referrer-dashboard.js`). The wasm is
+/// hashed first and the bundle after, so the tag's hash covers the wasm's too. One module is
+/// also one round trip fewer before the wasm request starts.
+///
+/// `manifest.json` gives each file's name and integrity, and `html`, the tag to paste: its `src`
+/// is the file name relative to the folder, or absolute when `CDN_BASE_URL` (the URL the folder
+/// will be served from) is set.
+pub fn cdn() -> Result<Cdn> {
     let npm = npm_dir();
     let dir = cdn_dir();
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
-    let mut files: Vec<CdnFile> = Vec::new();
-    // (file, [(the name it references, in quotes, and which earlier file that is)]), in
-    // dependency order.
-    let plan: [(&'static str, &[(&str, &str)]); 4] = [
-        ("referrer_dashboard_bg.wasm", &[]),
-        (
-            "referrer_dashboard.js",
-            &[("referrer_dashboard_bg.wasm", "referrer_dashboard_bg.wasm")],
-        ),
-        ("element.js", &[]),
-        (
-            "referrer-dashboard.js",
-            &[
-                ("./referrer_dashboard.js", "referrer_dashboard.js"),
-                ("./element.js", "element.js"),
-            ],
-        ),
-    ];
-    for (source, references) in plan {
-        let mut bytes = std::fs::read(npm.join(source)).map_err(|e| format!("{source}: {e}"))?;
-        for (needle, target) in references {
-            let hashed = files
-                .iter()
-                .find(|f| f.source == *target)
-                .map(|f| f.name.clone())
-                .ok_or_else(|| format!("{target} must come before {source}"))?;
-            let text = String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8"))?;
-            let prefix = if needle.starts_with("./") { "./" } else { "" };
-            let mut replaced = text.clone();
-            for quote in ["'", "\""] {
-                let quoted = [quote, needle, quote].concat();
-                replaced = replaced.replace(&quoted, &[quote, prefix, &hashed, quote].concat());
-            }
-            if replaced == text {
-                return Err(format!(
-                    "{source} no longer refers to {needle}: update the CDN plan in xtask"
-                )
-                .into());
-            }
-            bytes = replaced.into_bytes();
-        }
-        let digest = hex(&Sha256::digest(&bytes)[..5]);
+    let hashed = |source: &'static str, bytes: &[u8]| -> Result<CdnFile> {
+        let digest = hex(&Sha256::digest(bytes)[..5]);
         let (stem, extension) = source.rsplit_once('.').unwrap_or((source, ""));
         let name = [stem, ".", &digest, ".", extension].concat();
-        let integrity = [
-            "sha384-",
-            &base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes)),
-        ]
-        .concat();
-        std::fs::write(dir.join(&name), &bytes)?;
-        files.push(CdnFile {
+        std::fs::write(dir.join(&name), bytes)?;
+        Ok(CdnFile {
             source,
             name,
-            integrity,
-        });
+            integrity: sri(bytes),
+        })
+    };
+
+    let wasm_source = "referrer_dashboard_bg.wasm";
+    let wasm = hashed(wasm_source, &std::fs::read(npm.join(wasm_source))?)?;
+
+    let entry = "referrer-dashboard.js";
+    let work = root().join("target/cdn-build");
+    std::fs::create_dir_all(&work)?;
+    let bundled = work.join(entry);
+    run(cmd("esbuild")
+        .arg(npm.join(entry))
+        .args([
+            "--bundle",
+            "--minify",
+            "--format=esm",
+            "--log-level=warning",
+        ])
+        .arg(format!("--define:RD_WASM_INTEGRITY=\"{}\"", wasm.integrity))
+        .arg(format!("--outfile={}", bundled.display())))?;
+    let text = std::fs::read_to_string(&bundled)?;
+    if !text.contains(&wasm.integrity) {
+        return Err(format!(
+            "the CDN bundle does not carry the wasm's integrity: {entry} no longer reads RD_WASM_INTEGRITY"
+        )
+        .into());
     }
-    let entry = files.last().map(|f| f.name.clone()).unwrap_or_default();
+    // The wasm's URL, `new URL('./referrer_dashboard_bg.wasm', import.meta.url)` in the entry
+    // (and the glue's unused default), now names the hashed file.
+    let mut replaced = text.clone();
+    for needle in ["./referrer_dashboard_bg.wasm", "referrer_dashboard_bg.wasm"] {
+        let prefix = if needle.starts_with("./") { "./" } else { "" };
+        for quote in ["'", "\""] {
+            let quoted = [quote, needle, quote].concat();
+            replaced = replaced.replace(&quoted, &[quote, prefix, &wasm.name, quote].concat());
+        }
+    }
+    if !replaced.contains(&["\"./", &wasm.name, "\""].concat())
+        && !replaced.contains(&["'./", &wasm.name, "'"].concat())
+    {
+        return Err(format!(
+            "the CDN bundle no longer locates the wasm as './{wasm_source}': update xtask's CDN build"
+        )
+        .into());
+    }
+    let module = hashed(entry, replaced.as_bytes())?;
+
+    let base = std::env::var("CDN_BASE_URL")
+        .map(|b| {
+            if b.is_empty() || b.ends_with('/') {
+                b
+            } else {
+                b + "/"
+            }
+        })
+        .unwrap_or_default();
+    let html = format!(
+        r#"<script type="module" src="{base}{}" integrity="{}" crossorigin="anonymous"></script>"#,
+        module.name, module.integrity
+    );
+    let files = vec![wasm, module];
     let listing: Vec<String> = files
         .iter()
         .map(|f| {
@@ -263,11 +293,37 @@ pub fn cdn() -> Result<Vec<CdnFile>> {
         })
         .collect();
     let manifest = format!(
-        "{{\n  \"entry\": \"{entry}\",\n  \"files\": {{\n{}\n  }},\n  \"requires\": \"serve .wasm as Content-Type: application/wasm; send Access-Control-Allow-Origin for cross-origin pages\"\n}}\n",
+        "{{\n  \"entry\": \"{}\",\n  \"html\": {},\n  \"files\": {{\n{}\n  }},\n  \"integrity\": \"every file: the tag checks the one JS module, which checks the wasm it fetches\",\n  \"requires\": \"serve .wasm as Content-Type: application/wasm; send Access-Control-Allow-Origin for cross-origin pages\"\n}}\n",
+        files[1].name,
+        json_string(&html),
         listing.join(",\n")
     );
     std::fs::write(dir.join("manifest.json"), manifest)?;
-    Ok(files)
+    Ok(Cdn { files, html })
+}
+
+/// The Subresource Integrity value of `bytes`.
+fn sri(bytes: &[u8]) -> String {
+    [
+        "sha384-",
+        &base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes)),
+    ]
+    .concat()
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -20,21 +20,20 @@ pub fn dist() -> Result<PathBuf> {
     tools::ensure_build_tools()?;
     build::widget()?;
     let dir = build::npm_package()?;
-    let files = build::cdn()?;
+    let cdn = build::cdn()?;
     eprintln!("\nnpm package:      {}", dir.display());
     eprintln!("script-tag files: {}", build::cdn_dir().display());
-    for file in &files {
+    for file in &cdn.files {
         eprintln!("  {:<36} {}", file.name, file.integrity);
     }
-    if let Some(entry) = files.last() {
-        eprintln!(
-            "\n  <script type=\"module\" src=\"https://YOUR-CDN/{}\" integrity=\"{}\" crossorigin=\"anonymous\"></script>",
-            entry.name, entry.integrity
-        );
-        eprintln!(
-            "  (serve the .wasm as application/wasm; manifest.json lists every file and integrity value)"
-        );
-    }
+    eprintln!(
+        "\nthe script tag (`html` in manifest.json; its src is relative to the folder unless \
+         CDN_BASE_URL, the folder's URL, was set), on stdout:\n"
+    );
+    println!("{}", cdn.html);
+    eprintln!(
+        "\n(serve the .wasm as application/wasm; the tag checks the JS, the JS checks the wasm)"
+    );
     Ok(dir)
 }
 
