@@ -305,3 +305,37 @@ fn section<'a>(text: &'a str, header: &str) -> &'a str {
     let end = rest.find("\n\n").unwrap_or(rest.len());
     &rest[..end]
 }
+
+/// Issue 17: the package is not on the npm registry yet, so wherever the docs show installing
+/// it they say so and give the tarball route first; and the server they tell users to run is
+/// the release binary. (`www/docs/backend.html` is the backend guide's, checked with it.)
+#[test]
+fn the_docs_install_from_the_tarball_and_run_the_release_binary() {
+    for path in [
+        "README.md",
+        "pkg-template/README.md",
+        "www/docs/integrate.html",
+    ] {
+        let text = read(path).replace("&amp;", "&").to_lowercase();
+        let tarball = text
+            .find("npm install ./referrer-dashboard-")
+            .unwrap_or_else(|| panic!("{path} gives the tarball route"));
+        assert!(
+            text[..tarball].contains("npm pack"),
+            "{path}: npm pack comes first"
+        );
+        for (at, _) in text.match_indices("npm install referrer-dashboard") {
+            assert!(
+                text[..at].contains("not published") && at < tarball,
+                "{path}: `npm install referrer-dashboard` only after saying it is not published, before the tarball route"
+            );
+        }
+        assert!(
+            !text.contains("target/debug/referrer-dashboard-server"),
+            "{path} runs the debug binary"
+        );
+    }
+    let readme = read("README.md");
+    assert!(readme.contains("cargo build --release -p referrer-dashboard-server"));
+    assert!(readme.contains("target/release/referrer-dashboard-server"));
+}
