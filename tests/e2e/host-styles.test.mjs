@@ -36,6 +36,32 @@ const HOSTILE = `
   #aside { direction: ltr; }
 `;
 
+/**
+ * How many pixels of two same-sized PNGs differ by more than noise (16 levels in a channel),
+ * counted in a blank page (the test page's CSP would refuse the data: URLs).
+ */
+async function changedPixels(a, b) {
+  const page = await browser.newPage();
+  const changed = await page.evaluate(async ([a, b]) => {
+    const pixels = async (base64) => {
+      const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
+      const canvas = new OffscreenCanvas(image.width, image.height);
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return context.getImageData(0, 0, image.width, image.height).data;
+    };
+    const [x, y] = [await pixels(a), await pixels(b)];
+    if (x.length !== y.length) return Infinity;
+    let changed = 0;
+    for (let i = 0; i < x.length; i += 4) {
+      if (Math.max(Math.abs(x[i] - y[i]), Math.abs(x[i + 1] - y[i + 1]), Math.abs(x[i + 2] - y[i + 2])) > 16) changed += 1;
+    }
+    return changed;
+  }, [a.toString('base64'), b.toString('base64')]);
+  await page.close();
+  return changed;
+}
+
 let browser;
 before(async () => {
   browser = await launch();
@@ -132,6 +158,21 @@ test('a hostile host stylesheet does not reach into the card; direction follows 
     assert.equal(qrStroke, 'none', `${host}: the QR code's modules get no stroke`);
     assert.equal(qrFillOpacity, '1', `${host}: the QR code's modules stay opaque`);
   }
+
+  // text-decoration is not inherited but drawn through in-flow descendants: a card looks the
+  // same with and without the host's red wavy underline (up to anti-aliasing noise of a few
+  // levels at rounded corners when the page repaints).
+  const card = page.locator('#main referrer-dashboard [part="card"]');
+  const hostText = page.locator('#main > p');
+  const [cardBefore, textBefore] = [await card.screenshot({ animations: 'disabled' }), await hostText.screenshot()];
+  await page.evaluate(() => {
+    const underline = new CSSStyleSheet();
+    underline.replaceSync('body { text-decoration: underline wavy red 3px; }');
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, underline];
+  });
+  const [cardAfter, textAfter] = [await card.screenshot({ animations: 'disabled' }), await hostText.screenshot()];
+  assert.ok((await changedPixels(textBefore, textAfter)) > 50, "the host's own text is underlined");
+  assert.equal(await changedPixels(cardBefore, cardAfter), 0, 'the host underline does not reach the card');
 
   // For a person to look at: the page's own text is wrecked, the cards are not.
   await mkdir(SCREENSHOTS, { recursive: true });
