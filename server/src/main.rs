@@ -102,13 +102,13 @@ async fn main() -> ExitCode {
         shutdown_signal().await;
         return ExitCode::SUCCESS;
     }
-    if let Err(error) = config.validate() {
+    if let Err(error) = config.validate().and_then(|()| config.api_key().map(drop)) {
         eprintln!("configuration error: {error}");
         return ExitCode::from(2);
     }
     if config.sandbox() {
         tracing::warn!(
-            "REFERRAL_FACTORY_API_KEY is not set: serving the built-in sandbox and demo identities"
+            "sandbox mode (--sandbox): serving the built-in Referral Factory stand-in and demo identities, not real data"
         );
     }
     // Tests and `cargo xtask demo` wait for this exact line.

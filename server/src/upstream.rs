@@ -2,9 +2,10 @@
 //!
 //! Every response is decoded tolerantly from `serde_json::Value` (fields may be missing or of
 //! the wrong type: `reach` is documented as a string), and what was off is logged without
-//! personal data. Calls are retried with jittered backoff on 429 (honouring `Retry-After`),
-//! 5xx and transport failures, never on other 4xx. Every attempt first takes a slot from the
-//! [`Budget`], so no 60 s window ever holds more calls than configured.
+//! personal data. Calls are retried with jittered backoff on 5xx and transport failures, never
+//! on 4xx. A 429 is never retried: it pauses every call for its `Retry-After` (capped), or 60 s
+//! without one, since the platform blocks an IP that keeps going. Every attempt first takes a
+//! slot from the [`Budget`], so no 60 s window ever holds more calls than configured.
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::budget::Budget;
+use crate::budget::{Budget, Exhausted};
+use crate::identity::email_key;
 
 /// Per-attempt timeout: the API normally answers in under a second but has been seen to
 /// stall for 25 s; waiting that long would outlast the widget's own 15 s patience.
@@ -28,9 +30,12 @@ const MAX_ATTEMPTS: u32 = 3;
 /// First retry delay for 5xx and transport failures; doubles per attempt, jittered.
 const BASE_BACKOFF: Duration = Duration::from_millis(250);
 
-/// The longest `Retry-After` honoured inline; longer waits fail the call (the budget then
-/// pauses everyone for that long instead of holding this request open).
-const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// The longest pause a 429's `Retry-After` can impose: a hostile or broken value (days, or a
+/// number that overflows) must not silence the server for longer than this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// The pause after a 429 without `Retry-After`: the platform documents a per-minute limit.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Largest `per_page` the API accepts.
 pub const MAX_PER_PAGE: u32 = 250;
@@ -78,17 +83,23 @@ pub enum UpstreamError {
     /// 404.
     #[error("not found upstream (404)")]
     NotFound,
-    /// 422 with the names of the fields it complained about.
-    #[error("Referral Factory rejected the request (422) on: {fields:?}")]
+    /// 400 or 422 with the names of the fields it complained about.
+    #[error("Referral Factory rejected the request ({status}) on: {fields:?}")]
     Unprocessable {
+        /// 400 or 422.
+        status: u16,
         /// Field names from the `errors` object.
         fields: Vec<String>,
     },
-    /// 429 after retries.
+    /// A create refused because the email is already in the campaign (409, or 400/422 naming
+    /// the email): the user exists, search again.
+    #[error("Referral Factory already has a user with this email ({0})")]
+    Duplicate(u16),
+    /// 429 (never retried).
     #[error("Referral Factory rate-limited us (429)")]
     RateLimited {
-        /// How long it asked us to wait.
-        retry_after: Option<Duration>,
+        /// How long every call now pauses: its `Retry-After` capped, or the default.
+        retry_after: Duration,
     },
     /// Any other non-2xx status after retries.
     #[error("Referral Factory answered HTTP {0}")]
@@ -103,11 +114,8 @@ pub enum UpstreamError {
     #[error("Referral Factory sent an unreadable answer: {0}")]
     Malformed(&'static str),
     /// Our own budget had no slot soon enough.
-    #[error("the upstream call budget is exhausted for now")]
-    Budget {
-        /// When a slot frees up.
-        retry_after: Duration,
-    },
+    #[error(transparent)]
+    Budget(#[from] Exhausted),
 }
 
 impl UpstreamError {
@@ -115,11 +123,7 @@ impl UpstreamError {
         // A cut-off body is most often a dropped connection, worth one more try.
         matches!(
             self,
-            Self::RateLimited { .. }
-                | Self::Status(500..=599)
-                | Self::Timeout
-                | Self::Transport
-                | Self::Malformed(_)
+            Self::Status(500..=599) | Self::Timeout | Self::Transport | Self::Malformed(_)
         )
     }
 }
@@ -129,6 +133,12 @@ impl UpstreamError {
 pub struct PlatformUser {
     /// Platform id.
     pub id: u64,
+    /// Their email, as sent (compare with [`crate::identity::email_key`]).
+    pub email: Option<String>,
+    /// Their campaign.
+    pub campaign_id: Option<u64>,
+    /// Who referred them (`None` for a referrer who joined on their own).
+    pub referrer_id: Option<u64>,
     /// Referral code.
     pub code: Option<String>,
     /// Referral link.
@@ -160,6 +170,24 @@ pub struct Analytics {
     pub referrals: u64,
     /// Qualified sign-ups.
     pub qualified_referrals: u64,
+}
+
+/// What a `POST /users` gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    /// A user created by this call.
+    New(PlatformUser),
+    /// A user that existed before (the platform answered the create with it).
+    Existing(PlatformUser),
+}
+
+/// How long after `signed_up_at` a user answered to a create may still have been made by it:
+/// clocks differ, but an account older than this was there before.
+const CREATED_JUST_NOW: time::Duration = time::Duration::minutes(10);
+
+/// Whether a platform date is within [`CREATED_JUST_NOW`] of `now`.
+fn joined_recently(at: &str, now: time::OffsetDateTime) -> bool {
+    crate::session::parse_date(at).is_some_and(|at| (now - at).abs() <= CREATED_JUST_NOW)
 }
 
 /// One page of a search.
@@ -241,24 +269,41 @@ impl Client {
         Ok(page.users.into_iter().next())
     }
 
-    /// `POST /users`: creates a referrer in the campaign.
+    /// `POST /users`: creates a referrer in the campaign with `email` (already compared-form).
     ///
     /// # Errors
-    /// [`UpstreamError::Unprocessable`] when the email already exists in the campaign (the
-    /// API is not an upsert), or any other [`UpstreamError`].
-    pub async fn create(
-        &self,
-        first_name: &str,
-        email: &str,
-    ) -> Result<PlatformUser, UpstreamError> {
+    /// [`UpstreamError::Duplicate`] when the email already exists in the campaign (the API is
+    /// not an upsert); [`UpstreamError::Malformed`] when the answer is a user with another
+    /// email; any other [`UpstreamError`].
+    pub async fn create(&self, first_name: &str, email: &str) -> Result<Created, UpstreamError> {
         let body = json!({
             "campaign_id": self.campaign_id,
             "first_name": first_name,
             "email": email,
         });
-        let value = self.call(Method::POST, "/users", &[], Some(&body)).await?;
-        decode_user(value.get("data").unwrap_or(&Value::Null))
-            .ok_or(UpstreamError::Malformed("created user has no id"))
+        let (status, value) = self
+            .call_with_status(Method::POST, "/users", &[], Some(&body))
+            .await?;
+        let user = decode_user(envelope(&value))
+            .ok_or(UpstreamError::Malformed("created user has no id"))?;
+        if user.email.as_deref().map(email_key) != Some(email_key(email)) {
+            // Not the account asked for: never link it to this identity.
+            return Err(UpstreamError::Malformed(
+                "the created user has another email",
+            ));
+        }
+        let fresh = status == StatusCode::CREATED.as_u16()
+            || user
+                .signed_up_at
+                .as_deref()
+                .is_some_and(|at| joined_recently(at, time::OffsetDateTime::now_utc()));
+        Ok(if fresh && user.referrer_id.is_none() {
+            Created::New(user)
+        } else {
+            // An answer of 200 with an account that joined earlier (an upsert), or a lead someone
+            // referred: it existed before this call, so the linking rules of existing accounts apply.
+            Created::Existing(user)
+        })
     }
 
     /// `GET /users/{id}?with=user.analytics`.
@@ -270,8 +315,7 @@ impl Client {
         let value = self
             .call(Method::GET, &path, &[("with", "user.analytics")], None)
             .await?;
-        decode_user(value.get("data").unwrap_or(&Value::Null))
-            .ok_or(UpstreamError::Malformed("user has no id"))
+        decode_user(envelope(&value)).ok_or(UpstreamError::Malformed("user has no id"))
     }
 
     /// `POST /users/search` filtered on `referrer_id` and campaign: one page of referrals, in
@@ -318,6 +362,17 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Value, UpstreamError> {
+        Ok(self.call_with_status(method, path, query, body).await?.1)
+    }
+
+    /// [`Client::call`], with the success status.
+    async fn call_with_status(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), UpstreamError> {
         let url = [&*self.base, path].concat();
         let mut attempt = 0;
         loop {
@@ -330,8 +385,7 @@ impl Client {
             };
             if let UpstreamError::RateLimited { retry_after } = &error {
                 // The platform says everyone must slow down, not just this call.
-                self.budget
-                    .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
+                self.budget.pause_for(*retry_after);
             }
             let Some(delay) = retry_delay(&error, attempt, rand::random::<f64>()) else {
                 tracing::warn!(%method, path = %route_name(path), attempt, error = %error, "upstream call failed");
@@ -348,7 +402,7 @@ impl Client {
         url: &str,
         query: &[(&str, &str)],
         body: Option<&Value>,
-    ) -> Result<Value, UpstreamError> {
+    ) -> Result<(u16, Value), UpstreamError> {
         let mut request = self
             .http
             .request(method, url)
@@ -360,23 +414,33 @@ impl Client {
         }
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(
+            response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            std::time::SystemTime::now(),
+        );
         let bytes = response.bytes().await.map_err(transport)?;
         if status.is_success() {
-            return decode_response(&bytes);
+            return Ok((status.as_u16(), decode_response(&bytes)?));
         }
         Err(match status {
             StatusCode::UNAUTHORIZED => UpstreamError::Unauthorized,
             StatusCode::FORBIDDEN => UpstreamError::Forbidden,
             StatusCode::NOT_FOUND => UpstreamError::NotFound,
-            StatusCode::UNPROCESSABLE_ENTITY => UpstreamError::Unprocessable {
-                fields: error_fields(&bytes),
-            },
+            StatusCode::CONFLICT => UpstreamError::Duplicate(409),
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+                let fields = error_fields(&bytes);
+                if fields.iter().any(|f| f.eq_ignore_ascii_case("email")) {
+                    UpstreamError::Duplicate(status.as_u16())
+                } else {
+                    UpstreamError::Unprocessable {
+                        status: status.as_u16(),
+                        fields,
+                    }
+                }
+            }
             StatusCode::TOO_MANY_REQUESTS => UpstreamError::RateLimited { retry_after },
             other => UpstreamError::Status(other.as_u16()),
         })
@@ -388,13 +452,27 @@ pub fn retry_delay(error: &UpstreamError, attempt: u32, jitter: f64) -> Option<D
     if attempt >= MAX_ATTEMPTS || !error.retryable() {
         return None;
     }
-    let backoff = BASE_BACKOFF.mul_f64(f64::from(1u32 << (attempt - 1)) * (0.5 + jitter));
-    match error {
-        UpstreamError::RateLimited {
-            retry_after: Some(wait),
-        } => (*wait <= MAX_INLINE_RETRY_AFTER).then(|| *wait + backoff / 4),
-        _ => Some(backoff),
-    }
+    Some(BASE_BACKOFF.mul_f64(f64::from(1u32 << (attempt - 1)) * (0.5 + jitter)))
+}
+
+/// The pause a 429 imposes: its `Retry-After` in seconds or as an HTTP date (relative to
+/// `now`), capped at [`MAX_RETRY_AFTER`]; [`DEFAULT_RETRY_AFTER`] when absent or unreadable.
+pub fn retry_after(header: Option<&str>, now: std::time::SystemTime) -> Duration {
+    let Some(text) = header.map(str::trim).filter(|t| !t.is_empty()) else {
+        return DEFAULT_RETRY_AFTER;
+    };
+    let wait = if text.bytes().all(|b| b.is_ascii_digit()) {
+        // Any run of digits, however long: an overflow means "very long", so the cap.
+        Some(
+            text.parse::<u64>()
+                .map_or(MAX_RETRY_AFTER, Duration::from_secs),
+        )
+    } else {
+        httpdate::parse_http_date(text)
+            .ok()
+            .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
+    };
+    wait.unwrap_or(DEFAULT_RETRY_AFTER).min(MAX_RETRY_AFTER)
 }
 
 fn transport(error: reqwest::Error) -> UpstreamError {
@@ -416,16 +494,28 @@ fn route_name(path: &str) -> &'static str {
     }
 }
 
-/// Field names of a 422 `errors` object (never their messages, which may echo input).
+/// Field names of an error body's `errors` (never their messages, which may echo input): the
+/// keys of the documented object, or the `field` of each entry when it is a list.
 fn error_fields(body: &[u8]) -> Vec<String> {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("errors")
-                .and_then(Value::as_object)
-                .map(|o| o.keys().cloned().collect())
-        })
-        .unwrap_or_default()
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    match value.get("errors") {
+        Some(Value::Object(fields)) => fields.keys().cloned().collect(),
+        Some(Value::Array(entries)) => entries
+            .iter()
+            .filter_map(|e| e.get("field").and_then(Value::as_str).map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A single user's answer: `{"data": {...}}` as documented, or the bare object.
+fn envelope(value: &Value) -> &Value {
+    match value.get("data") {
+        Some(data) if data.is_object() => data,
+        _ => value,
+    }
 }
 
 /// A success body as JSON.
@@ -519,6 +609,9 @@ pub fn decode_user(value: &Value) -> Option<PlatformUser> {
     }
     Some(PlatformUser {
         id,
+        email: text(field("email")),
+        campaign_id: uint(field("campaign_id")),
+        referrer_id: uint(field("referrer_id")),
         code: text(field("code")),
         url,
         first_name: text(field("first_name")),
@@ -597,22 +690,52 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_is_read_in_both_forms_and_capped() {
+        use std::time::SystemTime;
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(Some("7"), now), Duration::from_secs(7));
+        assert_eq!(retry_after(None, now), DEFAULT_RETRY_AFTER);
+        assert_eq!(retry_after(Some("soon"), now), DEFAULT_RETRY_AFTER);
+        assert_eq!(retry_after(Some("-5"), now), DEFAULT_RETRY_AFTER);
+        assert_eq!(retry_after(Some("86400"), now), MAX_RETRY_AFTER);
+        assert_eq!(
+            retry_after(Some("99999999999999999999999999"), now),
+            MAX_RETRY_AFTER
+        );
+        let in_90s = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(retry_after(Some(&in_90s), now), Duration::from_secs(90));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(retry_after(Some(&past), now), Duration::ZERO);
+        let next_year = httpdate::fmt_http_date(now + Duration::from_secs(365 * 86_400));
+        assert_eq!(retry_after(Some(&next_year), now), MAX_RETRY_AFTER);
+    }
+
+    #[test]
     fn retries_only_what_can_recover() {
         let e500 = UpstreamError::Status(503);
         assert!(retry_delay(&e500, 1, 0.0).is_some());
         assert!(retry_delay(&e500, MAX_ATTEMPTS, 0.0).is_none());
-        assert!(retry_delay(&UpstreamError::Unprocessable { fields: vec![] }, 1, 0.0).is_none());
+        assert!(
+            retry_delay(
+                &UpstreamError::Unprocessable {
+                    status: 422,
+                    fields: vec![]
+                },
+                1,
+                0.0
+            )
+            .is_none()
+        );
         assert!(retry_delay(&UpstreamError::Malformed("cut"), 1, 0.0).is_some());
         assert!(retry_delay(&UpstreamError::Status(400), 1, 0.0).is_none());
         assert!(retry_delay(&UpstreamError::NotFound, 1, 0.0).is_none());
         let wait = UpstreamError::RateLimited {
-            retry_after: Some(Duration::from_secs(2)),
+            retry_after: Duration::from_secs(2),
         };
-        assert!(retry_delay(&wait, 1, 0.5).unwrap() >= Duration::from_secs(2));
-        let long = UpstreamError::RateLimited {
-            retry_after: Some(Duration::from_secs(60)),
-        };
-        assert!(retry_delay(&long, 1, 0.5).is_none());
+        assert!(
+            retry_delay(&wait, 1, 0.5).is_none(),
+            "a 429 is never retried"
+        );
     }
 
     #[test]

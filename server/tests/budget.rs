@@ -32,7 +32,13 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
     let budget = Budget::new(Window::new(LIMIT as u32, WINDOW, MARGIN), 3 * WINDOW);
     let base = server_for(
         &sandbox,
-        &["--requests-per-min", "1000000"],
+        // New users at any rate: this test is about the budget, not the rate of new identities.
+        &[
+            "--requests-per-min",
+            "1000000",
+            "--new-users-per-min",
+            "1000000",
+        ],
         Overrides {
             budget: Some(budget),
             ..Overrides::default()

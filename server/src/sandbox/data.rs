@@ -77,6 +77,9 @@ pub fn demo_seeds() -> Vec<Seed> {
     ]
 }
 
+/// Longest first name the platform's validation accepts (Laravel's usual `max:255`).
+const MAX_NAME_CHARS: usize = 255;
+
 const FIRST_NAMES: &[&str] = &[
     "Jo", "Sam", "Alex", "Maria", "Yuki", "Noah", "Amara", "Lucas", "Ines", "Omar", "Chloe",
     "Mateo", "Aiko", "Liam", "Sofia", "Ravi", "Zoe", "Kwame", "Elena", "Finn", "Hana", "Diego",
@@ -180,7 +183,7 @@ impl Data {
             signed_up_at,
             qualified_at: None,
         });
-        self.by_email.insert(email.to_lowercase(), id);
+        self.by_email.insert(email_key(email), id);
         self.by_code.insert(code, id);
         if let Some(referrer) = referrer_id {
             self.by_referrer.entry(referrer).or_default().push(id);
@@ -229,6 +232,12 @@ impl Data {
             .ok_or_else(|| {
                 Refusal::Invalid("first_name", "The first name field is required.".into())
             })?;
+        if first_name.chars().count() > MAX_NAME_CHARS {
+            return Err(Refusal::Invalid(
+                "first_name",
+                "The first name may not be greater than 255 characters.".into(),
+            ));
+        }
         let email = body
             .get("email")
             .and_then(Value::as_str)
@@ -241,7 +250,7 @@ impl Data {
                 "The email must be a valid email address.".into(),
             ));
         }
-        if self.by_email.contains_key(&email.to_lowercase()) {
+        if self.by_email.contains_key(&email_key(email)) {
             return Err(Refusal::Invalid(
                 "email",
                 "The email has already been taken.".into(),
@@ -269,7 +278,7 @@ impl Data {
         match referrer.get("field")?.as_str()? {
             "id" => as_u64(value).filter(|id| self.user(*id).is_some()),
             "code" => self.by_code.get(value.as_str()?).copied(),
-            "email" => self.by_email.get(&value.as_str()?.to_lowercase()).copied(),
+            "email" => self.by_email.get(&email_key(value.as_str()?)).copied(),
             _ => None,
         }
     }
@@ -362,7 +371,7 @@ impl Data {
             let check = |(field, equal, value): &(&str, bool, String)| {
                 let actual = match *field {
                     "id" => user.id.to_string(),
-                    "email" => user.email.to_lowercase(),
+                    "email" => email_key(&user.email),
                     "campaign_id" => user.campaign_id.to_string(),
                     "referrer_id" => user.referrer_id.map(|r| r.to_string()).unwrap_or_default(),
                     "code" => user.code.clone(),
@@ -370,7 +379,7 @@ impl Data {
                     _ => user.first_name.clone(),
                 };
                 let expected = if *field == "email" {
-                    value.to_lowercase()
+                    email_key(value)
                 } else {
                     value.clone()
                 };
@@ -397,7 +406,7 @@ impl Data {
         {
             Box::new(
                 self.by_email
-                    .get(&v.to_lowercase())
+                    .get(&email_key(v))
                     .and_then(|id| self.user(*id))
                     .into_iter(),
             )
@@ -464,6 +473,11 @@ impl Data {
     pub fn get(&self, id: u64) -> Option<&User> {
         self.user(id)
     }
+}
+
+/// Emails are unique per campaign, trimmed and case-insensitively.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 fn kind(user: &User) -> &'static str {

@@ -7,9 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::config::Config;
 use referrer_dashboard_server::sandbox::{self, Sandbox};
+use referrer_dashboard_server::{Limits, Overrides};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -27,14 +27,22 @@ pub struct TestServer {
     pub sandbox: Sandbox,
 }
 
-/// Starts the full application in sandbox mode (no key) with `extra` flags.
+/// Starts the full application in sandbox mode with `extra` flags.
 pub async fn start(extra: &[&str]) -> TestServer {
-    let mut args = vec!["server", "--db", ":memory:", "--jwt-secret", SECRET];
+    start_with(extra, Overrides::default()).await
+}
+
+/// [`start`] with `overrides`.
+pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
+    let mut args = vec!["server", "--sandbox", "--jwt-secret", SECRET];
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
-    let app = referrer_dashboard_server::build(&config).await.unwrap();
+    let limits = overrides.limits;
+    let app = referrer_dashboard_server::build_with(&config, overrides)
+        .await
+        .unwrap();
     TestServer {
-        base: serve(app.router).await,
+        base: serve(app.router, limits).await,
         sandbox: app.sandbox.unwrap(),
     }
 }
@@ -69,16 +77,22 @@ pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides)
     }
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
+    let limits = overrides.limits;
     let app = referrer_dashboard_server::build_with(&config, overrides)
         .await
         .unwrap();
-    serve(app.router).await
+    serve(app.router, limits).await
 }
 
-async fn serve(router: axum::Router) -> String {
+/// Serves `router` the way the binary does (header timeout, client addresses).
+async fn serve(router: axum::Router, limits: Limits) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move {
+        referrer_dashboard_server::serve_with(listener, router, std::future::pending(), limits)
+            .await
+            .unwrap();
+    });
     base
 }
 
@@ -100,8 +114,17 @@ pub fn token_with(secret: &str, claims: Value) -> String {
     .unwrap()
 }
 
-/// A valid token for `sub`/`email` signed with [`SECRET`].
+/// A valid token for `sub`/`email` signed with [`SECRET`], from a host that verifies emails.
 pub fn token(sub: &str, email: &str) -> String {
+    token_with(
+        SECRET,
+        json!({"sub": sub, "email": email, "name": "Test User", "email_verified": true,
+            "exp": now() + 60}),
+    )
+}
+
+/// A valid token whose email the host has not verified.
+pub fn unverified_token(sub: &str, email: &str) -> String {
     token_with(
         SECRET,
         json!({"sub": sub, "email": email, "name": "Test User", "exp": now() + 60}),
