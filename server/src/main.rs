@@ -111,9 +111,17 @@ async fn main() -> ExitCode {
             "sandbox mode (--sandbox): serving the built-in Referral Factory stand-in and demo identities, not real data"
         );
     }
+    // Everything that can fail at start (the database, the client) before saying we are ready.
+    let app = match referrer_dashboard_server::build(&config).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Tests and `cargo xtask demo` wait for this exact line.
     println!("listening on http://{addr}");
-    match referrer_dashboard_server::run(listener, config, shutdown_signal()).await {
+    match referrer_dashboard_server::serve(listener, app.router, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{error}");

@@ -45,7 +45,7 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
         },
     )
     .await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let tokens: Vec<String> = (0..USERS)
         .map(|i| token(&format!("burst-{i}"), &format!("burst-{i}@example.org")))

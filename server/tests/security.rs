@@ -166,7 +166,7 @@ async fn the_key_is_in_no_answer_and_no_log_line_and_no_email_is_logged() {
     let log = captured_log();
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let mut seen = Vec::new();
     let mut fetch = async |path: &str, token: Option<&str>| {
         let mut request = client.get(format!("{base}{path}"));
@@ -212,6 +212,16 @@ async fn the_key_is_in_no_answer_and_no_log_line_and_no_email_is_logged() {
         log.len()
     );
     assert!(!log.contains(KEY), "the key is in the log");
+    // Anyone can send a bad token; those refusals are logged at debug, not info.
+    let unauthenticated: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("unauthenticated"))
+        .collect();
+    assert!(!unauthenticated.is_empty(), "the refusals were logged");
+    assert!(
+        unauthenticated.iter().all(|l| l.contains("DEBUG")),
+        "{unauthenticated:?}"
+    );
     assert!(!log.contains("@example."), "an email is in the log");
 }
 

@@ -34,8 +34,10 @@ export function launch() {
  * `ready` (whose first group is its URL). Rejects with its output if it exits first.
  */
 export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m) {
+  // Without a key the server runs only when asked to serve its sandbox.
+  const sandbox = env.REFERRAL_FACTORY_API_KEY ? {} : { DASHBOARD_SANDBOX: 'true' };
   const child = spawn(SERVER_BIN, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:', ...sandbox, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

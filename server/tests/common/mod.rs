@@ -96,6 +96,19 @@ async fn serve(router: axum::Router, limits: Limits) -> String {
     base
 }
 
+/// An HTTP client for the tests. reqwest is built without a default TLS crypto provider (the
+/// server installs one when it builds its own client); install it here too, so a test that
+/// starts no server in-process can still make requests.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// `GET url` with [`http`].
+pub async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    http().get(url).send().await.unwrap()
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
     SystemTime::now()
@@ -137,7 +150,7 @@ pub async fn get_session(
     token: Option<&str>,
     query: &str,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let client = reqwest::Client::new();
+    let client = http();
     let mut request = client.get(format!("{base}/api/referral-dashboard{query}"));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -192,7 +205,7 @@ fn control(sandbox: &Sandbox, path: &str) -> String {
 
 /// Sets the sandbox's fault switches.
 pub async fn faults(sandbox: &Sandbox, faults: Value) {
-    let response = reqwest::Client::new()
+    let response = http()
         .post(control(sandbox, "faults"))
         .json(&faults)
         .send()
@@ -203,7 +216,7 @@ pub async fn faults(sandbox: &Sandbox, faults: Value) {
 
 /// Clears the sandbox's call log.
 pub async fn reset_calls(sandbox: &Sandbox) {
-    reqwest::Client::new()
+    http()
         .delete(control(sandbox, "calls"))
         .send()
         .await
@@ -212,9 +225,8 @@ pub async fn reset_calls(sandbox: &Sandbox) {
 
 /// The API calls the sandbox received, in order, as its call log lists them.
 async fn call_log(sandbox: &Sandbox) -> Vec<Value> {
-    let body: Value = reqwest::get(control(sandbox, "calls"))
+    let body: Value = http_get(control(sandbox, "calls"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -242,7 +254,7 @@ pub async fn call_times(sandbox: &Sandbox) -> Vec<f64> {
 /// Creates a referrer with `referrals` referrals (`qualified` of them qualified); returns its id.
 pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64) -> u64 {
     let body = json!({"first_name": "Big", "last_name": "Referrer", "email": email, "reach": 5, "referrals": referrals, "qualified": qualified});
-    let response = reqwest::Client::new()
+    let response = http()
         .post(control(sandbox, "referrers"))
         .json(&body)
         .send()
