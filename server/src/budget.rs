@@ -339,6 +339,17 @@ impl Budget {
         Ok(PREPAID.scope(RefCell::new(slots.into()), work).await)
     }
 
+    /// The current task's unused prepaid slots and its subject, to hand to a task it spawns
+    /// (which would otherwise start without either: task-locals do not cross `spawn`).
+    pub fn carry() -> Carried {
+        Carried {
+            slots: PREPAID
+                .try_with(|slots| std::mem::take(&mut *slots.borrow_mut()))
+                .unwrap_or_default(),
+            subject: SUBJECT.try_with(Clone::clone).ok(),
+        }
+    }
+
     /// How long until a call could start now.
     pub fn wait_estimate(&self) -> Duration {
         let now = Instant::now();
@@ -370,6 +381,24 @@ impl Budget {
         self.window
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Prepaid slots and a subject carried into a spawned task ([`Budget::carry`]).
+#[derive(Debug, Default)]
+pub struct Carried {
+    slots: VecDeque<Instant>,
+    subject: Option<String>,
+}
+
+impl Carried {
+    /// Runs `work` with the carried slots and subject.
+    pub async fn scope<F: Future>(self, work: F) -> F::Output {
+        let work = PREPAID.scope(RefCell::new(self.slots), work);
+        match self.subject {
+            Some(subject) => SUBJECT.scope(subject, work).await,
+            None => work.await,
+        }
     }
 }
 
@@ -542,5 +571,39 @@ mod tests {
             .unwrap();
         // Calls made for no one in particular (start-up, tests) are not limited by allowances.
         budget.acquire().await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn prepaid_slots_and_the_subject_travel_into_a_spawned_task() {
+        let budget = std::sync::Arc::new(
+            Budget::new(
+                Window::new(2, Duration::from_secs(10), Duration::ZERO),
+                Duration::from_secs(30),
+            )
+            .with_allowance(2),
+        );
+        let start = Instant::now();
+        let inner = budget.clone();
+        let waits = budget
+            .on_behalf_of(
+                "ada",
+                budget.prepaid(2, async move {
+                    inner.acquire().await.unwrap();
+                    let carried = Budget::carry();
+                    let spawned = inner.clone();
+                    tokio::spawn(carried.scope(async move {
+                        // The second prepaid slot: no wait, and no allowance taken twice.
+                        spawned.acquire().await.unwrap();
+                        let used = Instant::now() - start;
+                        // Ada's allowance (2) was taken by the reservation: a third is refused.
+                        (used, spawned.acquire().await.unwrap_err().reason)
+                    }))
+                    .await
+                    .unwrap()
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(waits, (Duration::ZERO, Limit::Allowance));
     }
 }

@@ -88,12 +88,14 @@ pub struct Config {
     )]
     pub jwt_issuer: Option<String>,
 
-    /// The most upstream calls in any 60 s window.
+    /// The most upstream calls in any 60 s window. Below the platform's 600 because the key is
+    /// shared with the business's other integrations (its CRM sync, its own scripts), which
+    /// count against the same limit, and the platform blocks an IP after repeated abuse.
     #[arg(
         long,
         env = "DASHBOARD_UPSTREAM_BUDGET_PER_MIN",
         value_name = "DASHBOARD_UPSTREAM_BUDGET_PER_MIN",
-        default_value_t = 500
+        default_value_t = 400
     )]
     pub upstream_budget_per_min: u32,
 

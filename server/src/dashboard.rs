@@ -7,20 +7,21 @@
 //! never when it already belongs to another subject. Refusals are 403 and carry no upstream
 //! data: the referrer is not even read before the link is allowed.
 //!
-//! Upstream call counts (the frugality contract):
-//! - returning user (mapping stored): `GET /users/{id}` + one referrals search = 2, or 1
-//!   when they have no referrals;
-//! - new user already on the platform: search + `GET` + referrals search = 3;
-//! - new user not on the platform: search + create = 2 (a user created this instant has no
-//!   counts and no referrals, so nothing else is read);
-//! - creation race (422, someone created them meanwhile): search + create + search + `GET` = 4,
-//!   plus a referrals search only if that user somehow already has referrals.
+//! Referrals: nothing public says in which order the platform lists them, so the whole list is
+//! read (every page, up to [`crate::upstream::MAX_SCAN_ROWS`] rows), sorted here newest first
+//! by `signed_up_at` then id, and cached for the session lifetime: the first session page and
+//! every "Show more" page are cut from it, so paging costs no call. Cursors carry
+//! `(offset, total)`: referrals that arrive later sort to the top and shift the list by the
+//! difference in length, so later pages stay where the user left off.
 //!
-//! Referrals: the API lists a referrer's referrals oldest first in pages of up to 250. The
-//! newest-first list is that order reversed: position `i` of `total` is the API's position
-//! `total - 1 - i`. The first session page is cut from the API's last page only (so it costs
-//! one call even when that page is short); cursors carry `(offset, total)` so later pages map
-//! to fixed API positions even as new referrals arrive.
+//! Upstream call counts, where `p` is the pages of a referrer's list (one per 250 referrals
+//! where the platform honours `per_page`, one per 25 where it does not; never fewer than one,
+//! whatever the counts say):
+//! - returning user (mapping stored): `GET /users/{id}` + `p` searches;
+//! - new user already on the platform: email search + `GET` + `p`;
+//! - new user not on the platform: search + create = 2 (a user created this instant cannot have
+//!   referrals yet, so nothing else is read);
+//! - creation race (a duplicate answer): search + create + search + `GET` + `p`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,10 +38,7 @@ use crate::session::{
     self, Cursor, CursorKey, PageBody, ReferrerBody, SessionBody, ShareBody, StatsBody,
 };
 use crate::store::{Claim, Mapping, Store};
-use crate::upstream::{Client, Created, MAX_PER_PAGE, PlatformUser, SearchPage, UpstreamError};
-
-/// Referrals per API page requested: the maximum, so listings cost the fewest calls.
-const PER_PAGE: u64 = MAX_PER_PAGE as u64;
+use crate::upstream::{Client, Created, PlatformUser, UpstreamError};
 
 /// The most building one session may take before the last good one is served instead: under
 /// the endpoint's own deadline ([`crate::api::DEADLINE`]), so there is time left to answer.
@@ -195,15 +193,24 @@ pub struct Dashboard {
     new_users: NewUserLimit,
     /// Whole sessions by subject.
     sessions: Cache<String, SessionBody, Error>,
-    /// API pages of referrals by (referrer, page).
-    pages: Cache<(u64, u64), SearchPage, Error>,
+    /// Each referrer's whole list of referrals, newest first, by platform id.
+    lists: Arc<Cache<u64, ReferralList, Error>>,
+}
+
+/// A referrer's referrals as sessions show them: newest first, names masked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReferralList {
+    /// Every referral, newest first.
+    pub items: Vec<session::ReferralBody>,
+    /// How many of them are qualified.
+    pub qualified: u64,
 }
 
 /// Most sessions kept: about 4 KB each, so at most some 400 MB however many users come.
 const MAX_CACHED_SESSIONS: u64 = 100_000;
 
-/// Most API pages of referrals kept (up to 250 referrals each).
-const MAX_CACHED_PAGES: u64 = 20_000;
+/// Most referral lists kept. A list is up to 20,000 referrals (a few MB); most are short.
+const MAX_CACHED_LISTS: u64 = 10_000;
 
 /// How long a cursor stays valid, in session lifetimes: long enough to page through a list
 /// while reading it, short enough that a leaked cursor soon stops working.
@@ -239,7 +246,7 @@ impl Dashboard {
             limit: IdentityLimit::per_minute(parts.requests_per_min),
             new_users: NewUserLimit::per_minute(parts.new_users_per_min),
             sessions: Cache::new(parts.ttl, MAX_CACHED_SESSIONS),
-            pages: Cache::new(parts.ttl, MAX_CACHED_PAGES),
+            lists: Arc::new(Cache::new(parts.ttl, MAX_CACHED_LISTS)),
         }
     }
 
@@ -288,7 +295,8 @@ impl Dashboard {
                 .saturating_sub(Instant::now().duration_since(hit.fetched_at))
         };
         body.expires_at = expires_in(valid_for);
-        body.stale = hit.stale;
+        // Also stale when it was built on a referral list kept from before a failure.
+        body.stale |= hit.stale;
         body
     }
 
@@ -319,32 +327,49 @@ impl Dashboard {
         who: &Identity,
         mapping: Option<Mapping>,
     ) -> Result<SessionBody, Error> {
-        let (user, stats) = match self.referrer(who, mapping).await? {
+        let (user, referrals, stats, stale) = match self.referrer(who, mapping).await? {
             Referrer::Created(user) => {
                 let stats = StatsBody {
                     reach: user.reach.unwrap_or(0),
                     ..StatsBody::default()
                 };
-                (user, stats)
+                (user, PageBody::default(), stats, false)
             }
             Referrer::Existing(user) => {
-                let analytics = user.analytics.unwrap_or_default();
-                let stats = StatsBody {
-                    reach: analytics.reach.max(user.reach.unwrap_or(0)),
-                    referrals: analytics.referrals,
-                    qualified: analytics.qualified_referrals,
+                // Always read: a count of 0 may be wrong, or missing.
+                let list = self.list(user.id).await?;
+                let stats = match user.analytics {
+                    Some(analytics) => StatsBody {
+                        reach: analytics.reach.max(user.reach.unwrap_or(0)),
+                        referrals: analytics.referrals,
+                        qualified: analytics.qualified_referrals,
+                    },
+                    None => {
+                        tracing::warn!(
+                            user_id = user.id,
+                            reach_known = user.reach.is_some(),
+                            "no analytics in the answer; referrals and qualified counted from the list"
+                        );
+                        StatsBody {
+                            reach: user.reach.unwrap_or(0),
+                            referrals: list.value.items.len() as u64,
+                            qualified: list.value.qualified,
+                        }
+                    }
                 };
-                (user, stats)
+                let cursor = Cursor {
+                    referrer_id: user.id,
+                    offset: 0,
+                    total: list.value.items.len() as u64,
+                    expires: self.cursor_expiry(),
+                };
+                let page = self.cut(who, &list.value, cursor);
+                (user, page, stats, list.stale)
             }
         };
         let link = user.url.clone().ok_or(UpstreamError::Malformed(
             "the referrer has no referral link",
         ))?;
-        let referrals = if stats.referrals == 0 {
-            PageBody::default()
-        } else {
-            self.first_page(who, user.id, stats.referrals).await?
-        };
         let share =
             (user.share_text.is_some() || user.share_subject.is_some()).then(|| ShareBody {
                 message: user.share_text.clone(),
@@ -361,7 +386,7 @@ impl Dashboard {
             stats: Some(stats),
             referrals,
             share,
-            stale: false,
+            stale,
         })
     }
 
@@ -484,104 +509,64 @@ impl Dashboard {
         }
     }
 
-    /// The newest referrals: the API's last page, reversed.
-    async fn first_page(
-        &self,
-        who: &Identity,
-        referrer_id: u64,
-        count: u64,
-    ) -> Result<PageBody, Error> {
-        let guess = count.div_ceil(PER_PAGE).max(1);
-        let mut page = self.fetch(referrer_id, guess).await?.value;
-        if u64::from(page.last_page) != guess {
-            // The counters and the list disagree (deleted referrals, say): read the real last page.
-            page = self
-                .fetch(referrer_id, u64::from(page.last_page))
-                .await?
-                .value;
-        }
-        let last = u64::from(page.last_page);
-        let total = page
-            .total
-            .unwrap_or((last - 1) * PER_PAGE + page.users.len() as u64);
-        let items: Vec<_> = page
-            .users
-            .iter()
-            .rev()
-            .take(session::PAGE_SIZE)
-            .map(session::referral)
-            .collect();
-        let offset = items.len() as u64;
-        Ok(PageBody {
-            next: (offset < total).then(|| {
-                self.cursors.sign(
-                    &who.subject,
-                    Cursor {
-                        referrer_id,
-                        offset,
-                        total,
-                        expires: self.cursor_expiry(),
-                    },
-                )
-            }),
-            items,
-        })
-    }
-
-    /// Positions `offset..offset + PAGE_SIZE` of the newest-first list of `total`, and whether
-    /// any of it came from stale data.
+    /// The referrals at `cursor` in the list as it is now, and whether that list is stale.
     async fn page_at(&self, who: &Identity, cursor: Cursor) -> Result<(PageBody, bool), Error> {
-        let Cursor {
-            referrer_id,
-            offset,
-            total,
-            ..
-        } = cursor;
-        if offset >= total {
-            return Ok((PageBody::default(), false));
-        }
-        let mut stale = false;
-        // API positions (oldest first) of this page, highest first.
-        let high = total - 1 - offset;
-        let low = high.saturating_sub(session::PAGE_SIZE as u64 - 1);
-        let mut items = Vec::with_capacity(session::PAGE_SIZE);
-        for api_page in (low / PER_PAGE + 1..=high / PER_PAGE + 1).rev() {
-            let hit = self.fetch(referrer_id, api_page).await?;
-            stale |= hit.stale;
-            let page = hit.value;
-            let first_position = (api_page - 1) * PER_PAGE;
-            for (index, user) in page.users.iter().enumerate().rev() {
-                let position = first_position + index as u64;
-                if (low..=high).contains(&position) {
-                    items.push(session::referral(user));
-                }
-            }
-        }
-        let next_offset = offset + (high - low + 1);
-        let next = (next_offset < total).then(|| {
-            let cursor = Cursor {
-                referrer_id,
-                offset: next_offset,
-                total,
+        let hit = self.list(cursor.referrer_id).await?;
+        let page = self.cut(
+            who,
+            &hit.value,
+            Cursor {
                 expires: self.cursor_expiry(),
-            };
-            self.cursors.sign(&who.subject, cursor)
-        });
-        Ok((PageBody { items, next }, stale))
+                ..cursor
+            },
+        );
+        Ok((page, hit.stale))
     }
 
-    /// One API page of referrals, through the page cache.
-    async fn fetch(&self, referrer_id: u64, page: u64) -> Result<Hit<SearchPage>, Error> {
-        let fetch = async {
-            let number = u32::try_from(page).unwrap_or(u32::MAX);
-            Ok(self
-                .upstream
-                .referrals(referrer_id, number, MAX_PER_PAGE)
-                .await?)
-        };
-        self.pages
-            .get_or_fetch(&(referrer_id, page), fetch, &Failures)
-            .await
+    /// One session page of `list` at `cursor`. Referrals that arrived since the cursor was
+    /// issued sort to the top, so the list is shifted by how much it grew.
+    fn cut(&self, who: &Identity, list: &ReferralList, cursor: Cursor) -> PageBody {
+        let len = list.items.len() as u64;
+        let start = cursor.offset + len.saturating_sub(cursor.total);
+        let items: Vec<_> = list
+            .items
+            .iter()
+            .skip(usize::try_from(start).unwrap_or(usize::MAX))
+            .take(session::PAGE_SIZE)
+            .cloned()
+            .collect();
+        let end = start + items.len() as u64;
+        let next = (end < len).then(|| {
+            self.cursors.sign(
+                &who.subject,
+                Cursor {
+                    offset: cursor.offset + items.len() as u64,
+                    ..cursor
+                },
+            )
+        });
+        PageBody { items, next }
+    }
+
+    /// A referrer's whole list, through the list cache (one read of every page when missing).
+    ///
+    /// The read runs in a task of its own: a long list on a slow platform may take longer than
+    /// a request may wait, and when the request gives up the read goes on and fills the cache,
+    /// so the next request finds it (instead of every attempt spending calls and starting over).
+    async fn list(&self, referrer_id: u64) -> Result<Hit<ReferralList>, Error> {
+        let (lists, upstream) = (self.lists.clone(), self.upstream.clone());
+        let carried = Budget::carry();
+        let read = tokio::spawn(carried.scope(async move {
+            lists
+                .get_or_fetch(&referrer_id, read_list(&upstream, referrer_id), &Failures)
+                .await
+        }));
+        read.await.map_err(|_| Error::Timeout)?
+    }
+
+    /// How the platform has treated us lately (for `/healthz`).
+    pub fn upstream_health(&self) -> crate::upstream::Health {
+        self.upstream.health()
     }
 }
 
@@ -590,6 +575,26 @@ impl Dashboard {
     fn cursor_expiry(&self) -> u64 {
         unix_now() + (self.ttl * CURSOR_LIFETIMES).as_secs()
     }
+}
+
+/// Reads a referrer's whole list from the platform and sorts it newest first.
+async fn read_list(upstream: &Client, referrer_id: u64) -> Result<ReferralList, Error> {
+    let found = upstream.referrals(referrer_id).await?;
+    tracing::debug!(
+        referrals = found.users.len(),
+        rows = found.rows,
+        pages = found.pages,
+        "read a referral list"
+    );
+    let qualified = found
+        .users
+        .iter()
+        .filter(|u| u.qualified_at.is_some())
+        .count() as u64;
+    Ok(ReferralList {
+        items: session::newest_first(found.users),
+        qualified,
+    })
 }
 
 /// The refusal for a platform user linked to another subject, logged with both subjects'

@@ -92,11 +92,13 @@ impl Error {
                 "the cursor is not valid for this user",
                 None,
             ),
+            // The work goes on (a long referral list is read to its end in the background):
+            // asking again shortly may find it done.
             Error::Upstream(UpstreamError::Timeout) | Error::Timeout => (
                 StatusCode::GATEWAY_TIMEOUT,
                 "server",
                 "the referral service did not answer in time",
-                None,
+                Some(TIMEOUT_RETRY),
             ),
             Error::Upstream(_) => (
                 StatusCode::BAD_GATEWAY,
@@ -151,6 +153,9 @@ impl IntoResponse for Error {
         response
     }
 }
+
+/// When to ask again after a timeout.
+const TIMEOUT_RETRY: Duration = Duration::from_secs(3);
 
 /// Whole seconds, rounded up so a client never retries early, and at least 1.
 pub fn retry_after_secs(wait: Duration) -> u64 {

@@ -165,6 +165,18 @@ pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
     at.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
 }
 
+/// Referrals for the session, newest first: by `signed_up_at` descending (those without a
+/// readable date last), then by id descending. The platform's own order is not documented, so
+/// this order is imposed here whatever it was.
+pub fn newest_first(mut users: Vec<PlatformUser>) -> Vec<ReferralBody> {
+    let mut keyed: Vec<(Option<OffsetDateTime>, PlatformUser)> = users
+        .drain(..)
+        .map(|u| (u.signed_up_at.as_deref().and_then(parse_date), u))
+        .collect();
+    keyed.sort_by(|(a_at, a), (b_at, b)| b_at.cmp(a_at).then(b.id.cmp(&a.id)));
+    keyed.iter().map(|(_, user)| referral(user)).collect()
+}
+
 /// A referral for the session.
 pub fn referral(user: &PlatformUser) -> ReferralBody {
     let qualified_at = user.qualified_at.as_deref().and_then(normalize_date);
@@ -352,5 +364,23 @@ mod tests {
         assert_eq!(json["referrals"]["next"], serde_json::Value::Null);
         assert!(json.get("stale").is_none() && json.get("share").is_none());
         assert!(json["referrer"].get("code").is_none());
+    }
+
+    #[test]
+    fn referrals_are_listed_newest_first_whatever_order_they_came_in() {
+        let user = |id, at: Option<&str>| PlatformUser {
+            id,
+            signed_up_at: at.map(str::to_owned),
+            ..PlatformUser::default()
+        };
+        let sorted = newest_first(vec![
+            user(1, Some("2026-01-01")),
+            user(2, None),
+            user(3, Some("2026-03-01 10:00:00")),
+            user(4, Some("2026-01-01T00:00:00Z")),
+            user(5, Some("2026-02-01T00:00:00+01:00")),
+        ]);
+        let ids: Vec<&str> = sorted.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["r_3", "r_5", "r_4", "r_1", "r_2"]);
     }
 }

@@ -89,7 +89,8 @@ async fn repeated_and_concurrent_requests_share_one_fetch() {
     for (status, _, _) in futures::future::join_all(requests).await {
         assert_eq!(status, 200);
     }
-    assert_eq!(calls(&sandbox).await.len(), 3, "twenty requests, one build");
+    // One build: email search, user, and the 260 referrals in two pages of 250.
+    assert_eq!(calls(&sandbox).await.len(), 4, "twenty requests, one build");
 }
 
 #[tokio::test]
@@ -102,7 +103,11 @@ async fn a_create_race_is_resolved_by_searching_again() {
         get_session(&base, Some(&token("u-race", "race@example.org")), "").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stats"]["referrals"], 0);
-    assert_eq!(calls(&sandbox).await, ["search", "create", "search", "get"]);
+    // The list is read even though the counts say 0: counts may be wrong or missing.
+    assert_eq!(
+        calls(&sandbox).await,
+        ["search", "create", "search", "get", "search"]
+    );
 }
 
 #[tokio::test]

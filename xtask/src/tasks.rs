@@ -107,14 +107,25 @@ pub fn bench() -> Result<()> {
         "--package",
         "referrer-dashboard-server",
     ]))?;
-    step("server: the session cache's cost per request with 1,000 and 100,000 cached users");
-    run(cmd(&cargo()).args([
-        "bench",
-        "--package",
-        "referrer-dashboard-server",
-        "--bench",
-        "cache",
-    ]))?;
+    for (bench, what) in [
+        (
+            "cache",
+            "the session cache's cost per request with 1,000 and 100,000 cached users",
+        ),
+        (
+            "dialects",
+            "upstream calls per case in the best and the worst platform dialect",
+        ),
+    ] {
+        step(&["server: ", what].concat());
+        run(cmd(&cargo()).args([
+            "bench",
+            "--package",
+            "referrer-dashboard-server",
+            "--bench",
+            bench,
+        ]))?;
+    }
     step("server: throughput under wrk, new-user storm, returning users");
     run(cmd("node")
         .args(["benches/server.mjs"])

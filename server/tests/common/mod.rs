@@ -214,6 +214,17 @@ pub async fn faults(sandbox: &Sandbox, faults: Value) {
     assert_eq!(response.status(), 204, "{:?}", response.text().await);
 }
 
+/// Sets the sandbox's dialect (how it pages, orders, filters and answers duplicates).
+pub async fn dialect(sandbox: &Sandbox, dialect: Value) {
+    let response = http()
+        .post(control(sandbox, "dialect"))
+        .json(&dialect)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "{:?}", response.text().await);
+}
+
 /// Clears the sandbox's call log.
 pub async fn reset_calls(sandbox: &Sandbox) {
     http()

@@ -1,15 +1,47 @@
 //! The Referral Factory API v2 client: the only module that sees the API key.
 //!
-//! Every response is decoded tolerantly from `serde_json::Value` (fields may be missing or of
-//! the wrong type: `reach` is documented as a string), and what was off is logged without
-//! personal data. Calls are retried with jittered backoff on 5xx and transport failures, never
-//! on 4xx. A 429 is never retried: it pauses every call for its `Retry-After` (capped), or 60 s
-//! without one, since the platform blocks an IP that keeps going. Every attempt first takes a
-//! slot from the [`Budget`], so no 60 s window ever holds more calls than configured.
+//! Calls are retried with jittered backoff on 5xx and transport failures, never on 4xx. A 429 is
+//! never retried: it pauses every call for its `Retry-After` (seconds or an HTTP date, capped
+//! at 10 minutes), or 60 s without one, and is counted, since the platform blocks an IP that
+//! keeps going. Every attempt first takes a slot from the [`Budget`], so no 60 s window ever
+//! holds more calls than configured.
+//!
+//! # What the client does not assume
+//!
+//! The platform's public documentation fixes the bearer key, the 600-a-minute limit, `POST
+//! /users` with `campaign_id`, `first_name` and `email`, `GET /users/{id}` with
+//! `with=user.analytics`, the user fields (`id`, `code`, `url`, `first_name`, `email`,
+//! `referrer_id`, `signed_up_at`, `qualified_at`, `reach` as a string, `sharing`), the error
+//! body `{code, message, errors}`, and a search body of filters answered with `{data: [...]}`.
+//! Everything else is treated as unknown, so the dashboard is right in every world:
+//!
+//! - **Filters may be ignored.** Every row of a search is checked: an email search keeps only
+//!   rows whose email (trimmed, case-insensitive) and `campaign_id` match; a referral search
+//!   only rows whose `referrer_id` is the referrer's. Past [`MAX_SCAN_ROWS`] rows the search
+//!   fails with a clear error instead of reading on.
+//! - **Filter values may have to be strings**, as the one public client sends them: they are.
+//! - **Paging is whatever the answer offers** ([`paging`]): `links.next` (page URL or cursor,
+//!   same host only), else `meta.current_page`/`last_page`, else the next page number until a
+//!   page is empty or short; a page that repeats the previous one ends the walk. `per_page`
+//!   may be ignored: page sizes come from the rows returned.
+//! - **The order of results is unknown**: referrals are read to the end and sorted locally
+//!   (see [`crate::dashboard`]).
+//! - **`analytics` may be missing**: the counts are then derived from the list.
+//! - **A duplicate create may answer 400, 409 or 422** (naming the email), or 2xx with the
+//!   existing account: all lead to "search again" or to the rules for existing accounts; a 2xx
+//!   with another email is an error, never a new account.
+//! - **Single users may come with or without their `{data: ...}` envelope**; rows without a
+//!   usable id are skipped (and logged).
+//! - **`Retry-After` may be absent, a date, or absurd** (see above).
 
+pub mod decode;
+pub mod paging;
+
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -18,6 +50,12 @@ use url::Url;
 
 use crate::budget::{Budget, Exhausted};
 use crate::identity::email_key;
+
+pub use decode::{
+    Analytics, PlatformUser, SearchPage, decode_page, decode_response, decode_user, envelope,
+    error_fields, uint,
+};
+use paging::{Next, Pager};
 
 /// Per-attempt timeout: the API normally answers in under a second but has been seen to
 /// stall for 25 s; waiting that long would outlast the widget's own 15 s patience.
@@ -116,6 +154,11 @@ pub enum UpstreamError {
     /// Our own budget had no slot soon enough.
     #[error(transparent)]
     Budget(#[from] Exhausted),
+    /// A search would read more than this many rows (see [`MAX_SCAN_ROWS`]).
+    #[error(
+        "a search read more than {0} rows without reaching its end; the referral list is too long, or the platform ignores the search filter"
+    )]
+    ScanLimit(usize),
 }
 
 impl UpstreamError {
@@ -126,50 +169,6 @@ impl UpstreamError {
             Self::Status(500..=599) | Self::Timeout | Self::Transport | Self::Malformed(_)
         )
     }
-}
-
-/// A Referral Factory user (referrer or referral), decoded tolerantly.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PlatformUser {
-    /// Platform id.
-    pub id: u64,
-    /// Their email, as sent (compare with [`crate::identity::email_key`]).
-    pub email: Option<String>,
-    /// Their campaign.
-    pub campaign_id: Option<u64>,
-    /// Who referred them (`None` for a referrer who joined on their own).
-    pub referrer_id: Option<u64>,
-    /// Referral code.
-    pub code: Option<String>,
-    /// Referral link.
-    pub url: Option<String>,
-    /// First name as entered (may hold a full name).
-    pub first_name: Option<String>,
-    /// The "Last Name" campaign field, when present in `meta`.
-    pub last_name: Option<String>,
-    /// Top-level reach (documented as a string).
-    pub reach: Option<u64>,
-    /// `analytics`, when requested with `with=user.analytics`.
-    pub analytics: Option<Analytics>,
-    /// When they joined, as sent.
-    pub signed_up_at: Option<String>,
-    /// When they were qualified, as sent; `None` means pending.
-    pub qualified_at: Option<String>,
-    /// `sharing.text`.
-    pub share_text: Option<String>,
-    /// `sharing.subject`.
-    pub share_subject: Option<String>,
-}
-
-/// Per-user counters from `with=user.analytics`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Analytics {
-    /// Views of the link.
-    pub reach: u64,
-    /// Sign-ups through the link.
-    pub referrals: u64,
-    /// Qualified sign-ups.
-    pub qualified_referrals: u64,
 }
 
 /// What a `POST /users` gave.
@@ -190,37 +189,53 @@ fn joined_recently(at: &str, now: time::OffsetDateTime) -> bool {
     crate::session::parse_date(at).is_some_and(|at| (now - at).abs() <= CREATED_JUST_NOW)
 }
 
-/// One page of a search.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchPage {
-    /// The users on this page.
-    pub users: Vec<PlatformUser>,
-    /// `meta.current_page`.
-    pub current_page: u32,
-    /// `meta.last_page` (1 when absent).
-    pub last_page: u32,
-    /// `meta.total`, when present.
-    pub total: Option<u64>,
-}
+/// The most rows one search reads before it gives up with [`UpstreamError::ScanLimit`]: a
+/// referrer with 10,000 referrals fits with room to spare, even where the platform ignores the
+/// filter and every search walks the whole campaign; beyond it a listing would cost hundreds
+/// of calls (80 at 250 rows a page, 800 at 25).
+pub const MAX_SCAN_ROWS: usize = 20_000;
 
 /// The API client.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
-    base: Arc<str>,
+    base: Url,
     key: ApiKey,
     campaign_id: u64,
     budget: Arc<Budget>,
+    rate_limited: Arc<Mutex<VecDeque<SystemTime>>>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base", &self.base)
+            .field("base", &self.base.as_str())
             .field("key", &self.key)
             .field("campaign_id", &self.campaign_id)
             .finish_non_exhaustive()
     }
+}
+
+/// How the platform has treated us lately, for `/healthz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Health {
+    /// 429 answers in the last hour (the platform blocks an IP after repeated abuse).
+    pub rate_limited_last_hour: usize,
+    /// Seconds every call is still paused for after a 429, if any.
+    pub paused_for_secs: Option<u64>,
+}
+
+/// What a referral search found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Referrals {
+    /// The referrer's referrals, each once, in the order the platform sent them.
+    pub users: Vec<PlatformUser>,
+    /// Rows read, theirs or not.
+    pub rows: usize,
+    /// Pages read.
+    pub pages: usize,
+    /// Rows dropped because they belonged to someone else (the filter was not honoured).
+    pub dropped: usize,
 }
 
 impl Client {
@@ -240,14 +255,22 @@ impl Client {
         let http = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .connect_timeout(Duration::from_secs(4))
+            // Redirects would carry the key to wherever they point: never follow them.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("referrer-dashboard/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        // A trailing slash, so that joining relative paths keeps the `/api/v2` prefix.
+        let mut base = base.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&[base.path(), "/"].concat());
+        }
         Ok(Self {
             http,
-            base: Arc::from(base.as_str().trim_end_matches('/')),
+            base,
             key,
             campaign_id,
             budget,
+            rate_limited: Arc::default(),
         })
     }
 
@@ -256,17 +279,54 @@ impl Client {
         self.campaign_id
     }
 
-    /// `POST /users/search` by email and campaign: the referrer with this email, if any.
+    /// How the platform has treated us lately.
+    pub fn health(&self) -> Health {
+        Health {
+            rate_limited_last_hour: self.count_rate_limits(None),
+            paused_for_secs: self.budget.paused_for().map(crate::error::retry_after_secs),
+        }
+    }
+
+    /// Remembers a 429 (when `at` is given) and counts those of the last hour.
+    fn count_rate_limits(&self, at: Option<SystemTime>) -> usize {
+        let mut log = self
+            .rate_limited
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = at.unwrap_or_else(SystemTime::now);
+        if let Some(at) = at {
+            log.push_back(at);
+        }
+        while log
+            .front()
+            .is_some_and(|t| now.duration_since(*t).unwrap_or_default() > RATE_LIMIT_MEMORY)
+        {
+            log.pop_front();
+        }
+        log.len()
+    }
+
+    /// `POST /users/search` by email and campaign: the user with this email in the campaign, if
+    /// any. Only a row whose email and campaign match is taken, whatever the platform returned.
     ///
     /// # Errors
-    /// Any [`UpstreamError`] after retries.
+    /// Any [`UpstreamError`] after retries; [`UpstreamError::ScanLimit`] when the platform
+    /// ignores the filter and the campaign is too large to read through.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<PlatformUser>, UpstreamError> {
-        let body = json!({"filters": {"value": [
-            {"field": "email", "value": email, "operator": "="},
-            {"field": "campaign_id", "value": self.campaign_id, "operator": "="}
-        ], "operator": "AND"}});
-        let page = self.search(&body, 1, 1).await?;
-        Ok(page.users.into_iter().next())
+        let wanted = email_key(email);
+        let campaign = self.campaign_id;
+        let body = filters(&[("email", email), ("campaign_id", &campaign.to_string())]);
+        let mut found = None;
+        self.scan(&body, |user| {
+            let email_matches = user.email.as_deref().map(email_key) == Some(wanted.clone());
+            if email_matches && user.campaign_id == Some(campaign) {
+                found = Some(user);
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })
+        .await?;
+        Ok(found)
     }
 
     /// `POST /users`: creates a referrer in the campaign with `email` (already compared-form).
@@ -281,9 +341,8 @@ impl Client {
             "first_name": first_name,
             "email": email,
         });
-        let (status, value) = self
-            .call_with_status(Method::POST, "/users", &[], Some(&body))
-            .await?;
+        let url = self.url("users")?;
+        let (status, value) = self.call(Method::POST, url, Some(&body)).await?;
         let user = decode_user(envelope(&value))
             .ok_or(UpstreamError::Malformed("created user has no id"))?;
         if user.email.as_deref().map(email_key) != Some(email_key(email)) {
@@ -306,92 +365,135 @@ impl Client {
         })
     }
 
-    /// `GET /users/{id}?with=user.analytics`.
+    /// `GET /users/{id}?with=user.analytics` (`analytics` may still be missing).
     ///
     /// # Errors
     /// [`UpstreamError::NotFound`] when the user no longer exists, or any other.
     pub async fn user_with_analytics(&self, id: u64) -> Result<PlatformUser, UpstreamError> {
-        let path = ["/users/", &id.to_string()].concat();
-        let value = self
-            .call(Method::GET, &path, &[("with", "user.analytics")], None)
-            .await?;
-        decode_user(envelope(&value)).ok_or(UpstreamError::Malformed("user has no id"))
+        let mut url = self.url(&["users/", &id.to_string()].concat())?;
+        url.query_pairs_mut().append_pair("with", "user.analytics");
+        let (_, value) = self.call(Method::GET, url, None).await?;
+        let user =
+            decode_user(envelope(&value)).ok_or(UpstreamError::Malformed("user has no id"))?;
+        if user.id != id {
+            return Err(UpstreamError::Malformed(
+                "the platform answered with another user",
+            ));
+        }
+        Ok(user)
     }
 
-    /// `POST /users/search` filtered on `referrer_id` and campaign: one page of referrals, in
-    /// the API's order (ascending by id).
+    /// `POST /users/search` filtered on `referrer_id` and campaign: every referral of
+    /// `referrer_id`, each once, checked row by row, in the platform's order (which is not
+    /// documented: sort them).
     ///
     /// # Errors
-    /// Any [`UpstreamError`] after retries.
-    pub async fn referrals(
-        &self,
-        referrer_id: u64,
-        page: u32,
-        per_page: u32,
-    ) -> Result<SearchPage, UpstreamError> {
-        let body = json!({"filters": {"value": [
-            {"field": "referrer_id", "value": referrer_id, "operator": "="},
-            {"field": "campaign_id", "value": self.campaign_id, "operator": "="}
-        ], "operator": "AND"}});
-        self.search(&body, page, per_page.min(MAX_PER_PAGE)).await
+    /// Any [`UpstreamError`] after retries; [`UpstreamError::ScanLimit`] past the row limit.
+    pub async fn referrals(&self, referrer_id: u64) -> Result<Referrals, UpstreamError> {
+        let campaign = self.campaign_id;
+        let body = filters(&[
+            ("referrer_id", &referrer_id.to_string()),
+            ("campaign_id", &campaign.to_string()),
+        ]);
+        let mut found = Referrals::default();
+        let mut seen = HashSet::new();
+        let walk = self
+            .scan(&body, |user| {
+                let ours = user.referrer_id == Some(referrer_id)
+                    && user.campaign_id.is_none_or(|c| c == campaign);
+                if !ours {
+                    found.dropped += 1;
+                } else if seen.insert(user.id) {
+                    found.users.push(user);
+                }
+                ControlFlow::Continue(())
+            })
+            .await?;
+        (found.rows, found.pages) = walk;
+        if found.dropped > 0 {
+            tracing::warn!(
+                dropped = found.dropped,
+                rows = found.rows,
+                "the platform returned referrals of other referrers; they were dropped (filter not honoured?)"
+            );
+        }
+        Ok(found)
     }
 
-    async fn search(
+    /// Walks every page of a search, handing each user to `visit` until it says stop. Returns
+    /// the rows and pages read.
+    async fn scan(
         &self,
         body: &Value,
-        page: u32,
-        per_page: u32,
-    ) -> Result<SearchPage, UpstreamError> {
-        let (page, per_page) = (page.to_string(), per_page.to_string());
-        let value = self
-            .call(
-                Method::POST,
-                "/users/search",
-                &[("page", &page), ("per_page", &per_page)],
-                Some(body),
-            )
-            .await?;
-        decode_page(&value)
+        mut visit: impl FnMut(PlatformUser) -> ControlFlow<()>,
+    ) -> Result<(usize, usize), UpstreamError> {
+        let mut pager = Pager::new(self.base.clone(), MAX_SCAN_ROWS);
+        let mut url = self.page_url(1)?;
+        let mut pages = 0;
+        loop {
+            let (_, value) = self.call(Method::POST, url, Some(body)).await?;
+            let page = decode_page(&value)?;
+            pages += 1;
+            let next = pager.after(&page)?;
+            for user in page.users {
+                if visit(user).is_break() {
+                    return Ok((pager.rows(), pages));
+                }
+            }
+            url = match next {
+                Next::Link(link) => link,
+                Next::Page(number) => self.page_url(number)?,
+                Next::Done(_) => return Ok((pager.rows(), pages)),
+            };
+        }
     }
 
-    /// One logical call: budget slot, request, retries.
+    /// `users/search?page=N&per_page=250`.
+    fn page_url(&self, page: u64) -> Result<Url, UpstreamError> {
+        let mut url = self.url("users/search")?;
+        url.query_pairs_mut()
+            .append_pair("page", &page.to_string())
+            .append_pair("per_page", &MAX_PER_PAGE.to_string());
+        Ok(url)
+    }
+
+    fn url(&self, path: &str) -> Result<Url, UpstreamError> {
+        self.base
+            .join(path)
+            .map_err(|_| UpstreamError::Malformed("the API URL cannot be joined"))
+    }
+
+    /// One logical call: budget slot, request, retries. Returns the success status and body.
     async fn call(
         &self,
         method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Value, UpstreamError> {
-        Ok(self.call_with_status(method, path, query, body).await?.1)
-    }
-
-    /// [`Client::call`], with the success status.
-    async fn call_with_status(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
+        url: Url,
         body: Option<&Value>,
     ) -> Result<(u16, Value), UpstreamError> {
-        let url = [&*self.base, path].concat();
+        let route = route_name(url.path());
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.budget.acquire().await?;
-            let result = self.attempt(method.clone(), &url, query, body).await;
-            let error = match result {
-                Ok(value) => return Ok(value),
+            let error = match self.attempt(method.clone(), &url, body).await {
+                Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
             if let UpstreamError::RateLimited { retry_after } = &error {
                 // The platform says everyone must slow down, not just this call.
                 self.budget.pause_for(*retry_after);
+                let last_hour = self.count_rate_limits(Some(SystemTime::now()));
+                tracing::warn!(
+                    rate_limited_last_hour = last_hour,
+                    pause_secs = retry_after.as_secs(),
+                    "Referral Factory answered 429; every call pauses (it blocks an IP that keeps going)"
+                );
             }
             let Some(delay) = retry_delay(&error, attempt, rand::random::<f64>()) else {
-                tracing::warn!(%method, path = %route_name(path), attempt, error = %error, "upstream call failed");
+                tracing::warn!(%method, path = route, attempt, error = %error, "upstream call failed");
                 return Err(error);
             };
-            tracing::info!(%method, path = %route_name(path), attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying upstream call");
+            tracing::info!(%method, path = route, attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying upstream call");
             tokio::time::sleep(delay).await;
         }
     }
@@ -399,14 +501,12 @@ impl Client {
     async fn attempt(
         &self,
         method: Method,
-        url: &str,
-        query: &[(&str, &str)],
+        url: &Url,
         body: Option<&Value>,
     ) -> Result<(u16, Value), UpstreamError> {
         let mut request = self
             .http
-            .request(method, url)
-            .query(query)
+            .request(method, url.clone())
             .header(AUTHORIZATION, self.key.header()?)
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(body) = body {
@@ -419,7 +519,7 @@ impl Client {
                 .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok()),
-            std::time::SystemTime::now(),
+            SystemTime::now(),
         );
         let bytes = response.bytes().await.map_err(transport)?;
         if status.is_success() {
@@ -445,6 +545,19 @@ impl Client {
             other => UpstreamError::Status(other.as_u16()),
         })
     }
+}
+
+/// How long 429s are remembered for `/healthz` and the log.
+const RATE_LIMIT_MEMORY: Duration = Duration::from_secs(60 * 60);
+
+/// A search body: `{"filters": {"value": [{field, value, operator: "="}...], "operator": "AND"}}`,
+/// every value a string, as the one public client sends them.
+fn filters(conditions: &[(&str, &str)]) -> Value {
+    let value: Vec<Value> = conditions
+        .iter()
+        .map(|(field, value)| json!({"field": field, "value": value, "operator": "="}))
+        .collect();
+    json!({"filters": {"value": value, "operator": "AND"}})
 }
 
 /// How long to wait before the next attempt, or `None` to give up. `jitter` is in `[0, 1)`.
@@ -485,164 +598,15 @@ fn transport(error: reqwest::Error) -> UpstreamError {
     }
 }
 
-/// The path with ids replaced, for logs (ids are not personal data, but keep lines groupable).
+/// The route of a URL path, for logs (ids are not personal data, but keep lines groupable).
 fn route_name(path: &str) -> &'static str {
-    match path {
-        "/users" => "/users",
-        "/users/search" => "/users/search",
-        _ => "/users/{id}",
+    if path.ends_with("/users/search") {
+        "/users/search"
+    } else if path.ends_with("/users") {
+        "/users"
+    } else {
+        "/users/{id}"
     }
-}
-
-/// Field names of an error body's `errors` (never their messages, which may echo input): the
-/// keys of the documented object, or the `field` of each entry when it is a list.
-fn error_fields(body: &[u8]) -> Vec<String> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return Vec::new();
-    };
-    match value.get("errors") {
-        Some(Value::Object(fields)) => fields.keys().cloned().collect(),
-        Some(Value::Array(entries)) => entries
-            .iter()
-            .filter_map(|e| e.get("field").and_then(Value::as_str).map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// A single user's answer: `{"data": {...}}` as documented, or the bare object.
-fn envelope(value: &Value) -> &Value {
-    match value.get("data") {
-        Some(data) if data.is_object() => data,
-        _ => value,
-    }
-}
-
-/// A success body as JSON.
-///
-/// # Errors
-/// [`UpstreamError::Malformed`] when it is not JSON (truncated, HTML error page, ...).
-pub fn decode_response(bytes: &[u8]) -> Result<Value, UpstreamError> {
-    serde_json::from_slice(bytes).map_err(|_| UpstreamError::Malformed("body is not JSON"))
-}
-
-/// A non-negative integer sent as a number or a numeric string.
-pub fn uint(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                .map(|f| f as u64)
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Decodes a user object; `None` without a usable `id`. Oddities are logged by field name.
-pub fn decode_user(value: &Value) -> Option<PlatformUser> {
-    let Some(object) = value.as_object() else {
-        tracing::warn!(field = "data", "expected a user object");
-        return None;
-    };
-    let Some(id) = object.get("id").and_then(uint) else {
-        tracing::warn!(field = "id", "user without a usable id");
-        return None;
-    };
-    let field = |name: &str| object.get(name).unwrap_or(&Value::Null);
-    let odd = |name: &'static str, expected: &'static str| {
-        tracing::warn!(
-            field = name,
-            expected,
-            user_id = id,
-            "unexpected field type from upstream"
-        );
-    };
-    let reach = match field("reach") {
-        Value::Null => None,
-        v => uint(v).or_else(|| {
-            odd("reach", "a count");
-            None
-        }),
-    };
-    let analytics = match field("analytics") {
-        Value::Null => None,
-        Value::Object(a) => {
-            let count = |name: &'static str| {
-                a.get(name).and_then(uint).unwrap_or_else(|| {
-                    odd(name, "a count in analytics");
-                    0
-                })
-            };
-            Some(Analytics {
-                reach: count("reach"),
-                referrals: count("referrals"),
-                qualified_referrals: count("qualified_referrals"),
-            })
-        }
-        _ => {
-            odd("analytics", "an object");
-            None
-        }
-    };
-    let last_name = field("meta").as_array().and_then(|meta| {
-        meta.iter().find_map(|entry| {
-            let label = entry.get("field")?.as_str()?;
-            label
-                .eq_ignore_ascii_case("last name")
-                .then(|| text(entry.get("value")?))
-                .flatten()
-        })
-    });
-    let sharing = field("sharing");
-    let url = text(field("url"));
-    if url.is_none() {
-        odd("url", "a string");
-    }
-    Some(PlatformUser {
-        id,
-        email: text(field("email")),
-        campaign_id: uint(field("campaign_id")),
-        referrer_id: uint(field("referrer_id")),
-        code: text(field("code")),
-        url,
-        first_name: text(field("first_name")),
-        last_name,
-        reach,
-        analytics,
-        signed_up_at: text(field("signed_up_at")),
-        qualified_at: text(field("qualified_at")),
-        share_text: sharing.get("text").and_then(text),
-        share_subject: sharing.get("subject").and_then(text),
-    })
-}
-
-/// Decodes a paginated search answer.
-///
-/// # Errors
-/// [`UpstreamError::Malformed`] when `data` is not a list.
-pub fn decode_page(value: &Value) -> Result<SearchPage, UpstreamError> {
-    let data = value
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or(UpstreamError::Malformed("search answer has no data list"))?;
-    let users = data.iter().filter_map(decode_user).collect();
-    let meta = value.get("meta").unwrap_or(&Value::Null);
-    let number = |name: &str| meta.get(name).and_then(uint);
-    Ok(SearchPage {
-        users,
-        current_page: number("current_page").unwrap_or(1) as u32,
-        last_page: number("last_page").unwrap_or(1).max(1) as u32,
-        total: number("total"),
-    })
 }
 
 #[cfg(test)]
@@ -656,37 +620,15 @@ mod tests {
     }
 
     #[test]
-    fn reach_as_string_and_missing_fields_decode() {
-        let user = decode_user(&json!({
-            "id": "42", "reach": "17", "url": "https://x.example/r/A", "code": "A",
-            "meta": [{"field": "Last Name", "value": "Smith"}],
-            "analytics": {"reach": "20", "referrals": 3, "qualified_referrals": null}
-        }))
-        .unwrap();
-        assert_eq!(user.id, 42);
-        assert_eq!(user.reach, Some(17));
-        assert_eq!(user.last_name.as_deref(), Some("Smith"));
+    fn filter_values_are_strings() {
+        let body = filters(&[("referrer_id", "42"), ("campaign_id", "7")]);
         assert_eq!(
-            user.analytics,
-            Some(Analytics {
-                reach: 20,
-                referrals: 3,
-                qualified_referrals: 0
-            })
+            body,
+            json!({"filters": {"value": [
+                {"field": "referrer_id", "value": "42", "operator": "="},
+                {"field": "campaign_id", "value": "7", "operator": "="}
+            ], "operator": "AND"}})
         );
-        assert!(decode_user(&json!({"first_name": "x"})).is_none());
-        assert!(decode_user(&json!("nope")).is_none());
-    }
-
-    #[test]
-    fn page_meta_defaults() {
-        let page = decode_page(&json!({"data": [{"id": 1}, {"bad": true}]})).unwrap();
-        assert_eq!(page.users.len(), 1);
-        assert_eq!(
-            (page.current_page, page.last_page, page.total),
-            (1, 1, None)
-        );
-        assert!(decode_page(&json!({"data": {}})).is_err());
     }
 
     #[test]
