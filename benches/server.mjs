@@ -28,7 +28,7 @@ const exec = promisify(execFile);
 
 function token(sub, email) {
   const encode = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, email, exp: Math.floor(Date.now() / 1000) + 900 })}`;
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, email, email_verified: true, exp: Math.floor(Date.now() / 1000) + 900 })}`;
   return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
@@ -84,7 +84,7 @@ async function get(base, jwt) {
 const USERS = 200;
 const throughput = {};
 for (const level of ['warn', 'info']) {
-  const server = await start([], serverEnv({ DASHBOARD_REQUESTS_PER_MIN: '1000000000', DASHBOARD_SESSION_TTL_SECS: '3600', RUST_LOG: level }), /^listening on (http\S+)/m);
+  const server = await start([], serverEnv({ DASHBOARD_REQUESTS_PER_MIN: '1000000000', DASHBOARD_NEW_USERS_PER_MIN: '1000000', DASHBOARD_SESSION_TTL_SECS: '3600', RUST_LOG: level }), /^listening on (http\S+)/m);
   const tokens = Array.from({ length: USERS }, (_, i) => token(`tp-${i}`, `tp-${i}@example.org`));
   for (const jwt of tokens) if ((await get(server.url, jwt)) !== 200) throw new Error('warm-up failed');
   const script = join(work, 'tokens.lua');
@@ -117,7 +117,7 @@ for (const [level, r] of Object.entries(throughput)) {
 await resetCalls();
 const BUDGET = 500;
 const STORM = 300;
-const stormServer = await start([], serverEnv({ RUST_LOG: 'warn', DASHBOARD_UPSTREAM_BUDGET_PER_MIN: String(BUDGET) }), /^listening on (http\S+)/m);
+const stormServer = await start([], serverEnv({ RUST_LOG: 'warn', DASHBOARD_UPSTREAM_BUDGET_PER_MIN: String(BUDGET), DASHBOARD_NEW_USERS_PER_MIN: '1000000' }), /^listening on (http\S+)/m);
 const started = Date.now();
 const statuses = await Promise.all(Array.from({ length: STORM }, (_, i) => get(stormServer.url, token(`storm-${i}`, `storm-${i}@example.org`))));
 const stormSeconds = (Date.now() - started) / 1000;

@@ -1,34 +1,60 @@
 //! The session endpoint as an axum handler: identity in, dashboard session out.
 //!
-//! Rust hosts mount it on their own router with their own [`IdentityProvider`] (their session
-//! instead of a JWT):
+//! Rust hosts mount it on their own router with their own [`IdentityProvider`]: their own
+//! session instead of a JWT. The identity must come from something the host itself issued and
+//! checks (its session cookie looked up in its session store, here), never from a header or a
+//! query parameter the browser sends as it likes: anyone can send `x-user-id: 42`.
 //!
 //! ```no_run
-//! use axum::{Router, http::request::Parts};
+//! use std::collections::HashMap;
+//! use std::sync::{Arc, RwLock};
+//!
+//! use axum::{Router, http::header::COOKIE, http::request::Parts};
 //! use clap::Parser;
 //! use referrer_dashboard_server::config::Config;
 //! use referrer_dashboard_server::error::Error;
 //! use referrer_dashboard_server::identity::{Identity, IdentityProvider};
 //! use referrer_dashboard_server::{Overrides, api, backend};
 //!
-//! /// Reads the user from the host's own session (a header set by its auth middleware here).
-//! struct FromMySession;
+//! /// A signed-in user as the host knows them.
+//! struct User { id: u64, email: String, email_verified: bool, name: String }
+//!
+//! /// The host's own sessions: signed-in users by session id (its database or Redis in
+//! /// production; a map here).
+//! #[derive(Clone, Default)]
+//! struct Sessions(Arc<RwLock<HashMap<String, User>>>);
+//!
+//! /// The user behind the host's `sid` session cookie.
+//! struct FromMySession(Sessions);
 //!
 //! impl IdentityProvider for FromMySession {
 //!     async fn identify(&self, parts: &Parts) -> Result<Identity, Error> {
-//!         let user = parts.headers.get("x-user-id").and_then(|v| v.to_str().ok())
+//!         let sid = parts.headers.get_all(COOKIE).iter()
+//!             .filter_map(|v| v.to_str().ok())
+//!             .flat_map(|v| v.split(';'))
+//!             .find_map(|c| c.trim().strip_prefix("sid="))
 //!             .ok_or(Error::Unauthenticated("not signed in"))?;
-//!         Ok(Identity { subject: user.to_owned(), email: format!("{user}@example.com"), name: None })
+//!         let sessions = self.0.0.read().map_err(|_| Error::Unauthenticated("no session store"))?;
+//!         let user = sessions.get(sid).ok_or(Error::Unauthenticated("the session has ended"))?;
+//!         Ok(Identity {
+//!             subject: user.id.to_string(),
+//!             email: user.email.clone(),
+//!             name: Some(user.name.clone()),
+//!             // Only what the host has verified: an unverified email cannot claim an
+//!             // existing referral account (SPEC §6).
+//!             email_verified: user.email_verified,
+//!         })
 //!     }
 //! }
 //!
 //! # async fn host() -> Result<(), Box<dyn std::error::Error>> {
 //! // REFERRAL_FACTORY_API_KEY, _CAMPAIGN_ID, DASHBOARD_DB, ... from the environment.
 //! let config = Config::parse();
+//! let sessions = Sessions::default();
 //! let dashboard = backend(&config, Overrides::default()).await?.dashboard;
 //! let app: Router = Router::new()
-//!     // ... the host's own routes ...
-//!     .merge(api::router(dashboard, FromMySession));
+//!     // ... the host's own routes, which sign users in and fill `sessions` ...
+//!     .merge(api::router(dashboard, FromMySession(sessions)));
 //! # let _ = app;
 //! # Ok(())
 //! # }
@@ -37,7 +63,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::Query;
+use axum::extract::{ConnectInfo, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +74,7 @@ use serde::Deserialize;
 use crate::dashboard::Dashboard;
 use crate::error::Error;
 use crate::identity::IdentityProvider;
+use crate::limit::{AddressLimit, UNAUTHENTICATED_PER_MIN};
 
 /// The path of the session endpoint in the binary (SPEC §6).
 pub const ENDPOINT_PATH: &str = "/api/referral-dashboard";
@@ -67,13 +94,18 @@ pub fn router<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> Ro
 }
 
 /// `GET` handler for the session endpoint (SPEC §5), to mount at any path.
+///
+/// Requests that prove no identity are limited per client address when the server provides it
+/// (`into_make_service_with_connect_info`, as [`crate::serve`] does).
 pub fn endpoint<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> MethodRouter {
     let identity = Arc::new(identity);
+    let strangers = Arc::new(AddressLimit::per_minute(UNAUTHENTICATED_PER_MIN));
     get(move |parts: Parts, Query(query): Query<SessionQuery>| {
-        let (dashboard, identity) = (dashboard.clone(), identity.clone());
+        let (dashboard, identity, strangers) =
+            (dashboard.clone(), identity.clone(), strangers.clone());
         async move {
-            match tokio::time::timeout(DEADLINE, serve(&dashboard, &*identity, &parts, query)).await
-            {
+            let served = serve(&dashboard, &*identity, &strangers, &parts, query);
+            match tokio::time::timeout(DEADLINE, served).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(error)) => error.into_response(),
                 Err(_) => Error::Timeout.into_response(),
@@ -85,10 +117,25 @@ pub fn endpoint<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> 
 async fn serve<I: IdentityProvider>(
     dashboard: &Dashboard,
     identity: &I,
+    strangers: &AddressLimit,
     parts: &Parts,
     query: SessionQuery,
 ) -> Result<Response, Error> {
-    let who = identity.identify(parts).await?;
+    let who = match identity.identify(parts).await {
+        Ok(who) => who,
+        Err(error) => {
+            let address = parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip());
+            if let Some(address) = address
+                && let Err(retry_after) = strangers.check(address)
+            {
+                return Err(Error::RateLimited { retry_after });
+            }
+            return Err(error);
+        }
+    };
     let body = match query.cursor.filter(|c| !c.is_empty()) {
         Some(cursor) => dashboard.page(&who, &cursor).await?,
         None => dashboard.session(&who).await?,

@@ -16,18 +16,23 @@
 //! session) reserves them all at once, or none ([`Budget::prepaid`]), so that under a storm no
 //! build spends its first call only to be refused the second.
 //!
+//! On top of the shared window, each host user has an allowance of their own ([`Budget::on_behalf_of`]):
+//! no one subject can take more than a fair share of the window, however their requests fail.
+//!
 //! [`Window`] is the pure core, tested with injected instants; [`Budget`] wraps it with a
-//! mutex and tokio's clock.
+//! mutex and tokio's clock. This module knows nothing of the platform: it only hands out
+//! slots, and says [`Exhausted`] when it cannot.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
-
-use crate::upstream::UpstreamError;
 
 /// The budget's window, per SPEC §6.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -44,6 +49,77 @@ pub const MAX_QUEUE_WAIT: Duration = Duration::from_secs(5);
 tokio::task_local! {
     /// Start times reserved ahead for the current task ([`Budget::prepaid`]).
     static PREPAID: RefCell<VecDeque<Instant>>;
+    /// The host user the current task calls upstream for ([`Budget::on_behalf_of`]).
+    static SUBJECT: String;
+}
+
+/// No call can be made soon enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the upstream call budget is exhausted for now ({reason})")]
+pub struct Exhausted {
+    /// When a call could be made again.
+    pub retry_after: Duration,
+    /// Which limit said no.
+    pub reason: Limit,
+}
+
+/// The limit behind an [`Exhausted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The shared window (every user's calls together).
+    Window,
+    /// The one user's own allowance.
+    Allowance,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Window => "shared window",
+            Self::Allowance => "this user's allowance",
+        })
+    }
+}
+
+/// Each subject's share: at most `per_minute` calls a minute, all of them at once at most.
+struct Allowance {
+    limiter: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+    checks: std::sync::atomic::AtomicU32,
+}
+
+/// How many allowance checks between sweeps of subjects idle long enough to be full again.
+const SWEEP_EVERY: u32 = 10_000;
+
+impl Allowance {
+    fn per_minute(per_minute: u32) -> Self {
+        let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(rate)),
+            clock: DefaultClock::default(),
+            checks: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Takes `calls` from `subject`'s allowance, all or none.
+    fn take(&self, subject: &str, calls: usize) -> Result<(), Exhausted> {
+        use std::sync::atomic::Ordering;
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        let n =
+            NonZeroU32::new(u32::try_from(calls).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        let refused = |retry_after| Exhausted {
+            retry_after,
+            reason: Limit::Allowance,
+        };
+        match self.limiter.check_key_n(&subject.to_owned(), n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => Err(refused(not_until.wait_time_from(self.clock.now()))),
+            // More calls than the whole allowance: never possible at once.
+            Err(_) => Err(refused(WINDOW)),
+        }
+    }
 }
 
 /// The pure sliding log.
@@ -156,11 +232,20 @@ impl Window {
     }
 }
 
-/// The shared budget.
-#[derive(Debug)]
+/// The shared budget, and each subject's allowance within it.
 pub struct Budget {
     window: Mutex<Window>,
     max_wait: Duration,
+    allowance: Option<Allowance>,
+}
+
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("window", &self.window)
+            .field("max_wait", &self.max_wait)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Budget {
@@ -169,29 +254,64 @@ impl Budget {
         Self::new(Window::new(limit, WINDOW, SAFETY_MARGIN), MAX_QUEUE_WAIT)
     }
 
-    /// A budget over any window (tests compress time with a short span).
+    /// A budget over any window (tests compress time with a short span), without per-subject
+    /// allowances until [`Budget::with_allowance`].
     pub fn new(window: Window, max_wait: Duration) -> Self {
         Self {
             window: Mutex::new(window),
             max_wait,
+            allowance: None,
+        }
+    }
+
+    /// Limits each subject to `per_minute` calls a minute (see [`Budget::on_behalf_of`]).
+    #[must_use]
+    pub fn with_allowance(mut self, per_minute: u32) -> Self {
+        self.allowance = Some(Allowance::per_minute(per_minute));
+        self
+    }
+
+    /// Runs `work` with its calls charged to `subject`'s allowance.
+    pub async fn on_behalf_of<F: Future>(&self, subject: &str, work: F) -> F::Output {
+        SUBJECT.scope(subject.to_owned(), work).await
+    }
+
+    /// Takes `calls` from the current subject's allowance (none when there is no subject).
+    fn charge(&self, calls: usize) -> Result<(), Exhausted> {
+        let Some(allowance) = &self.allowance else {
+            return Ok(());
+        };
+        match SUBJECT.try_with(|subject| allowance.take(subject, calls)) {
+            Ok(result) => result,
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn exhausted(retry_after: Duration) -> Exhausted {
+        Exhausted {
+            retry_after,
+            reason: Limit::Window,
         }
     }
 
     /// Waits for this call's turn: its reserved start time, then room among the actual grants.
     ///
     /// # Errors
-    /// [`UpstreamError::Budget`] when the wait would exceed the queue limit.
-    pub async fn acquire(&self) -> Result<(), UpstreamError> {
+    /// [`Exhausted`] when the wait would exceed the queue limit or the subject's allowance is
+    /// spent.
+    pub async fn acquire(&self) -> Result<(), Exhausted> {
         let prepaid = PREPAID
             .try_with(|slots| slots.borrow_mut().pop_front())
             .ok()
             .flatten();
         let at = match prepaid {
             Some(at) => at,
-            None => self
-                .lock()
-                .reserve(Instant::now(), self.max_wait)
-                .map_err(|retry_after| UpstreamError::Budget { retry_after })?,
+            None => {
+                self.charge(1)?;
+                self.lock()
+                    .reserve(Instant::now(), self.max_wait)
+                    .map_err(Self::exhausted)?
+            }
         };
         tokio::time::sleep_until(at).await;
         loop {
@@ -208,17 +328,26 @@ impl Budget {
     /// `work` does not start (and so cannot spend a call and then fail half-way).
     ///
     /// # Errors
-    /// [`UpstreamError::Budget`] when the slots are not available within the queue limit.
-    pub async fn prepaid<F: Future>(
-        &self,
-        calls: usize,
-        work: F,
-    ) -> Result<F::Output, UpstreamError> {
+    /// [`Exhausted`] when the slots are not available within the queue limit, or not within
+    /// the subject's allowance.
+    pub async fn prepaid<F: Future>(&self, calls: usize, work: F) -> Result<F::Output, Exhausted> {
+        self.charge(calls)?;
         let slots = self
             .lock()
             .reserve_many(Instant::now(), calls, self.max_wait)
-            .map_err(|retry_after| UpstreamError::Budget { retry_after })?;
+            .map_err(Self::exhausted)?;
         Ok(PREPAID.scope(RefCell::new(slots.into()), work).await)
+    }
+
+    /// The current task's unused prepaid slots and its subject, to hand to a task it spawns
+    /// (which would otherwise start without either: task-locals do not cross `spawn`).
+    pub fn carry() -> Carried {
+        Carried {
+            slots: PREPAID
+                .try_with(|slots| std::mem::take(&mut *slots.borrow_mut()))
+                .unwrap_or_default(),
+            subject: SUBJECT.try_with(Clone::clone).ok(),
+        }
     }
 
     /// How long until a call could start now.
@@ -237,12 +366,39 @@ impl Budget {
         );
     }
 
+    /// How long calls are still paused for, if they are.
+    pub fn paused_for(&self) -> Option<Duration> {
+        let now = Instant::now();
+        self.lock()
+            .paused_until
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
         // The window is plain data updated in a few lines that cannot panic; a poisoned lock
         // still holds a consistent log.
         self.window
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Prepaid slots and a subject carried into a spawned task ([`Budget::carry`]).
+#[derive(Debug, Default)]
+pub struct Carried {
+    slots: VecDeque<Instant>,
+    subject: Option<String>,
+}
+
+impl Carried {
+    /// Runs `work` with the carried slots and subject.
+    pub async fn scope<F: Future>(self, work: F) -> F::Output {
+        let work = PREPAID.scope(RefCell::new(self.slots), work);
+        match self.subject {
+            Some(subject) => SUBJECT.scope(subject, work).await,
+            None => work.await,
+        }
     }
 }
 
@@ -382,5 +538,72 @@ mod tests {
         budget.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(10));
         assert!(budget.wait_estimate() > Duration::from_secs(9));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_subject_cannot_take_more_than_its_allowance_and_others_are_unaffected() {
+        let budget = Budget::new(
+            Window::new(1000, Duration::from_secs(60), Duration::ZERO),
+            Duration::from_secs(5),
+        )
+        .with_allowance(10);
+        let spent = budget
+            .on_behalf_of("greedy", async {
+                let mut granted = 0;
+                for _ in 0..30 {
+                    if budget.acquire().await.is_ok() {
+                        granted += 1;
+                    }
+                }
+                granted
+            })
+            .await;
+        assert_eq!(spent, 10);
+        let refused = budget
+            .on_behalf_of("greedy", budget.prepaid(2, async {}))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.reason, Limit::Allowance);
+        assert!(refused.retry_after > Duration::ZERO);
+        budget
+            .on_behalf_of("modest", budget.prepaid(2, async {}))
+            .await
+            .unwrap();
+        // Calls made for no one in particular (start-up, tests) are not limited by allowances.
+        budget.acquire().await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn prepaid_slots_and_the_subject_travel_into_a_spawned_task() {
+        let budget = std::sync::Arc::new(
+            Budget::new(
+                Window::new(2, Duration::from_secs(10), Duration::ZERO),
+                Duration::from_secs(30),
+            )
+            .with_allowance(2),
+        );
+        let start = Instant::now();
+        let inner = budget.clone();
+        let waits = budget
+            .on_behalf_of(
+                "ada",
+                budget.prepaid(2, async move {
+                    inner.acquire().await.unwrap();
+                    let carried = Budget::carry();
+                    let spawned = inner.clone();
+                    tokio::spawn(carried.scope(async move {
+                        // The second prepaid slot: no wait, and no allowance taken twice.
+                        spawned.acquire().await.unwrap();
+                        let used = Instant::now() - start;
+                        // Ada's allowance (2) was taken by the reservation: a third is refused.
+                        (used, spawned.acquire().await.unwrap_err().reason)
+                    }))
+                    .await
+                    .unwrap()
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(waits, (Duration::ZERO, Limit::Allowance));
     }
 }

@@ -4,22 +4,25 @@
 //! Each key has a slot guarded by a fair (FIFO) async mutex: the first request for a key holds
 //! it while fetching, later ones queue behind it and find the fresh value when they get their
 //! turn. So N concurrent requests for one user cost one upstream fetch, and requests for
-//! different users never wait for each other. A failure that says "not now" (the budget is
-//! spent, the platform asked us to slow down) is shared the same way: the requests queued
-//! behind it get the same answer for the cool-down instead of each trying again.
+//! different users never wait for each other.
+//!
+//! Failures are remembered too, for as long as the [`Policy`] says: a "not now" (the budget is
+//! spent, the platform asked us to slow down) for a few seconds, a refusal that will not change
+//! by asking again (a validation error, an account that belongs to someone else) for a minute.
+//! Requests in that time get the same error without calling upstream, so a user whose requests
+//! always fail cannot spend the budget every other user shares.
+//!
+//! The slots live in a bounded map (moka, least recently used evicted first, idle slots
+//! dropped), so neither a crawl over many identities nor a large user base makes a request do
+//! more than constant work.
 
-use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Slots are swept when the map grows past this many keys: enough for a large user base's
-/// active minute, small enough that a crawl over many identities cannot grow memory unbounded.
-const SWEEP_ABOVE: usize = 50_000;
-
-/// How long a stale value is kept to fall back on after its TTL.
+/// How long an idle slot (and the stale value in it) is kept after its TTL, to fall back on.
 const KEEP_STALE_FOR: Duration = Duration::from_secs(60 * 60);
 
 /// What [`Cache::get_or_fetch`] returned.
@@ -39,27 +42,48 @@ pub trait Policy<E> {
     fn serve_stale(&self, error: &E) -> bool;
     /// How long requests for the same key should get this failure without fetching again.
     fn cool_down(&self, error: &E) -> Option<Duration>;
-    /// The error for a request that arrives during a cool-down with `remaining` left.
-    fn cooling(&self, remaining: Duration) -> E;
+    /// The error for a request answered from a remembered `error` with `remaining` to go.
+    fn cooling(&self, error: &E, remaining: Duration) -> E;
+    /// The answer to the request whose fetch failed with `error`, now remembered for
+    /// `cool_down`: by default the error itself.
+    fn first_answer(&self, error: E, cool_down: Duration) -> E {
+        let _ = cool_down;
+        error
+    }
 }
 
-struct Slot<V> {
-    value: Option<(Arc<V>, Instant)>,
-    /// Until when fetching is pointless, and whether the last value may cover for it.
-    cooling: Option<(Instant, bool)>,
+struct Cooling<E> {
+    until: Instant,
+    stale_ok: bool,
+    error: E,
 }
+
+struct Slot<V, E> {
+    value: Option<(Arc<V>, Instant)>,
+    cooling: Option<Cooling<E>>,
+}
+
+type SharedSlot<V, E> = Arc<tokio::sync::Mutex<Slot<V, E>>>;
 
 /// The cache.
-pub struct Cache<K, V> {
-    slots: Mutex<HashMap<K, Arc<tokio::sync::Mutex<Slot<V>>>>>,
+pub struct Cache<K, V, E> {
+    slots: moka::sync::Cache<K, SharedSlot<V, E>>,
     ttl: Duration,
 }
 
-impl<K: Eq + Hash + Clone, V> Cache<K, V> {
-    /// Values are fresh for `ttl`.
-    pub fn new(ttl: Duration) -> Self {
+impl<K, V, E> Cache<K, V, E>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    E: Clone + Send + Sync + 'static,
+{
+    /// Values are fresh for `ttl`; at most `capacity` keys are kept.
+    pub fn new(ttl: Duration, capacity: u64) -> Self {
         Self {
-            slots: Mutex::new(HashMap::new()),
+            slots: moka::sync::Cache::builder()
+                .max_capacity(capacity)
+                .time_to_idle(ttl + KEEP_STALE_FOR)
+                .build(),
             ttl,
         }
     }
@@ -70,8 +94,9 @@ impl<K: Eq + Hash + Clone, V> Cache<K, V> {
     /// value) without fetching.
     ///
     /// # Errors
-    /// `fetch`'s error, or the policy's cool-down error, when there is nothing to fall back on.
-    pub async fn get_or_fetch<E, F>(
+    /// `fetch`'s error, or the remembered one during its cool-down, when there is nothing to fall
+    /// back on.
+    pub async fn get_or_fetch<F>(
         &self,
         key: &K,
         fetch: F,
@@ -80,7 +105,12 @@ impl<K: Eq + Hash + Clone, V> Cache<K, V> {
     where
         F: Future<Output = Result<V, E>>,
     {
-        let slot = self.slot(key);
+        let slot = self.slots.get_with_by_ref(key, || {
+            Arc::new(tokio::sync::Mutex::new(Slot {
+                value: None,
+                cooling: None,
+            }))
+        });
         let mut slot = slot.lock().await;
         let now = Instant::now();
         if let Some((value, fetched_at)) = &slot.value
@@ -92,16 +122,16 @@ impl<K: Eq + Hash + Clone, V> Cache<K, V> {
                 stale: false,
             });
         }
-        if let Some((until, stale_ok)) = slot.cooling
-            && now < until
+        if let Some(cooling) = &slot.cooling
+            && now < cooling.until
         {
             return match &slot.value {
-                Some((value, fetched_at)) if stale_ok => Ok(Hit {
+                Some((value, fetched_at)) if cooling.stale_ok => Ok(Hit {
                     value: value.clone(),
                     fetched_at: *fetched_at,
                     stale: true,
                 }),
-                _ => Err(policy.cooling(until - now)),
+                _ => Err(policy.cooling(&cooling.error, cooling.until - now)),
             };
         }
         match fetch.await {
@@ -118,45 +148,38 @@ impl<K: Eq + Hash + Clone, V> Cache<K, V> {
             }
             Err(error) => {
                 let stale_ok = policy.serve_stale(&error);
-                slot.cooling = policy
-                    .cool_down(&error)
-                    .map(|d| (Instant::now() + d, stale_ok));
-                match &slot.value {
-                    Some((value, fetched_at)) if stale_ok => Ok(Hit {
+                let cool_down = policy.cool_down(&error);
+                slot.cooling = cool_down.map(|d| Cooling {
+                    until: Instant::now() + d,
+                    stale_ok,
+                    error: error.clone(),
+                });
+                match (&slot.value, cool_down) {
+                    (Some((value, fetched_at)), _) if stale_ok => Ok(Hit {
                         value: value.clone(),
                         fetched_at: *fetched_at,
                         stale: true,
                     }),
+                    (_, Some(d)) => Err(policy.first_answer(error, d)),
                     _ => Err(error),
                 }
             }
         }
     }
 
-    fn slot(&self, key: &K) -> Arc<tokio::sync::Mutex<Slot<V>>> {
-        // Plain data behind the lock; a panic elsewhere cannot leave it inconsistent.
-        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        if slots.len() > SWEEP_ABOVE {
-            let now = Instant::now();
-            let keep = self.ttl + KEEP_STALE_FOR;
-            slots.retain(|_, slot| match slot.try_lock() {
-                // Busy slots are in use; keep them.
-                Err(_) => true,
-                Ok(slot) => slot
-                    .value
-                    .as_ref()
-                    .is_some_and(|(_, at)| now.duration_since(*at) < keep),
-            });
-        }
-        slots
-            .entry(key.clone())
-            .or_insert_with(|| {
-                Arc::new(tokio::sync::Mutex::new(Slot {
-                    value: None,
-                    cooling: None,
-                }))
-            })
-            .clone()
+    /// Drops `key`'s value and any remembered failure: the next request fetches anew.
+    pub fn invalidate(&self, key: &K) {
+        self.slots.invalidate(key);
+    }
+
+    /// Keys currently held (approximate: evictions are applied in batches).
+    pub fn len(&self) -> u64 {
+        self.slots.entry_count()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -165,7 +188,8 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    /// Errors are strings; "busy" may be covered by stale data and cools down for 5 s.
+    /// Errors are strings; "busy" may be covered by stale data and cools down for 5 s,
+    /// "refused" is remembered for 60 s.
     struct Test;
 
     impl Policy<&'static str> for Test {
@@ -173,16 +197,31 @@ mod tests {
             *error == "busy"
         }
         fn cool_down(&self, error: &&'static str) -> Option<Duration> {
-            (*error == "busy").then_some(Duration::from_secs(5))
+            match *error {
+                "busy" => Some(Duration::from_secs(5)),
+                "refused" => Some(Duration::from_secs(60)),
+                _ => None,
+            }
         }
-        fn cooling(&self, _: Duration) -> &'static str {
-            "cooling"
+        fn cooling(&self, error: &&'static str, _: Duration) -> &'static str {
+            match *error {
+                "busy" => "cooling",
+                other => other,
+            }
+        }
+        fn first_answer(&self, error: &'static str, _: Duration) -> &'static str {
+            match error {
+                "refused" => "refused, remembered",
+                other => other,
+            }
         }
     }
 
+    type TestCache<V> = Cache<&'static str, V, &'static str>;
+
     #[tokio::test(start_paused = true)]
     async fn concurrent_misses_share_one_fetch() {
-        let cache = Arc::new(Cache::<&str, u32>::new(Duration::from_secs(60)));
+        let cache = Arc::new(TestCache::<u32>::new(Duration::from_secs(60), 100));
         let fetches = Arc::new(AtomicU32::new(0));
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -208,7 +247,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn values_expire_after_the_ttl() {
-        let cache = Cache::<&str, u32>::new(Duration::from_secs(60));
+        let cache = TestCache::<u32>::new(Duration::from_secs(60), 100);
         let hit = cache
             .get_or_fetch(&"k", async { Ok::<_, &str>(1) }, &Test)
             .await
@@ -230,7 +269,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_refresh_falls_back_to_the_stale_value_only_when_allowed() {
-        let cache = Cache::<&str, u32>::new(Duration::from_secs(1));
+        let cache = TestCache::<u32>::new(Duration::from_secs(1), 100);
         cache
             .get_or_fetch(&"k", async { Ok::<_, &str>(1) }, &Test)
             .await
@@ -256,7 +295,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_not_now_failure_is_shared_for_its_cool_down() {
-        let cache = Cache::<&str, u32>::new(Duration::from_secs(60));
+        let cache = TestCache::<u32>::new(Duration::from_secs(60), 100);
         let fetches = AtomicU32::new(0);
         let fetch = |result| {
             fetches.fetch_add(1, Ordering::SeqCst);
@@ -290,5 +329,67 @@ mod tests {
             2,
             "nothing fetched during the cool-down"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_is_remembered_so_repeats_cost_nothing() {
+        let cache = TestCache::<u32>::new(Duration::from_secs(60), 100);
+        let fetches = AtomicU32::new(0);
+        for n in 0..30 {
+            let result = cache
+                .get_or_fetch(
+                    &"k",
+                    async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        Err("refused")
+                    },
+                    &Test,
+                )
+                .await;
+            let expected = if n == 0 {
+                "refused, remembered"
+            } else {
+                "refused"
+            };
+            assert_eq!(result.unwrap_err(), expected);
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        tokio::time::advance(Duration::from_secs(61)).await;
+        let hit = cache
+            .get_or_fetch(&"k", async { Ok(5) }, &Test)
+            .await
+            .unwrap();
+        assert_eq!(*hit.value, 5, "asked again once the refusal has run out");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn invalidating_a_key_makes_the_next_request_fetch() {
+        let cache = TestCache::<u32>::new(Duration::from_secs(60), 100);
+        cache
+            .get_or_fetch(&"k", async { Ok(1) }, &Test)
+            .await
+            .unwrap();
+        cache.invalidate(&"k");
+        let hit = cache
+            .get_or_fetch(&"k", async { Ok(2) }, &Test)
+            .await
+            .unwrap();
+        assert_eq!(*hit.value, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_cache_holds_at_most_its_capacity() {
+        let cache = TestCache::<u32>::new(Duration::from_secs(60), 1_000);
+        let keys: Vec<&'static str> = (0..5_000)
+            .map(|i| &*Box::leak(format!("user-{i}").into_boxed_str()))
+            .collect();
+        for key in &keys {
+            cache
+                .get_or_fetch(key, async { Ok(1) }, &Test)
+                .await
+                .unwrap();
+        }
+        cache.slots.run_pending_tasks();
+        assert!(cache.len() <= 1_000, "{}", cache.len());
     }
 }

@@ -19,7 +19,8 @@ pub const DEFAULT_API_URL: &str = "https://referral-factory.com/api/v2";
 #[derive(Clone, Parser)]
 #[command(name = "referrer-dashboard-server", version, about)]
 pub struct Config {
-    /// The Referral Factory master key. When unset, the built-in sandbox serves instead.
+    /// The Referral Factory master key (prefer the environment or `--api-key-file`: a flag shows
+    /// in the process list).
     #[arg(
         long,
         env = "REFERRAL_FACTORY_API_KEY",
@@ -27,6 +28,28 @@ pub struct Config {
         hide_env_values = true
     )]
     pub api_key: Option<String>,
+
+    /// A file holding the master key (a mounted secret); surrounding whitespace is ignored.
+    #[arg(
+        long,
+        env = "REFERRAL_FACTORY_API_KEY_FILE",
+        value_name = "REFERRAL_FACTORY_API_KEY_FILE"
+    )]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Serve the built-in Referral Factory sandbox and demo identities instead of the platform.
+    /// Refused together with a key.
+    #[arg(
+        long,
+        env = "DASHBOARD_SANDBOX",
+        value_name = "DASHBOARD_SANDBOX",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub sandbox: bool,
 
     /// Base URL of the Referral Factory API v2.
     #[arg(long, env = "REFERRAL_FACTORY_API_URL", value_name = "REFERRAL_FACTORY_API_URL", default_value = DEFAULT_API_URL)]
@@ -49,12 +72,30 @@ pub struct Config {
     )]
     pub jwt_secret: Option<String>,
 
-    /// The most upstream calls in any 60 s window.
+    /// When set, identity tokens must carry this `aud`.
+    #[arg(
+        long,
+        env = "DASHBOARD_JWT_AUDIENCE",
+        value_name = "DASHBOARD_JWT_AUDIENCE"
+    )]
+    pub jwt_audience: Option<String>,
+
+    /// When set, identity tokens must carry this `iss`.
+    #[arg(
+        long,
+        env = "DASHBOARD_JWT_ISSUER",
+        value_name = "DASHBOARD_JWT_ISSUER"
+    )]
+    pub jwt_issuer: Option<String>,
+
+    /// The most upstream calls in any 60 s window. Below the platform's 600 because the key is
+    /// shared with the business's other integrations (its CRM sync, its own scripts), which
+    /// count against the same limit, and the platform blocks an IP after repeated abuse.
     #[arg(
         long,
         env = "DASHBOARD_UPSTREAM_BUDGET_PER_MIN",
         value_name = "DASHBOARD_UPSTREAM_BUDGET_PER_MIN",
-        default_value_t = 500
+        default_value_t = 400
     )]
     pub upstream_budget_per_min: u32,
 
@@ -76,14 +117,30 @@ pub struct Config {
     )]
     pub requests_per_min: u32,
 
-    /// SQLite file mapping host users to platform users (`:memory:` for a throwaway one).
+    /// Upstream calls one identity may cause per minute (its fair share of the budget).
     #[arg(
         long,
-        env = "DASHBOARD_DB",
-        value_name = "DASHBOARD_DB",
-        default_value = "referrer-dashboard.sqlite3"
+        env = "DASHBOARD_UPSTREAM_PER_USER_PER_MIN",
+        value_name = "DASHBOARD_UPSTREAM_PER_USER_PER_MIN",
+        default_value_t = 60
     )]
-    pub db: PathBuf,
+    pub upstream_per_user_per_min: u32,
+
+    /// Identities seen for the first time (search, create) per minute, across all users, so a
+    /// flood of new accounts cannot starve returning users of their refreshes.
+    #[arg(
+        long,
+        env = "DASHBOARD_NEW_USERS_PER_MIN",
+        value_name = "DASHBOARD_NEW_USERS_PER_MIN",
+        default_value_t = 60
+    )]
+    pub new_users_per_min: u32,
+
+    /// SQLite file mapping host users to platform users (`:memory:` for a throwaway one).
+    /// Default: `referrer-dashboard.sqlite3`, or `:memory:` with `--sandbox` (the sandbox's own
+    /// accounts vanish when it stops, so a lasting mapping to them would be wrong).
+    #[arg(long, env = "DASHBOARD_DB", value_name = "DASHBOARD_DB")]
+    pub db: Option<PathBuf>,
 
     /// Listen address.
     #[arg(long, env = "BIND", value_name = "BIND", default_value = "127.0.0.1")]
@@ -114,6 +171,20 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+
+    /// Let pages of `DASHBOARD_CORS_ORIGINS` send cookies (`credentials="include"` on the
+    /// element). Off by default: the endpoint authenticates with a bearer token, not cookies.
+    #[arg(
+        long,
+        env = "DASHBOARD_CORS_CREDENTIALS",
+        value_name = "DASHBOARD_CORS_CREDENTIALS",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub cors_credentials: bool,
 }
 
 /// A setting that is present but unusable, naming the variable.
@@ -134,9 +205,9 @@ fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// Whether the built-in sandbox replaces the real API (no key configured).
+    /// Whether the built-in sandbox replaces the real API (`--sandbox`).
     pub fn sandbox(&self) -> bool {
-        self.api_key.is_none()
+        self.sandbox
     }
 
     /// The listen address.
@@ -149,42 +220,108 @@ impl Config {
         Duration::from_secs(self.session_ttl_secs)
     }
 
+    /// The database: `DASHBOARD_DB`, else the default file, or an in-memory one in sandbox mode.
+    pub fn db_path(&self) -> PathBuf {
+        match &self.db {
+            Some(path) => path.clone(),
+            None if self.sandbox => PathBuf::from(":memory:"),
+            None => PathBuf::from(DEFAULT_DB),
+        }
+    }
+
+    /// The master key, from `REFERRAL_FACTORY_API_KEY` or the file `REFERRAL_FACTORY_API_KEY_FILE`
+    /// names (`None` in sandbox mode).
+    ///
+    /// # Errors
+    /// When the file cannot be read or holds no key. The message never contains the key.
+    pub fn api_key(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(key) = &self.api_key {
+            return Ok(Some(key.trim().to_owned()));
+        }
+        let Some(file) = &self.api_key_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(file).map_err(|error| {
+            problem(
+                "REFERRAL_FACTORY_API_KEY_FILE",
+                format!("cannot read {}: {}", file.display(), error.kind()),
+            )
+        })?;
+        let key = text.trim();
+        if key.is_empty() {
+            return Err(problem(
+                "REFERRAL_FACTORY_API_KEY_FILE",
+                format!("{} is empty", file.display()),
+            ));
+        }
+        Ok(Some(key.to_owned()))
+    }
+
     /// Checks the rules clap cannot express.
     ///
     /// # Errors
     /// The first unusable setting, naming its variable.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(key) = &self.api_key {
-            if key.trim().is_empty() {
-                return Err(problem("REFERRAL_FACTORY_API_KEY", "is set but empty"));
-            }
+        if self.api_key.is_some() && self.api_key_file.is_some() {
+            return Err(problem(
+                "REFERRAL_FACTORY_API_KEY_FILE",
+                "is set together with REFERRAL_FACTORY_API_KEY; set only one",
+            ));
+        }
+        let has_key = self.api_key.is_some() || self.api_key_file.is_some();
+        if self.sandbox && has_key {
+            return Err(problem(
+                "DASHBOARD_SANDBOX",
+                "is refused together with a Referral Factory key: the sandbox would hide that the \
+                 key is not used; unset one of them",
+            ));
+        }
+        if !self.sandbox && !has_key {
+            return Err(problem(
+                "REFERRAL_FACTORY_API_KEY",
+                "is not set. Set REFERRAL_FACTORY_API_KEY (or REFERRAL_FACTORY_API_KEY_FILE) to \
+                 serve real referral data, or pass --sandbox (DASHBOARD_SANDBOX=true) to try the \
+                 built-in sandbox with demo identities",
+            ));
+        }
+        if let Some(key) = &self.api_key
+            && key.trim().is_empty()
+        {
+            return Err(problem("REFERRAL_FACTORY_API_KEY", "is set but empty"));
+        }
+        if has_key {
             if self.campaign_id.is_none() {
                 return Err(problem(
                     "REFERRAL_FACTORY_CAMPAIGN_ID",
-                    "is required when REFERRAL_FACTORY_API_KEY is set",
+                    "is required with a Referral Factory key",
                 ));
             }
-            match &self.jwt_secret {
-                None => {
-                    return Err(problem(
-                        "DASHBOARD_JWT_SECRET",
-                        "is required when REFERRAL_FACTORY_API_KEY is set",
-                    ));
-                }
-                Some(secret) if secret.len() < MIN_SECRET_LEN => {
-                    return Err(problem(
-                        "DASHBOARD_JWT_SECRET",
-                        "must be at least 32 bytes (an HS256 key shorter than its hash is weak)",
-                    ));
-                }
-                Some(_) => {}
+            if self.jwt_secret.is_none() {
+                return Err(problem(
+                    "DASHBOARD_JWT_SECRET",
+                    "is required with a Referral Factory key",
+                ));
             }
         }
-        if !matches!(self.api_url.scheme(), "https" | "http") {
+        // Also in sandbox mode: a secret tried there is the one that goes to production.
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < MIN_SECRET_LEN
+        {
             return Err(problem(
-                "REFERRAL_FACTORY_API_URL",
-                "must be an http(s) URL",
+                "DASHBOARD_JWT_SECRET",
+                "must be at least 32 bytes (an HS256 key shorter than its hash is weak)",
             ));
+        }
+        match self.api_url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&self.api_url) => {}
+            _ => {
+                return Err(problem(
+                    "REFERRAL_FACTORY_API_URL",
+                    "must be an https:// URL (http:// only for a loopback address): the key \
+                     travels in every request",
+                ));
+            }
         }
         if self.upstream_budget_per_min == 0 {
             return Err(problem(
@@ -198,8 +335,17 @@ impl Config {
                 "must not exceed 600, Referral Factory's own limit (exceeding it gets the IP blocked)",
             ));
         }
-        if self.requests_per_min == 0 {
-            return Err(problem("DASHBOARD_REQUESTS_PER_MIN", "must be at least 1"));
+        for (variable, value) in [
+            ("DASHBOARD_REQUESTS_PER_MIN", self.requests_per_min),
+            (
+                "DASHBOARD_UPSTREAM_PER_USER_PER_MIN",
+                self.upstream_per_user_per_min,
+            ),
+            ("DASHBOARD_NEW_USERS_PER_MIN", self.new_users_per_min),
+        ] {
+            if value == 0 {
+                return Err(problem(variable, "must be at least 1"));
+            }
         }
         if self.session_ttl_secs < 5 || self.session_ttl_secs > 3600 {
             return Err(problem(
@@ -223,6 +369,20 @@ impl Config {
     }
 }
 
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`): the only place plain
+/// HTTP is allowed, for a sandbox or a local proxy.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The database file when `DASHBOARD_DB` is not set (outside sandbox mode).
+pub const DEFAULT_DB: &str = "referrer-dashboard.sqlite3";
+
 /// Shortest accepted JWT secret: HS256 keys shorter than the 32-byte hash output weaken it.
 const MIN_SECRET_LEN: usize = 32;
 
@@ -239,6 +399,8 @@ mod tests {
         Config::try_parse_from(all).unwrap()
     }
 
+    const LONG_SECRET: &str = "0123456789abcdef0123456789abcdef";
+
     #[test]
     fn a_key_requires_campaign_and_secret() {
         let err = parse(&["--api-key", "k"]).validate().unwrap_err();
@@ -247,29 +409,113 @@ mod tests {
             .validate()
             .unwrap_err();
         assert_eq!(err.variable, "DASHBOARD_JWT_SECRET");
-        let long = "x".repeat(32);
         parse(&[
             "--api-key",
             "k",
             "--campaign-id",
             "3",
             "--jwt-secret",
-            &long,
+            LONG_SECRET,
         ])
         .validate()
         .unwrap();
     }
 
     #[test]
-    fn sandbox_needs_nothing() {
-        let config = parse(&[]);
+    fn without_a_key_or_the_sandbox_flag_the_server_refuses_and_names_both_ways() {
+        let err = parse(&[]).validate().unwrap_err();
+        assert_eq!(err.variable, "REFERRAL_FACTORY_API_KEY");
+        let text = err.to_string();
+        assert!(text.contains("REFERRAL_FACTORY_API_KEY_FILE"), "{text}");
+        assert!(
+            text.contains("--sandbox") && text.contains("DASHBOARD_SANDBOX=true"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_sandbox_runs_only_when_asked_and_never_with_a_key() {
+        let config = parse(&["--sandbox"]);
         assert!(config.sandbox());
         config.validate().unwrap();
+        assert_eq!(config.db_path(), PathBuf::from(":memory:"));
+        assert!(parse(&["--sandbox", "false"]).validate().is_err());
+        let err = parse(&["--sandbox", "--api-key", "k", "--campaign-id", "1"])
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.variable, "DASHBOARD_SANDBOX");
+        assert!(!err.to_string().contains("k\""));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_in_sandbox_mode_too() {
+        let err = parse(&["--sandbox", "--jwt-secret", "short"])
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.variable, "DASHBOARD_JWT_SECRET");
+    }
+
+    #[test]
+    fn the_key_can_come_from_a_file_and_never_shows_in_errors() {
+        let dir = std::env::temp_dir().join(format!("rd-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("key");
+        std::fs::write(&file, "rf_live_from_file\n").unwrap();
+        let path = file.to_string_lossy().into_owned();
+        let config = parse(&[
+            "--api-key-file",
+            &path,
+            "--campaign-id",
+            "1",
+            "--jwt-secret",
+            LONG_SECRET,
+        ]);
+        config.validate().unwrap();
+        assert_eq!(
+            config.api_key().unwrap().as_deref(),
+            Some("rf_live_from_file")
+        );
+        assert_eq!(config.db_path(), PathBuf::from(DEFAULT_DB));
+        let both = parse(&["--api-key-file", &path, "--api-key", "k"]);
+        assert_eq!(
+            both.validate().unwrap_err().variable,
+            "REFERRAL_FACTORY_API_KEY_FILE"
+        );
+        std::fs::write(&file, "  \n").unwrap();
+        let err = config.api_key().unwrap_err();
+        assert!(err.to_string().contains("empty"));
+        let missing = parse(&["--api-key-file", "/nonexistent/rd-key"]);
+        assert!(missing.api_key().is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_api_url_must_be_https_unless_loopback() {
+        let with = |url: &str| {
+            parse(&[
+                "--api-key",
+                "k",
+                "--campaign-id",
+                "1",
+                "--jwt-secret",
+                LONG_SECRET,
+                "--api-url",
+                url,
+            ])
+            .validate()
+        };
+        with("https://referral-factory.com/api/v2").unwrap();
+        with("http://127.0.0.1:9000/api/v2").unwrap();
+        with("http://localhost:9000/api/v2").unwrap();
+        with("http://[::1]:9000/api/v2").unwrap();
+        let err = with("http://referral-factory.com/api/v2").unwrap_err();
+        assert_eq!(err.variable, "REFERRAL_FACTORY_API_URL");
+        assert!(with("ftp://127.0.0.1/api").is_err());
     }
 
     #[test]
     fn budget_above_the_platform_limit_is_refused() {
-        let err = parse(&["--upstream-budget-per-min", "601"])
+        let err = parse(&["--sandbox", "--upstream-budget-per-min", "601"])
             .validate()
             .unwrap_err();
         assert_eq!(err.variable, "DASHBOARD_UPSTREAM_BUDGET_PER_MIN");
@@ -286,12 +532,16 @@ mod tests {
 
     #[test]
     fn cors_origins_must_be_bare_origins() {
-        let err = parse(&["--cors-origins", "https://a.example/path"])
+        let err = parse(&["--sandbox", "--cors-origins", "https://a.example/path"])
             .validate()
             .unwrap_err();
         assert_eq!(err.variable, "DASHBOARD_CORS_ORIGINS");
-        parse(&["--cors-origins", "https://a.example,http://localhost:3000"])
-            .validate()
-            .unwrap();
+        parse(&[
+            "--sandbox",
+            "--cors-origins",
+            "https://a.example,http://localhost:3000",
+        ])
+        .validate()
+        .unwrap();
     }
 }

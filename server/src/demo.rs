@@ -1,5 +1,6 @@
-//! The demo: identity tokens for sample users (only while the sandbox serves, never with a
-//! real key) and the demo site with the built package, under the strict CSP of SPEC §4.
+//! The demo: identity tokens for sample users (only in sandbox mode, signed with a secret made
+//! for this process alone, so they are worthless to any other server) and the demo site with
+//! the built package, under the strict CSP of SPEC §4.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,7 +28,9 @@ struct TokenQuery {
     user: Option<String>,
 }
 
-/// `GET /demo/token?user=ada|grace|linus|new`: a signed identity for a sample user.
+/// `GET /demo/token?user=ada|grace|linus|new`: a signed identity for a sample user, with a
+/// verified email (the sample users' accounts exist in the sandbox already, and only a verified
+/// email may be linked to an existing account).
 pub fn token_routes(secret: Vec<u8>) -> Router {
     Router::new().route(
         "/demo/token",
@@ -69,7 +72,8 @@ fn mint(secret: &[u8], user: &str) -> Response {
         .unwrap_or_default()
         .saturating_add(TOKEN_LIFETIME)
         .as_secs();
-    let claims = json!({"sub": sub, "email": email, "name": name, "exp": exp});
+    let claims =
+        json!({"sub": sub, "email": email, "name": name, "email_verified": true, "exp": exp});
     match encode(
         &Header::default(),
         &claims,

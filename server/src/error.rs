@@ -12,19 +12,24 @@ use serde_json::json;
 use crate::store::StoreError;
 use crate::upstream::UpstreamError;
 
-/// Everything a session request can fail with.
-#[derive(Debug, thiserror::Error)]
+/// Everything a session request can fail with. Cloneable, so that a failure remembered for a
+/// while (see [`crate::cache`]) can be answered again as it was.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// No or bad identity (401).
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
+    /// A valid identity that may not see this account (403): an unverified email for an
+    /// existing account, or an account that belongs to another user.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// This identity asks too often, or the upstream budget is spent (429).
     #[error("rate limited")]
     RateLimited {
         /// When to try again.
         retry_after: Duration,
     },
-    /// A `cursor` that was not issued to this user (400).
+    /// A `cursor` that was not issued to this user, or no longer valid (400).
     #[error("invalid cursor")]
     BadCursor,
     /// The platform failed.
@@ -36,26 +41,50 @@ pub enum Error {
     /// The whole request took too long.
     #[error("the session could not be built in time")]
     Timeout,
+    /// The subject was linked to another account by a concurrent request (503; try again).
+    #[error("the account link changed during the request")]
+    Conflict,
+    /// A failure remembered from an earlier request, answered again without asking upstream.
+    #[error("{error} (remembered)")]
+    Again {
+        /// The original failure.
+        error: Box<Error>,
+        /// How long it stands.
+        retry_after: Duration,
+    },
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let (status, kind, message, retry_after) = match &self {
+impl From<crate::budget::Exhausted> for Error {
+    fn from(exhausted: crate::budget::Exhausted) -> Self {
+        Self::Upstream(UpstreamError::Budget(exhausted))
+    }
+}
+
+impl Error {
+    /// Status, `error.type`, message and `Retry-After` of the answer.
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<Duration>) {
+        match self {
             Error::Unauthenticated(reason) => {
-                (StatusCode::UNAUTHORIZED, "authentication", *reason, None)
+                (StatusCode::UNAUTHORIZED, "authentication", reason, None)
             }
-            Error::RateLimited { retry_after }
-            | Error::Upstream(UpstreamError::Budget { retry_after }) => (
+            Error::Forbidden(reason) => (StatusCode::FORBIDDEN, "authentication", reason, None),
+            Error::RateLimited { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limit",
                 "too many requests; try again later",
                 Some(*retry_after),
             ),
+            Error::Upstream(UpstreamError::Budget(exhausted)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit",
+                "too many requests; try again later",
+                Some(exhausted.retry_after),
+            ),
             Error::Upstream(UpstreamError::RateLimited { retry_after }) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limit",
                 "the referral service is busy; try again later",
-                Some(retry_after.unwrap_or(Duration::from_secs(5))),
+                Some(*retry_after),
             ),
             Error::BadCursor => (
                 StatusCode::BAD_REQUEST,
@@ -63,11 +92,13 @@ impl IntoResponse for Error {
                 "the cursor is not valid for this user",
                 None,
             ),
+            // The work goes on (a long referral list is read to its end in the background):
+            // asking again shortly may find it done.
             Error::Upstream(UpstreamError::Timeout) | Error::Timeout => (
                 StatusCode::GATEWAY_TIMEOUT,
                 "server",
                 "the referral service did not answer in time",
-                None,
+                Some(TIMEOUT_RETRY),
             ),
             Error::Upstream(_) => (
                 StatusCode::BAD_GATEWAY,
@@ -75,15 +106,34 @@ impl IntoResponse for Error {
                 "the referral service is unavailable",
                 None,
             ),
+            Error::Conflict => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server",
+                "the account changed during the request; try again",
+                Some(Duration::from_secs(1)),
+            ),
             Error::Store(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server",
                 "internal error",
                 None,
             ),
-        };
+            Error::Again { error, retry_after } => {
+                let (status, kind, message, _) = error.parts();
+                (status, kind, message, Some(*retry_after))
+            }
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, kind, message, retry_after) = self.parts();
         if status.is_server_error() {
             tracing::error!(error = %self, "session request failed");
+        } else if status == StatusCode::UNAUTHORIZED {
+            // Anyone can send these; at info they would let a stranger fill the log.
+            tracing::debug!(error = %self, "session request unauthenticated");
         } else {
             tracing::info!(error = %self, status = status.as_u16(), "session request refused");
         }
@@ -95,10 +145,19 @@ impl IntoResponse for Error {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if let Some(wait) = retry_after {
-            // Whole seconds, rounded up so a client never retries early.
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs(wait)),
+            );
         }
         response
     }
+}
+
+/// When to ask again after a timeout.
+const TIMEOUT_RETRY: Duration = Duration::from_secs(3);
+
+/// Whole seconds, rounded up so a client never retries early, and at least 1.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }

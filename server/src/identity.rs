@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::error::Error;
 
@@ -17,15 +18,47 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// Tolerated clock difference between the host that signs and this server.
 const LEEWAY_SECS: u64 = 30;
 
+/// Longest accepted `sub`: longer ones are not ids but an attempt to fill memory and logs.
+pub const MAX_SUBJECT_LEN: usize = 255;
+
+/// Longest accepted `email` (RFC 5321's limits allow 320 characters).
+pub const MAX_EMAIL_LEN: usize = 320;
+
+/// Longest accepted `name` claim.
+pub const MAX_NAME_LEN: usize = 200;
+
 /// The host's user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// The host's stable user id (`sub`).
     pub subject: String,
-    /// Their email; the platform matches referrers by it.
+    /// Their email, trimmed; the platform matches referrers by it (see [`Identity::email_key`]).
     pub email: String,
     /// Their display name, used as the referrer's first name on creation.
     pub name: Option<String>,
+    /// Whether the host has verified that the user owns `email` (the OpenID Connect claim
+    /// `email_verified`). Only then may an existing platform account with that email be linked.
+    pub email_verified: bool,
+}
+
+impl Identity {
+    /// The email as compared everywhere: trimmed and lower-cased.
+    pub fn email_key(&self) -> String {
+        email_key(&self.email)
+    }
+}
+
+/// A subject as it may appear in logs: a short hash, enough to follow one user through the
+/// log without naming them.
+pub fn subject_hash(subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest([b"referrer-dashboard subject\0", subject.as_bytes()].concat());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An email as compared everywhere (SPEC §6): trimmed and case-insensitive.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// Turns a request into an [`Identity`]. Implement it to use your own session instead of JWTs.
@@ -39,30 +72,65 @@ pub trait IdentityProvider: Send + Sync + 'static {
 
 /// Identity from `Authorization: Bearer <JWT>` signed with HS256.
 pub struct JwtIdentity {
-    key: DecodingKey,
+    keys: Vec<DecodingKey>,
     validation: Validation,
 }
 
 #[derive(Deserialize)]
 struct Claims {
-    sub: String,
+    sub: Value,
     email: String,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    email_verified: Option<Value>,
     exp: u64,
 }
 
 impl JwtIdentity {
-    /// Verifies tokens signed with `secret`.
+    /// Verifies tokens signed with `secret`: HS256 only, `exp` required, `nbf` honoured.
     pub fn new(secret: &[u8]) -> Self {
         // HS256 only: tokens with "none" or any other algorithm are refused.
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // `sub` is required by `Claims` itself: the library's own check would refuse a numeric
+        // one, which SPEC §6 allows.
+        validation.set_required_spec_claims(&["exp"]);
         validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        // Checked only when configured (below); a token's own `aud` is otherwise ignored.
+        validation.validate_aud = false;
         Self {
-            key: DecodingKey::from_secret(secret),
+            keys: vec![DecodingKey::from_secret(secret)],
             validation,
         }
+    }
+
+    /// Also accepts tokens signed with `secret` (sandbox mode: the demo tokens' own secret).
+    #[must_use]
+    pub fn also_accepting(mut self, secret: &[u8]) -> Self {
+        self.keys.push(DecodingKey::from_secret(secret));
+        self
+    }
+
+    /// Requires `aud` to be `audience`.
+    #[must_use]
+    pub fn audience(mut self, audience: &str) -> Self {
+        self.validation.set_audience(&[audience]);
+        self.validation.validate_aud = true;
+        self.validation
+            .required_spec_claims
+            .insert("aud".to_owned());
+        self
+    }
+
+    /// Requires `iss` to be `issuer`.
+    #[must_use]
+    pub fn issuer(mut self, issuer: &str) -> Self {
+        self.validation.set_issuer(&[issuer]);
+        self.validation
+            .required_spec_claims
+            .insert("iss".to_owned());
+        self
     }
 
     /// Verifies one token.
@@ -70,19 +138,30 @@ impl JwtIdentity {
     /// # Errors
     /// [`Error::Unauthenticated`] with the reason.
     pub fn verify(&self, token: &str) -> Result<Identity, Error> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
-            |error| {
-                Error::Unauthenticated(match error.kind() {
-                    ErrorKind::ExpiredSignature => "the identity token has expired",
-                    ErrorKind::InvalidSignature => "the identity token's signature is invalid",
-                    ErrorKind::InvalidAlgorithm => "the identity token must be signed with HS256",
-                    ErrorKind::MissingRequiredClaim(_) => {
-                        "the identity token lacks a required claim (sub, email, exp)"
-                    }
-                    _ => "the identity token is malformed",
-                })
-            },
-        )?;
+        // Nothing longer is a plausible token; refuse before any parsing.
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(Error::Unauthenticated("the identity token is too long"));
+        }
+        // The signature is checked before the claims: an error other than a bad signature means
+        // this key signed the token, so that error is the one to report.
+        let mut data = None;
+        let mut refusal = "the identity token's signature is invalid";
+        for key in &self.keys {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(decoded) => {
+                    data = Some(decoded);
+                    break;
+                }
+                Err(error) if *error.kind() == ErrorKind::InvalidSignature => {}
+                Err(error) => {
+                    refusal = reason(error.kind());
+                    break;
+                }
+            }
+        }
+        let Some(data) = data else {
+            return Err(Error::Unauthenticated(refusal));
+        };
         let claims = data.claims;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -93,17 +172,61 @@ impl JwtIdentity {
                 "the identity token expires too far ahead (at most 15 minutes)",
             ));
         }
+        let subject = match &claims.sub {
+            Value::String(s) => s.trim().to_owned(),
+            Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
+            _ => String::new(),
+        };
         let email = claims.email.trim();
-        if claims.sub.trim().is_empty() || !is_plausible_email(email) {
+        if subject.is_empty() || !is_plausible_email(email) {
             return Err(Error::Unauthenticated(
                 "the identity token needs a non-empty sub and a valid email",
             ));
         }
+        if subject.len() > MAX_SUBJECT_LEN
+            || email.len() > MAX_EMAIL_LEN
+            || claims.name.as_ref().is_some_and(|n| n.len() > MAX_NAME_LEN)
+        {
+            return Err(Error::Unauthenticated(
+                "the identity token's claims are too long (sub 255, email 320, name 200 bytes)",
+            ));
+        }
+        let email_verified = match claims.email_verified {
+            Some(Value::Bool(verified)) => verified,
+            // Some identity providers send it as a string.
+            Some(Value::String(text)) => text.trim().eq_ignore_ascii_case("true"),
+            _ => false,
+        };
         Ok(Identity {
-            subject: claims.sub,
+            subject,
             email: email.to_owned(),
-            name: claims.name.filter(|n| !n.trim().is_empty()),
+            name: claims
+                .name
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+            email_verified,
         })
+    }
+}
+
+/// Longest token looked at: a few claims signed with HS256 fit in well under this.
+const MAX_TOKEN_LEN: usize = 4096;
+
+fn reason(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ExpiredSignature => "the identity token has expired",
+        ErrorKind::ImmatureSignature => "the identity token is not valid yet (nbf)",
+        ErrorKind::InvalidSignature => "the identity token's signature is invalid",
+        ErrorKind::InvalidAlgorithm => "the identity token must be signed with HS256",
+        ErrorKind::InvalidAudience => "the identity token is for another audience (aud)",
+        ErrorKind::InvalidIssuer => "the identity token is from another issuer (iss)",
+        ErrorKind::MissingRequiredClaim(_) => {
+            "the identity token lacks a required claim (sub, email, exp, and aud/iss when configured)"
+        }
+        ErrorKind::Json(_) => {
+            "the identity token's claims are malformed (sub, email and exp are required)"
+        }
+        _ => "the identity token is malformed",
     }
 }
 
@@ -135,7 +258,10 @@ impl IdentityProvider for JwtIdentity {
 fn is_plausible_email(email: &str) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !email.contains(|c: char| c.is_whitespace() || c.is_control())
         }
         None => false,
     }
@@ -241,5 +367,121 @@ mod tests {
             ))
             .is_err()
         );
+    }
+
+    #[test]
+    fn sub_may_be_a_string_or_a_number_and_email_verified_is_read() {
+        let jwt = JwtIdentity::new(SECRET);
+        let id = jwt
+            .verify(&token(
+                json!({"sub": 42, "email": " A@B.example ", "exp": now() + 60,
+                "email_verified": true}),
+            ))
+            .unwrap();
+        assert_eq!(id.subject, "42");
+        assert_eq!(id.email, "A@B.example");
+        assert_eq!(id.email_key(), "a@b.example");
+        assert!(id.email_verified);
+        let id = jwt
+            .verify(&token(
+                json!({"sub": "u", "email": "a@b.example", "exp": now() + 60,
+                "email_verified": "true"}),
+            ))
+            .unwrap();
+        assert!(id.email_verified, "providers that send a string");
+        for unverified in [json!(false), json!("false"), json!(1), json!(null)] {
+            let id = jwt
+                .verify(&token(
+                    json!({"sub": "u", "email": "a@b.example", "exp": now() + 60,
+                    "email_verified": unverified}),
+                ))
+                .unwrap();
+            assert!(!id.email_verified, "{unverified}");
+        }
+        let id = jwt
+            .verify(&token(
+                json!({"sub": "u", "email": "a@b.example", "exp": now() + 60}),
+            ))
+            .unwrap();
+        assert!(!id.email_verified, "absent means unverified");
+        assert!(
+            jwt.verify(&token(
+                json!({"sub": 1.5, "email": "a@b.example", "exp": now() + 60})
+            ))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        let jwt = JwtIdentity::new(SECRET);
+        let early = token(
+            json!({"sub": "u", "email": "a@b.example", "exp": now() + 600,
+            "nbf": now() + 300}),
+        );
+        assert!(reason(jwt.verify(&early)).contains("nbf"));
+    }
+
+    #[test]
+    fn audience_and_issuer_are_enforced_only_when_configured() {
+        let claims = |aud: &str, iss: &str| {
+            token(
+                json!({"sub": "u", "email": "a@b.example", "exp": now() + 60,
+                "aud": aud, "iss": iss}),
+            )
+        };
+        let open = JwtIdentity::new(SECRET);
+        open.verify(&claims("anything", "anyone")).unwrap();
+        let strict = JwtIdentity::new(SECRET)
+            .audience("dashboard")
+            .issuer("https://app.example");
+        strict
+            .verify(&claims("dashboard", "https://app.example"))
+            .unwrap();
+        assert!(reason(strict.verify(&claims("other", "https://app.example"))).contains("aud"));
+        assert!(
+            reason(strict.verify(&claims("dashboard", "https://evil.example"))).contains("iss")
+        );
+        let bare = token(json!({"sub": "u", "email": "a@b.example", "exp": now() + 60}));
+        assert!(
+            strict.verify(&bare).is_err(),
+            "aud and iss are required then"
+        );
+    }
+
+    #[test]
+    fn overlong_claims_are_refused() {
+        let jwt = JwtIdentity::new(SECRET);
+        let long_sub = "s".repeat(MAX_SUBJECT_LEN + 1);
+        let long_email = format!("{}@b.example", "a".repeat(MAX_EMAIL_LEN));
+        let long_name = "n".repeat(MAX_NAME_LEN + 1);
+        for claims in [
+            json!({"sub": long_sub, "email": "a@b.example", "exp": now() + 60}),
+            json!({"sub": "u", "email": long_email, "exp": now() + 60}),
+            json!({"sub": "u", "email": "a@b.example", "name": long_name, "exp": now() + 60}),
+        ] {
+            assert!(reason(jwt.verify(&token(claims))).contains("too long"));
+        }
+        let at_limit = "s".repeat(MAX_SUBJECT_LEN);
+        jwt.verify(&token(
+            json!({"sub": at_limit, "email": "a@b.example", "exp": now() + 60}),
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn a_second_secret_is_accepted_only_when_added() {
+        let demo = b"demo-secret-demo-secret-demo-secret!!";
+        let demo_token = encode(
+            &Header::new(Algorithm::HS256),
+            &json!({"sub": "u", "email": "a@b.example", "exp": now() + 60}),
+            &EncodingKey::from_secret(demo),
+        )
+        .unwrap();
+        assert!(JwtIdentity::new(SECRET).verify(&demo_token).is_err());
+        JwtIdentity::new(SECRET)
+            .also_accepting(demo)
+            .verify(&demo_token)
+            .unwrap();
     }
 }

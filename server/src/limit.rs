@@ -1,16 +1,25 @@
-//! The per-identity request limit on the endpoint.
+//! Request limits on the endpoint.
 //!
-//! The cache already protects the platform from a user who reloads a lot; this protects the
-//! server's own time (token checks, cache lookups, page assembly) from one identity flooding
-//! it. A token bucket per identity (governor's GCRA) is the right shape here: short bursts, such
-//! as paging quickly through "Show more", are fine; a sustained flood is not.
+//! - [`IdentityLimit`]: per identity. The cache already protects the platform from a user who
+//!   reloads a lot; this protects the server's own time (token checks, cache lookups, page
+//!   assembly) from one identity flooding it.
+//! - [`AddressLimit`]: requests that prove no identity, per client address, so guessing tokens
+//!   or flooding with garbage is slowed down before it costs anything.
+//! - [`NewUserLimit`]: identities seen for the first time, across everyone: their search and
+//!   create calls cannot take the budget returning users need for their refreshes.
+//!
+//! A token bucket (governor's GCRA) is the right shape for all three: short bursts, such as
+//! paging quickly through "Show more" or a few users signing up at once, are fine; a sustained
+//! flood is not.
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use std::net::IpAddr;
+
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 /// How many checks between sweeps of identities that have been idle long enough to be full.
 const SWEEP_EVERY: u32 = 10_000;
@@ -48,6 +57,69 @@ impl IdentityLimit {
     }
 }
 
+/// Unauthenticated requests per client address and minute (a page that lost its session makes
+/// a few; a flood makes thousands).
+pub const UNAUTHENTICATED_PER_MIN: u32 = 30;
+
+/// Requests that prove no identity, per client address.
+pub struct AddressLimit {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+    checks: AtomicU32,
+}
+
+impl AddressLimit {
+    /// `per_minute` per address, all of them at once at most.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(rate)),
+            clock: DefaultClock::default(),
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// Counts one unauthenticated request from `address`.
+    ///
+    /// # Errors
+    /// The wait, when the address is over its limit.
+    pub fn check(&self, address: IpAddr) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(&address)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+/// Identities seen for the first time, across all users.
+pub struct NewUserLimit {
+    limiter: DefaultDirectRateLimiter,
+    clock: DefaultClock,
+}
+
+impl NewUserLimit {
+    /// `per_minute` new identities a minute, as many at once.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: RateLimiter::direct(Quota::per_minute(rate)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Admits one new identity.
+    ///
+    /// # Errors
+    /// The wait, when the rate is spent.
+    pub fn check(&self) -> Result<(), Duration> {
+        self.limiter
+            .check()
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +136,28 @@ mod tests {
             "{wait:?}"
         );
         limit.check("grace").unwrap();
+    }
+
+    #[test]
+    fn unauthenticated_requests_are_limited_per_address() {
+        let limit = AddressLimit::per_minute(3);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..3 {
+            limit.check(a).unwrap();
+        }
+        assert!(limit.check(a).is_err());
+        limit.check(b).unwrap();
+    }
+
+    #[test]
+    fn new_identities_share_one_rate() {
+        let limit = NewUserLimit::per_minute(2);
+        limit.check().unwrap();
+        limit.check().unwrap();
+        let wait = limit.check().unwrap_err();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
     }
 }

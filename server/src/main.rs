@@ -102,18 +102,26 @@ async fn main() -> ExitCode {
         shutdown_signal().await;
         return ExitCode::SUCCESS;
     }
-    if let Err(error) = config.validate() {
+    if let Err(error) = config.validate().and_then(|()| config.api_key().map(drop)) {
         eprintln!("configuration error: {error}");
         return ExitCode::from(2);
     }
     if config.sandbox() {
         tracing::warn!(
-            "REFERRAL_FACTORY_API_KEY is not set: serving the built-in sandbox and demo identities"
+            "sandbox mode (--sandbox): serving the built-in Referral Factory stand-in and demo identities, not real data"
         );
     }
+    // Everything that can fail at start (the database, the client) before saying we are ready.
+    let app = match referrer_dashboard_server::build(&config).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Tests and `cargo xtask demo` wait for this exact line.
     println!("listening on http://{addr}");
-    match referrer_dashboard_server::run(listener, config, shutdown_signal()).await {
+    match referrer_dashboard_server::serve(listener, app.router, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{error}");

@@ -137,8 +137,13 @@ const MAX_FIRST_NAME_CHARS: usize = 40;
 
 /// A platform date (`2024-12-27`, `2024-12-27 10:00:00`, or RFC 3339) as RFC 3339 UTC.
 pub fn normalize_date(text: &str) -> Option<String> {
+    rfc3339(parse_date(text)?.to_offset(time::UtcOffset::UTC))
+}
+
+/// A platform date in any of the forms [`normalize_date`] accepts (UTC when it has no offset).
+pub fn parse_date(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    let parsed = OffsetDateTime::parse(text, &Rfc3339)
+    OffsetDateTime::parse(text, &Rfc3339)
         .ok()
         .or_else(|| {
             PrimitiveDateTime::parse(
@@ -152,13 +157,24 @@ pub fn normalize_date(text: &str) -> Option<String> {
             Date::parse(text, format_description!("[year]-[month]-[day]"))
                 .ok()
                 .map(|d| d.midnight().assume_utc())
-        })?;
-    rfc3339(parsed.to_offset(time::UtcOffset::UTC))
+        })
 }
 
 /// RFC 3339 with whole seconds and `Z`.
 pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
     at.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
+}
+
+/// Referrals for the session, newest first: by `signed_up_at` descending (those without a
+/// readable date last), then by id descending. The platform's own order is not documented, so
+/// this order is imposed here whatever it was.
+pub fn newest_first(mut users: Vec<PlatformUser>) -> Vec<ReferralBody> {
+    let mut keyed: Vec<(Option<OffsetDateTime>, PlatformUser)> = users
+        .drain(..)
+        .map(|u| (u.signed_up_at.as_deref().and_then(parse_date), u))
+        .collect();
+    keyed.sort_by(|(a_at, a), (b_at, b)| b_at.cmp(a_at).then(b.id.cmp(&a.id)));
+    keyed.iter().map(|(_, user)| referral(user)).collect()
 }
 
 /// A referral for the session.
@@ -178,15 +194,19 @@ pub fn referral(user: &PlatformUser) -> ReferralBody {
 }
 
 /// Where a page of referrals starts: the position in the newest-first list and the list's
-/// length when the listing began (new referrals then do not shift later pages).
+/// length when the listing began (new referrals then do not shift later pages), for which
+/// platform user, until when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
-    /// The referrer whose list this is.
+    /// The platform user whose list this is; a cursor is refused once the subject maps to
+    /// another one.
     pub referrer_id: u64,
     /// Index in the newest-first list.
     pub offset: u64,
     /// Length of the list when the listing began.
     pub total: u64,
+    /// Unix seconds after which the cursor is refused.
+    pub expires: u64,
 }
 
 /// Signs and checks cursors. The MAC covers the requesting user's subject, so a cursor is
@@ -210,14 +230,20 @@ impl CursorKey {
             cursor.referrer_id.to_string(),
             cursor.offset.to_string(),
             cursor.total.to_string(),
+            cursor.expires.to_string(),
         ]
         .join(".");
         let tag = self.tag(subject, &payload);
         [URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(tag)].join(".")
     }
 
-    /// The cursor, if `text` was signed by [`CursorKey::sign`] for `subject`.
-    pub fn verify(&self, subject: &str, text: &str) -> Option<Cursor> {
+    /// The cursor, if `text` was signed by [`CursorKey::sign`] for `subject` and has not
+    /// expired at `now` (Unix seconds).
+    pub fn verify(&self, subject: &str, text: &str, now: u64) -> Option<Cursor> {
+        // Nothing this long was issued by `sign`; refuse before decoding.
+        if text.len() > MAX_CURSOR_LEN {
+            return None;
+        }
         let (payload, tag) = text.split_once('.')?;
         let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
@@ -227,8 +253,9 @@ impl CursorKey {
             referrer_id: parts.next()?.ok()?,
             offset: parts.next()?.ok()?,
             total: parts.next()?.ok()?,
+            expires: parts.next()?.ok()?,
         };
-        parts.next().is_none().then_some(cursor)
+        (parts.next().is_none() && cursor.expires > now).then_some(cursor)
     }
 
     fn mac(&self, subject: &str, payload: &str) -> HmacSha256 {
@@ -244,6 +271,9 @@ impl CursorKey {
         self.mac(subject, payload).finalize().into_bytes().to_vec()
     }
 }
+
+/// Longest cursor accepted: four numbers and a 32-byte tag, base64, fit in well under this.
+const MAX_CURSOR_LEN: usize = 256;
 
 /// HMAC accepts keys of any length, so `new_from_slice` cannot fail.
 fn unreachable_hmac() -> HmacSha256 {
@@ -287,22 +317,27 @@ mod tests {
     }
 
     #[test]
-    fn cursors_verify_only_for_their_subject() {
+    fn cursors_verify_only_for_their_subject_and_until_they_expire() {
         let key = CursorKey::derive(b"secret");
         let cursor = Cursor {
             referrer_id: 7,
             offset: 25,
             total: 260,
+            expires: 1_000,
         };
         let text = key.sign("alice", cursor);
-        assert_eq!(key.verify("alice", &text), Some(cursor));
-        assert_eq!(key.verify("bob", &text), None);
-        assert_eq!(CursorKey::derive(b"other").verify("alice", &text), None);
-        // Tampering with the payload breaks the tag.
+        assert_eq!(key.verify("alice", &text, 999), Some(cursor));
+        assert_eq!(key.verify("alice", &text, 1_000), None, "expired");
+        assert_eq!(key.verify("bob", &text, 0), None);
+        assert_eq!(CursorKey::derive(b"other").verify("alice", &text, 0), None);
+        // Tampering with the payload (a later expiry, another offset) breaks the tag.
         let (_, tag) = text.split_once('.').unwrap();
-        let forged = [URL_SAFE_NO_PAD.encode("7.0.260"), tag.to_owned()].join(".");
-        assert_eq!(key.verify("alice", &forged), None);
-        assert_eq!(key.verify("alice", "garbage"), None);
+        for payload in ["7.0.260.1000", "7.25.260.9999"] {
+            let forged = [URL_SAFE_NO_PAD.encode(payload), tag.to_owned()].join(".");
+            assert_eq!(key.verify("alice", &forged, 0), None, "{payload}");
+        }
+        assert_eq!(key.verify("alice", "garbage", 0), None);
+        assert_eq!(key.verify("alice", &"a.".repeat(500), 0), None);
     }
 
     #[test]
@@ -329,5 +364,23 @@ mod tests {
         assert_eq!(json["referrals"]["next"], serde_json::Value::Null);
         assert!(json.get("stale").is_none() && json.get("share").is_none());
         assert!(json["referrer"].get("code").is_none());
+    }
+
+    #[test]
+    fn referrals_are_listed_newest_first_whatever_order_they_came_in() {
+        let user = |id, at: Option<&str>| PlatformUser {
+            id,
+            signed_up_at: at.map(str::to_owned),
+            ..PlatformUser::default()
+        };
+        let sorted = newest_first(vec![
+            user(1, Some("2026-01-01")),
+            user(2, None),
+            user(3, Some("2026-03-01 10:00:00")),
+            user(4, Some("2026-01-01T00:00:00Z")),
+            user(5, Some("2026-02-01T00:00:00+01:00")),
+        ]);
+        let ids: Vec<&str> = sorted.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["r_3", "r_5", "r_4", "r_1", "r_2"]);
     }
 }

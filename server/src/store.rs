@@ -1,15 +1,20 @@
 //! The SQLite mapping from host users to Referral Factory users.
 //!
 //! Remembering the platform id means a returning user costs no search: their dashboard is one
-//! `GET /users/{id}` plus (when they have referrals) one search for the list. The file is
-//! created and migrated on start; `:memory:` gives a throwaway database.
+//! `GET /users/{id}` plus the referral list. The file is created (mode 0600: it links the host's
+//! user ids to platform accounts) and migrated on start; `:memory:` gives a throwaway database.
+//!
+//! The linking rules of SPEC §6 live here as constraints, not as checks before a write: a subject
+//! has one platform user per campaign (the primary key), and a platform user belongs to at most
+//! one subject (a unique index), so two requests racing cannot both win.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+/// Schema migrations, applied in order, each in one transaction with its `user_version` step.
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE referrers (
         subject     TEXT    NOT NULL,
@@ -22,19 +27,38 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // The referral link, a fallback when a platform answer lacks it.
     "ALTER TABLE referrers ADD COLUMN link TEXT;",
+    // One platform user belongs to at most one subject. Versions before this one let a second
+    // subject adopt a mapped user; the oldest mapping keeps it, later ones are dropped (those
+    // subjects are resolved again and refused).
+    "DELETE FROM referrers WHERE EXISTS (
+        SELECT 1 FROM referrers AS first
+        WHERE first.campaign_id = referrers.campaign_id
+          AND first.platform_id = referrers.platform_id
+          AND (first.created_at < referrers.created_at
+               OR (first.created_at = referrers.created_at AND first.subject < referrers.subject)));
+     CREATE UNIQUE INDEX referrers_platform_user ON referrers (campaign_id, platform_id);",
 ];
 
+/// How long a statement waits for another connection's lock (another process starting on the
+/// same file, a migration) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A storage failure (its message names the operation, never user data).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("database {operation} failed: {source}")]
 pub struct StoreError {
     operation: &'static str,
     #[source]
-    source: rusqlite::Error,
+    source: Arc<dyn std::error::Error + Send + Sync>,
 }
 
-fn failed(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |source| StoreError { operation, source }
+fn failed<E: std::error::Error + Send + Sync + 'static>(
+    operation: &'static str,
+) -> impl FnOnce(E) -> StoreError {
+    move |source| StoreError {
+        operation,
+        source: Arc::new(source),
+    }
 }
 
 /// A host user's platform identity.
@@ -48,6 +72,17 @@ pub struct Mapping {
     pub link: Option<String>,
 }
 
+/// What [`Store::claim`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The mapping is stored (new, or the same platform user with fresher details).
+    Stored,
+    /// The platform user already belongs to this other subject; nothing was stored.
+    TakenBy(String),
+    /// The subject meanwhile got another platform user (a concurrent request); nothing changed.
+    SubjectTaken(Mapping),
+}
+
 /// The database handle (cheap to clone).
 #[derive(Clone)]
 pub struct Store {
@@ -55,26 +90,20 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
     ///
     /// # Errors
-    /// When the file cannot be opened or a migration fails.
+    /// When the file cannot be created or opened, or a migration fails.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(failed("open"))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
+        create_private(path).map_err(failed("create"))?;
+        let mut conn = Connection::open(path).map_err(failed("open"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(failed("configure"))?;
         // WAL lets readers proceed during a write; in-memory databases ignore it.
         let _: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(failed("configure"))?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(failed("read schema version"))?;
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            conn.execute_batch(migration).map_err(failed("migrate"))?;
-            conn.pragma_update(None, "user_version", index as i64 + 1)
-                .map_err(failed("migrate"))?;
-        }
+        migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -90,45 +119,79 @@ impl Store {
         campaign_id: u64,
     ) -> Result<Option<Mapping>, StoreError> {
         let subject = subject.to_owned();
-        self.with(move |conn| {
-            conn.query_row(
-                "SELECT platform_id, code, link FROM referrers WHERE subject = ?1 AND campaign_id = ?2",
-                params![subject, campaign_id as i64],
-                |row| {
-                    Ok(Mapping {
-                        platform_id: row.get::<_, i64>(0)? as u64,
-                        code: row.get(1)?,
-                        link: row.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(failed("read"))
-        })
-        .await
+        self.with(move |conn| read(conn, &subject, campaign_id))
+            .await
     }
 
-    /// Stores (or replaces) the mapping of `subject` in `campaign_id`.
+    /// Maps `subject` to the platform user of `mapping`, unless that user belongs to another
+    /// subject or the subject has meanwhile been mapped to another user.
     ///
     /// # Errors
     /// On a database failure.
-    pub async fn put(
+    pub async fn claim(
         &self,
         subject: &str,
         campaign_id: u64,
         mapping: &Mapping,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Claim, StoreError> {
         let (subject, mapping) = (subject.to_owned(), mapping.clone());
         self.with(move |conn| {
-            conn.execute(
-                "INSERT INTO referrers (subject, campaign_id, platform_id, code, link) VALUES (?1, ?2, ?3, ?4, ?5)
+            let written = conn.execute(
+                "INSERT INTO referrers (subject, campaign_id, platform_id, code, link)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (subject, campaign_id) DO UPDATE
-                 SET platform_id = excluded.platform_id, code = excluded.code, link = excluded.link,
-                     updated_at = unixepoch()",
-                params![subject, campaign_id as i64, mapping.platform_id as i64, mapping.code, mapping.link],
+                 SET code = excluded.code, link = excluded.link, updated_at = unixepoch()
+                 WHERE platform_id = excluded.platform_id",
+                params![
+                    subject,
+                    campaign_id as i64,
+                    mapping.platform_id as i64,
+                    mapping.code,
+                    mapping.link
+                ],
+            );
+            match written {
+                Ok(1) => Ok(Claim::Stored),
+                // The subject's row exists with another platform user (the WHERE said no).
+                Ok(_) => Ok(read(conn, &subject, campaign_id)?
+                    .map_or(Claim::Stored, Claim::SubjectTaken)),
+                Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                    let owner = conn
+                        .query_row(
+                            "SELECT subject FROM referrers WHERE campaign_id = ?1 AND platform_id = ?2",
+                            params![campaign_id as i64, mapping.platform_id as i64],
+                            |row| row.get::<_, String>(0),
+                        )
+                        .optional()
+                        .map_err(failed("read"))?;
+                    match owner {
+                        Some(owner) => Ok(Claim::TakenBy(owner)),
+                        None => Err(failed("write")(error)),
+                    }
+                }
+                Err(error) => Err(failed("write")(error)),
+            }
+        })
+        .await
+    }
+
+    /// The subject the platform user `platform_id` belongs to, if any.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn owner(
+        &self,
+        campaign_id: u64,
+        platform_id: u64,
+    ) -> Result<Option<String>, StoreError> {
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT subject FROM referrers WHERE campaign_id = ?1 AND platform_id = ?2",
+                params![campaign_id as i64, platform_id as i64],
+                |row| row.get(0),
             )
-            .map(drop)
-            .map_err(failed("write"))
+            .optional()
+            .map_err(failed("read"))
         })
         .await
     }
@@ -165,10 +228,65 @@ impl Store {
             f(&conn)
         })
         .await
-        .map_err(|_| StoreError {
-            operation: "run",
-            source: rusqlite::Error::InvalidQuery,
-        })?
+        .map_err(failed("run"))?
+    }
+}
+
+fn read(conn: &Connection, subject: &str, campaign_id: u64) -> Result<Option<Mapping>, StoreError> {
+    conn.query_row(
+        "SELECT platform_id, code, link FROM referrers WHERE subject = ?1 AND campaign_id = ?2",
+        params![subject, campaign_id as i64],
+        |row| {
+            Ok(Mapping {
+                platform_id: row.get::<_, i64>(0)? as u64,
+                code: row.get(1)?,
+                link: row.get(2)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(failed("read"))
+}
+
+/// Applies the migrations not yet applied. Each runs in an immediate transaction that also
+/// re-reads and bumps `user_version`, so two processes starting on one file at once apply each
+/// migration exactly once: the second waits for the first's lock, then finds nothing to do.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed("migrate"))?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(failed("read schema version"))?;
+        let Some(migration) = MIGRATIONS.get(version.max(0) as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(migration).map_err(failed("migrate"))?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(failed("migrate"))?;
+        tx.commit().map_err(failed("migrate"))?;
+    }
+}
+
+/// Creates the database file readable by its owner only, before SQLite opens it (SQLite gives
+/// its `-wal` and `-shm` files the same mode). An existing file is left as it is.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let text = path.to_string_lossy();
+    if text.is_empty() || text == ":memory:" || text.starts_with("file:") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
     }
 }
 
@@ -176,27 +294,161 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn mapping_round_trip_and_migration_is_idempotent() {
-        let dir = std::env::temp_dir().join(format!("rd-store-{}", std::process::id()));
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rd-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.sqlite3");
-        let _ = std::fs::remove_file(&path);
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.get("u1", 7).await.unwrap(), None);
-        let mapping = Mapping {
-            platform_id: 42,
+        dir
+    }
+
+    fn mapping(id: u64) -> Mapping {
+        Mapping {
+            platform_id: id,
             code: Some("ABC".into()),
             link: Some("https://x.example/r/ABC".into()),
-        };
-        store.put("u1", 7, &mapping).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn mapping_round_trip_and_migration_is_idempotent() {
+        let dir = temp("roundtrip");
+        let path = dir.join("t.sqlite3");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.get("u1", 7).await.unwrap(), None);
+        assert_eq!(
+            store.claim("u1", 7, &mapping(42)).await.unwrap(),
+            Claim::Stored
+        );
         drop(store);
         // Reopening runs no migration twice and keeps the data.
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.get("u1", 7).await.unwrap(), Some(mapping));
+        assert_eq!(store.get("u1", 7).await.unwrap(), Some(mapping(42)));
         assert_eq!(store.get("u1", 8).await.unwrap(), None, "per campaign");
         store.delete("u1", 7).await.unwrap();
         assert_eq!(store.get("u1", 7).await.unwrap(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_platform_user_belongs_to_one_subject_only() {
+        let store = Store::open(Path::new(":memory:")).unwrap();
+        assert_eq!(
+            store.claim("alice", 1, &mapping(9)).await.unwrap(),
+            Claim::Stored
+        );
+        assert_eq!(
+            store.claim("mallory", 1, &mapping(9)).await.unwrap(),
+            Claim::TakenBy("alice".into())
+        );
+        assert_eq!(store.get("mallory", 1).await.unwrap(), None);
+        assert_eq!(store.owner(1, 9).await.unwrap().as_deref(), Some("alice"));
+        // The same user in another campaign is another account.
+        assert_eq!(
+            store.claim("mallory", 2, &mapping(9)).await.unwrap(),
+            Claim::Stored
+        );
+        // The owner re-claiming refreshes details; a subject keeps its user.
+        assert_eq!(
+            store.claim("alice", 1, &mapping(9)).await.unwrap(),
+            Claim::Stored
+        );
+        assert_eq!(
+            store.claim("alice", 1, &mapping(10)).await.unwrap(),
+            Claim::SubjectTaken(mapping(9))
+        );
+    }
+
+    #[test]
+    fn an_old_database_with_a_shared_platform_user_keeps_the_first_subject() {
+        let dir = temp("upgrade");
+        let path = dir.join("old.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO referrers (subject, campaign_id, platform_id, created_at) VALUES
+                 ('victim', 1, 5, 100), ('attacker', 1, 5, 200), ('other', 1, 6, 300);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let conn = store.conn.lock().unwrap();
+        let subjects: Vec<String> = conn
+            .prepare("SELECT subject FROM referrers ORDER BY subject")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(subjects, ["other", "victim"]);
+        drop(conn);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp("mode");
+        let path = dir.join("private.sqlite3");
+        let store = Store::open(&path).unwrap();
+        // A write makes SQLite create the WAL and shared-memory files.
+        store
+            .conn
+            .lock()
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO referrers (subject, campaign_id, platform_id) VALUES ('u', 1, 1)",
+            )
+            .unwrap();
+        for name in [
+            "private.sqlite3",
+            "private.sqlite3-wal",
+            "private.sqlite3-shm",
+        ] {
+            let mode = std::fs::metadata(dir.join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+        }
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_migration_that_fails_half_way_changes_nothing() {
+        let dir = temp("atomic");
+        let path = dir.join("a.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO referrers (subject, campaign_id, platform_id, created_at) VALUES
+                 ('victim', 1, 5, 100), ('attacker', 1, 5, 200);
+                 -- An object in the way of the third migration's second statement.
+                 CREATE TABLE referrers_platform_user (x INTEGER);",
+            )
+            .unwrap();
+        }
+        assert!(Store::open(&path).is_err());
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM referrers", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            (version, rows),
+            (2, 2),
+            "the DELETE before the failure was rolled back"
+        );
+        drop(conn);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

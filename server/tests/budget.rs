@@ -32,14 +32,20 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
     let budget = Budget::new(Window::new(LIMIT as u32, WINDOW, MARGIN), 3 * WINDOW);
     let base = server_for(
         &sandbox,
-        &["--requests-per-min", "1000000"],
+        // New users at any rate: this test is about the budget, not the rate of new identities.
+        &[
+            "--requests-per-min",
+            "1000000",
+            "--new-users-per-min",
+            "1000000",
+        ],
         Overrides {
             budget: Some(budget),
             ..Overrides::default()
         },
     )
     .await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let tokens: Vec<String> = (0..USERS)
         .map(|i| token(&format!("burst-{i}"), &format!("burst-{i}@example.org")))

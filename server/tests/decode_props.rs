@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
+use referrer_dashboard_server::upstream::paging::{Next, Pager};
 use referrer_dashboard_server::upstream::{decode_page, decode_response, decode_user};
 use serde_json::{Map, Value, json};
 
@@ -39,6 +40,11 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just("current_page"),
         Just("qualified_at"),
         Just("signed_up_at"),
+        Just("links"),
+        Just("next"),
+        Just("email"),
+        Just("campaign_id"),
+        Just("referrer_id"),
     ];
     leaf.prop_recursive(4, 64, 8, move |inner| {
         prop_oneof![
@@ -70,5 +76,35 @@ proptest! {
         let _ = decode_page(&value);
         let _ = decode_user(&json!({"id": 1, "analytics": value.clone(), "meta": value.clone(), "sharing": value.clone()}));
         let _ = decode_page(&json!({"data": [value.clone()], "meta": value}));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Whatever a search answers, every row is counted and no row becomes two users.
+    #[test]
+    fn a_page_counts_every_row_and_keeps_at_most_that_many_users(rows in prop::collection::vec(any_json(), 0..30)) {
+        let page = decode_page(&json!({"data": rows.clone()})).unwrap();
+        prop_assert_eq!(page.rows, rows.len());
+        prop_assert!(page.users.len() <= page.rows);
+    }
+
+    /// Whatever the pages say about paging, a walk ends: by the answers, by a repeat, or at the
+    /// row limit, never by asking for ever.
+    #[test]
+    fn a_walk_through_any_answers_ends(answers in prop::collection::vec(any_json(), 1..50)) {
+        let base = url::Url::parse("https://api.example/api/v2/").unwrap();
+        let mut pager = Pager::new(base, 500);
+        let mut steps = 0;
+        for answer in answers.iter().cycle().take(1_000) {
+            let Ok(page) = decode_page(answer) else { continue };
+            steps += 1;
+            match pager.after(&page) {
+                Ok(Next::Done(_)) | Err(_) => break,
+                Ok(_) => {}
+            }
+            prop_assert!(steps < 1_000, "walked without end");
+        }
     }
 }

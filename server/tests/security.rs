@@ -1,7 +1,32 @@
-//! What an attacker or a careless log could get: nothing. Forged, expired, unsigned and
-//! algorithm-confused tokens are refused; a cursor works only for its owner; the key (a
-//! recognisable fake) appears in no response body, header or log line, and no email appears
-//! in the log either, even at TRACE level and through upstream failures.
+//! The attacks tried against the reference backend, and how each is refused. Each test here is
+//! one attack; the few tried elsewhere are named with their file.
+//!
+//! Identity and linking (SPEC §6):
+//! - forged, expired, unsigned, algorithm-confused and wrongly-signed tokens: 401;
+//! - a token with the victim's email, unverified, for an account that exists: 403, no data;
+//! - the same email in another case, or another subject with the same verified email: 403, the
+//!   account belongs to its first subject, and the attempt is logged with hashes, not emails;
+//! - a cursor used by another user, after its user was re-linked, or after it expired: 400;
+//! - overlong claims, tokens not valid yet, wrong audience or issuer: `identity` unit tests.
+//!
+//! Draining the budget every user shares:
+//! - one identity whose requests always fail: its failure is remembered, 30 requests cost ≤ 6
+//!   calls;
+//! - a name the platform would refuse (300 characters): shaped before it is sent;
+//! - a flood of new identities: its own rate, returning users keep getting fresh sessions;
+//! - one identity asking for more than its share: `budget` unit tests;
+//! - a hostile `Retry-After`: capped (`upstream.rs`).
+//!
+//! Configuration (`startup.rs`): no key and no `--sandbox` refuses to start; `--sandbox` with a
+//! key refuses to start; demo tokens are signed with a secret of their process only; plain
+//! `http://` to a non-loopback API is refused.
+//!
+//! HTTP (`http_limits.rs`): slow and half-open connections, floods of unauthenticated
+//! requests, oversized bodies, more requests at once than the server takes, CORS.
+//!
+//! And what a careless log could leak: the key (a recognisable fake) appears in no response
+//! body, header or log line, and no email appears in the log either, even at TRACE level and
+//! through upstream failures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -11,7 +36,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{KEY, SECRET, faults, get_session, now, sandbox, server_for, token, token_with};
+use common::{
+    KEY, SECRET, calls, faults, get_session, now, reset_calls, sandbox, server_for, token,
+    token_with, unverified_token,
+};
 use hmac::{Hmac, Mac};
 use referrer_dashboard_server::Overrides;
 use serde_json::{Value, json};
@@ -138,7 +166,7 @@ async fn the_key_is_in_no_answer_and_no_log_line_and_no_email_is_logged() {
     let log = captured_log();
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let mut seen = Vec::new();
     let mut fetch = async |path: &str, token: Option<&str>| {
         let mut request = client.get(format!("{base}{path}"));
@@ -184,5 +212,324 @@ async fn the_key_is_in_no_answer_and_no_log_line_and_no_email_is_logged() {
         log.len()
     );
     assert!(!log.contains(KEY), "the key is in the log");
+    // Anyone can send a bad token; those refusals are logged at debug, not info.
+    let unauthenticated: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("unauthenticated"))
+        .collect();
+    assert!(!unauthenticated.is_empty(), "the refusals were logged");
+    assert!(
+        unauthenticated.iter().all(|l| l.contains("DEBUG")),
+        "{unauthenticated:?}"
+    );
     assert!(!log.contains("@example."), "an email is in the log");
+}
+
+/// The answer of a refused request carries nothing of the account it was refused.
+fn assert_no_account_data(body: &Value) {
+    assert!(
+        body.get("referrer").is_none() && body.get("stats").is_none(),
+        "{body}"
+    );
+    let text = body.to_string();
+    for leak in ["Ada", "Lovelace", "/r/", "ada@"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn an_unverified_email_cannot_claim_an_existing_account() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    // A host that does not verify emails: someone signs up with Ada's address.
+    let attacker = unverified_token("u-attacker", "ada@example.com");
+    let (status, _, body) = get_session(&base, Some(&attacker), "").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["type"], "authentication");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("verified"),
+        "{body}"
+    );
+    assert_no_account_data(&body);
+    assert_eq!(
+        calls(&sandbox).await,
+        ["search"],
+        "the account was not even read"
+    );
+}
+
+#[tokio::test]
+async fn a_verified_first_adoption_links_the_account() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stats"]["referrals"], 37);
+}
+
+#[tokio::test]
+async fn an_unverified_new_user_gets_an_account_created_for_them_and_only_they_keep_it() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    let newcomer = unverified_token("u-new", "brand.new@example.org");
+    let (status, _, body) = get_session(&base, Some(&newcomer), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(calls(&sandbox).await, ["search", "create"]);
+    // Another instance without the mapping finds an existing account: not theirs to take on an
+    // unverified email.
+    let again = server_for(&sandbox, &[], Overrides::default()).await;
+    assert_eq!(get_session(&again, Some(&newcomer), "").await.0, 403);
+}
+
+#[tokio::test]
+async fn the_same_email_in_another_case_cannot_take_a_linked_account() {
+    let log = captured_log();
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    assert_eq!(
+        get_session(&base, Some(&token("u-ada", "ada@example.com")), "")
+            .await
+            .0,
+        200
+    );
+    reset_calls(&sandbox).await;
+    // Verified, even: a second host account whose email differs only in case and spaces.
+    let twin = token("u-ada-twin", "  ADA@Example.COM ");
+    let (status, _, body) = get_session(&base, Some(&twin), "").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["type"], "authentication");
+    assert_eq!(
+        body["error"]["message"],
+        "this referral account belongs to another user"
+    );
+    assert_no_account_data(&body);
+    assert_eq!(
+        calls(&sandbox).await,
+        ["search"],
+        "found, refused, not read"
+    );
+    let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    let line = log
+        .lines()
+        .find(|l| l.contains("belongs to another"))
+        .expect("the refusal is logged");
+    assert!(line.contains("WARN"), "{line}");
+    let (ada, twin) = (
+        referrer_dashboard_server::identity::subject_hash("u-ada"),
+        referrer_dashboard_server::identity::subject_hash("u-ada-twin"),
+    );
+    assert!(line.contains(&ada) && line.contains(&twin), "{line}");
+    assert!(!line.to_lowercase().contains("ada@example.com"), "{line}");
+}
+
+#[tokio::test]
+async fn a_second_subject_cannot_take_a_linked_account_on_any_instance() {
+    let sandbox = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("rd-second-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("map.sqlite3").to_string_lossy().into_owned();
+    let first = server_for(&sandbox, &["--db", &db], Overrides::default()).await;
+    let second = server_for(&sandbox, &["--db", &db], Overrides::default()).await;
+    let grace = token("u-grace", "grace@example.com");
+    assert_eq!(get_session(&first, Some(&grace), "").await.0, 200);
+    let impostor = token("u-impostor", "grace@example.com");
+    let (status, _, body) = get_session(&second, Some(&impostor), "").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "this referral account belongs to another user"
+    );
+    // The owner keeps working from either instance.
+    assert_eq!(get_session(&second, Some(&grace), "").await.0, 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_cursor_is_refused_after_its_user_is_linked_elsewhere_or_it_expires() {
+    use referrer_dashboard_server::session::{Cursor, CursorKey};
+    let sandbox = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("rd-cursor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db_path = dir.join("map.sqlite3");
+    let db = db_path.to_string_lossy().into_owned();
+    let base = server_for(&sandbox, &["--db", &db], Overrides::default()).await;
+    let linus = token("u-linus", "linus@example.com");
+    let (status, _, body) = get_session(&base, Some(&linus), "").await;
+    assert_eq!(status, 200, "{body}");
+    let cursor = body["referrals"]["next"].as_str().unwrap().to_owned();
+    let query = |cursor: &str| format!("?cursor={}", cursor.replace('.', "%2E"));
+    assert_eq!(
+        get_session(&base, Some(&linus), &query(&cursor)).await.0,
+        200
+    );
+    // A cursor signed with the right key for the right user, but expired.
+    let key = CursorKey::derive(SECRET.as_bytes());
+    let (payload, _) = cursor.split_once('.').unwrap();
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let referrer_id: u64 = payload.split('.').next().unwrap().parse().unwrap();
+    let at = |expires| Cursor {
+        referrer_id,
+        offset: 25,
+        total: 260,
+        expires,
+    };
+    let fresh = key.sign("u-linus", at(now() + 300));
+    assert_eq!(
+        get_session(&base, Some(&linus), &query(&fresh)).await.0,
+        200,
+        "signed right"
+    );
+    let expired = key.sign("u-linus", at(now() - 1));
+    let (status, _, body) = get_session(&base, Some(&linus), &query(&expired)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["type"], "invalid_request");
+    // The subject is linked to another platform user (its account was deleted and it signed
+    // up again, say): the old cursors no longer work.
+    let conn = rusqlite::Connection::open(&db_path).unwrap();
+    conn.execute(
+        "UPDATE referrers SET platform_id = platform_id + 100000 WHERE subject = 'u-linus'",
+        [],
+    )
+    .unwrap();
+    let (status, _, _) = get_session(&base, Some(&linus), &query(&cursor)).await;
+    assert_eq!(status, 400);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_always_failing_identity_costs_at_most_six_calls_for_thirty_requests() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    // Every create is refused, as if this host's user could never be valid upstream.
+    faults(
+        &sandbox,
+        json!({"status": 422, "count": 1000, "routes": ["create"]}),
+    )
+    .await;
+    let doomed = token("u-doomed", "doomed@example.org");
+    let mut answers = Vec::new();
+    for _ in 0..30 {
+        let (status, headers, body) = get_session(&base, Some(&doomed), "").await;
+        let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+        answers.push((status, body["error"]["type"].clone(), retry_after));
+    }
+    assert!(
+        answers.iter().all(|(s, t, _)| *s == 502 && t == "server"),
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|(_, _, r)| (1..=60).contains(r)),
+        "{answers:?}"
+    );
+    let spent = calls(&sandbox).await.len();
+    assert!(spent <= 6, "{spent} upstream calls");
+}
+
+#[tokio::test]
+async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
+    use clap::Parser;
+    use referrer_dashboard_server::config::Config;
+    use referrer_dashboard_server::identity::Identity;
+    let sandbox = sandbox().await;
+    let url = sandbox.api_url().to_string();
+    let config = Config::try_parse_from([
+        "server",
+        "--api-key",
+        KEY,
+        "--api-url",
+        &url,
+        "--campaign-id",
+        "1",
+        "--jwt-secret",
+        SECRET,
+        "--db",
+        ":memory:",
+    ])
+    .unwrap();
+    let dashboard = referrer_dashboard_server::backend(&config, Overrides::default())
+        .await
+        .unwrap()
+        .dashboard;
+    // A Rust host's own identity provider may hand over any name; the sandbox refuses first
+    // names over 255 characters, like the platform's validation.
+    let who = Identity {
+        subject: "u-long".into(),
+        email: "long@example.org".into(),
+        name: Some(format!("{} Smith", "N".repeat(300))),
+        email_verified: false,
+    };
+    let session = dashboard.session(&who).await.unwrap();
+    assert!(session.referrer.is_some());
+    assert_eq!(calls(&sandbox).await, ["search", "create"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_flood_of_new_identities_returning_users_keep_getting_fresh_sessions() {
+    use std::time::Duration;
+    let sandbox = sandbox().await;
+    let ttl = Duration::from_millis(300);
+    let base = server_for(
+        &sandbox,
+        &[
+            "--upstream-budget-per-min",
+            "40",
+            "--new-users-per-min",
+            "5",
+            "--requests-per-min",
+            "100000",
+        ],
+        Overrides {
+            ttl: Some(ttl),
+            ..Overrides::default()
+        },
+    )
+    .await;
+    // Three returning users: linked, then their cached sessions run out.
+    let returning: Vec<String> = ["ada", "grace", "linus"]
+        .iter()
+        .map(|name| token(&format!("u-{name}"), &format!("{name}@example.com")))
+        .collect();
+    for user in &returning {
+        assert_eq!(get_session(&base, Some(user), "").await.0, 200);
+    }
+    tokio::time::sleep(ttl).await;
+    // A hundred new identities at once, and the returning users in the middle of them.
+    let flood: Vec<_> = (0..100)
+        .map(|n| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let who = token(&format!("u-flood-{n}"), &format!("flood{n}@example.org"));
+                get_session(&base, Some(&who), "").await.0
+            })
+        })
+        .collect();
+    let mut fresh = 0;
+    for user in &returning {
+        let (status, _, body) = get_session(&base, Some(user), "").await;
+        assert_eq!(status, 200, "{body}");
+        if body.get("stale").is_none() {
+            fresh += 1;
+        }
+    }
+    let mut statuses = Vec::new();
+    for task in flood {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(
+        fresh,
+        returning.len(),
+        "every returning user got fresh data"
+    );
+    let admitted = statuses.iter().filter(|s| **s == 200).count();
+    assert!(
+        (1..=10).contains(&admitted),
+        "{admitted} new users admitted"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
 }

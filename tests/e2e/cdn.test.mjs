@@ -40,7 +40,7 @@ test("the CDN files load from another origin by the manifest's ready tag, verbat
   t.after(() => cdn.close());
 
   // The host page: its own origin, with a token minted the way a host backend would.
-  const token = mintToken(SECRET, { sub: 'cdn-ada', email: 'ada@example.com', exp: Math.floor(Date.now() / 1000) + 300 });
+  const token = mintToken(SECRET, { sub: 'cdn-ada', email: 'ada@example.com', email_verified: true, exp: Math.floor(Date.now() / 1000) + 300 });
   let pageOrigin = '';
   const pages = createServer((req, res) => {
     if (req.url === '/host.js') {

@@ -37,7 +37,7 @@ async function openRecording(t, server) {
   const exp = Math.floor(Date.now() / 1000) + 300;
   await recordEvents(page);
   await page.route('**/demo/token*', (route) =>
-    route.fulfill({ json: { token: mintToken(SECRET, { sub: 'e2e-ada', email: 'ada@example.com', name: 'Ada', exp }) } }),
+    route.fulfill({ json: { token: mintToken(SECRET, { sub: 'e2e-ada', email: 'ada@example.com', name: 'Ada', email_verified: true, exp }) } }),
   );
   return { page, received };
 }

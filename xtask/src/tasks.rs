@@ -48,7 +48,14 @@ pub fn demo() -> Result<()> {
     server
         .env("DASHBOARD_SITE_DIR", &site)
         .env("DASHBOARD_PACKAGE_DIR", &package);
-    if std::env::var_os("DASHBOARD_DB").is_none() {
+    let has_key = ["REFERRAL_FACTORY_API_KEY", "REFERRAL_FACTORY_API_KEY_FILE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    if !has_key {
+        // No key: the built-in sandbox and its demo identities (the server runs it only when
+        // asked). Its mapping lives as long as the sandbox's accounts do: in memory.
+        server.env("DASHBOARD_SANDBOX", "true");
+    } else if std::env::var_os("DASHBOARD_DB").is_none() {
         server.env("DASHBOARD_DB", db_dir.join("referrer-dashboard.sqlite3"));
     }
     step("serving the demo (ctrl-c stops it)");
@@ -99,6 +106,25 @@ pub fn bench() -> Result<()> {
         "--package",
         "referrer-dashboard-server",
     ]))?;
+    for (bench, what) in [
+        (
+            "cache",
+            "the session cache's cost per request with 1,000 and 100,000 cached users",
+        ),
+        (
+            "dialects",
+            "upstream calls per case in the best and the worst platform dialect",
+        ),
+    ] {
+        step(&["server: ", what].concat());
+        run(cmd(&cargo()).args([
+            "bench",
+            "--package",
+            "referrer-dashboard-server",
+            "--bench",
+            bench,
+        ]))?;
+    }
     step("server: throughput under wrk, new-user storm, returning users");
     run(cmd("node")
         .args(["benches/server.mjs"])

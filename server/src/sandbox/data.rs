@@ -41,6 +41,8 @@ pub enum Refusal {
     NotFound,
     /// 422 with `(field, message)`.
     Invalid(&'static str, String),
+    /// A create for an email already in the campaign: the existing user's id.
+    Duplicate(u64),
 }
 
 /// A referrer to seed: name, email, reach, referrals and how many of them are qualified.
@@ -76,6 +78,9 @@ pub fn demo_seeds() -> Vec<Seed> {
         seed("Linus", "Pauling", "linus@example.com", 98_765, 260, 151),
     ]
 }
+
+/// Longest first name the platform's validation accepts (Laravel's usual `max:255`).
+const MAX_NAME_CHARS: usize = 255;
 
 const FIRST_NAMES: &[&str] = &[
     "Jo", "Sam", "Alex", "Maria", "Yuki", "Noah", "Amara", "Lucas", "Ines", "Omar", "Chloe",
@@ -180,7 +185,7 @@ impl Data {
             signed_up_at,
             qualified_at: None,
         });
-        self.by_email.insert(email.to_lowercase(), id);
+        self.by_email.insert(email_key(email), id);
         self.by_code.insert(code, id);
         if let Some(referrer) = referrer_id {
             self.by_referrer.entry(referrer).or_default().push(id);
@@ -229,6 +234,12 @@ impl Data {
             .ok_or_else(|| {
                 Refusal::Invalid("first_name", "The first name field is required.".into())
             })?;
+        if first_name.chars().count() > MAX_NAME_CHARS {
+            return Err(Refusal::Invalid(
+                "first_name",
+                "The first name may not be greater than 255 characters.".into(),
+            ));
+        }
         let email = body
             .get("email")
             .and_then(Value::as_str)
@@ -241,11 +252,8 @@ impl Data {
                 "The email must be a valid email address.".into(),
             ));
         }
-        if self.by_email.contains_key(&email.to_lowercase()) {
-            return Err(Refusal::Invalid(
-                "email",
-                "The email has already been taken.".into(),
-            ));
+        if let Some(existing) = self.by_email.get(&email_key(email)) {
+            return Err(Refusal::Duplicate(*existing));
         }
         let referrer = match body.get("referrer") {
             None | Some(Value::Null) => None,
@@ -269,7 +277,7 @@ impl Data {
         match referrer.get("field")?.as_str()? {
             "id" => as_u64(value).filter(|id| self.user(*id).is_some()),
             "code" => self.by_code.get(value.as_str()?).copied(),
-            "email" => self.by_email.get(&value.as_str()?.to_lowercase()).copied(),
+            "email" => self.by_email.get(&email_key(value.as_str()?)).copied(),
             _ => None,
         }
     }
@@ -294,11 +302,18 @@ impl Data {
         Some(user.first_name.clone())
     }
 
-    /// `POST /users/search`: the ids matching `filters`, ascending.
+    /// `POST /users/search`: the ids matching `filters`, ascending; every id when
+    /// `filters_ignored`.
     ///
     /// # Errors
-    /// 422 for an unknown field or operator.
-    pub fn search(&self, body: &Value) -> Result<Vec<u64>, Refusal> {
+    /// 422 for an unknown field or operator, or (with `strings_only`) a value that is not a
+    /// string.
+    pub fn search(
+        &self,
+        body: &Value,
+        filters_ignored: bool,
+        strings_only: bool,
+    ) -> Result<Vec<u64>, Refusal> {
         let filters = body.get("filters");
         let conditions = filters
             .and_then(|f| f.get("value"))
@@ -353,7 +368,13 @@ impl Data {
             }
             let value = match condition.get("value") {
                 Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Number(n)) if !strings_only => n.to_string(),
+                _ if strings_only => {
+                    return Err(Refusal::Invalid(
+                        "filters.value.value",
+                        "The value must be a string.".into(),
+                    ));
+                }
                 _ => String::new(),
             };
             parsed.push((field, operator == "=", value));
@@ -362,7 +383,7 @@ impl Data {
             let check = |(field, equal, value): &(&str, bool, String)| {
                 let actual = match *field {
                     "id" => user.id.to_string(),
-                    "email" => user.email.to_lowercase(),
+                    "email" => email_key(&user.email),
                     "campaign_id" => user.campaign_id.to_string(),
                     "referrer_id" => user.referrer_id.map(|r| r.to_string()).unwrap_or_default(),
                     "code" => user.code.clone(),
@@ -370,7 +391,7 @@ impl Data {
                     _ => user.first_name.clone(),
                 };
                 let expected = if *field == "email" {
-                    value.to_lowercase()
+                    email_key(value)
                 } else {
                     value.clone()
                 };
@@ -384,6 +405,9 @@ impl Data {
                 parsed.iter().all(check)
             }
         };
+        if filters_ignored {
+            return Ok(self.users.iter().map(|u| u.id).collect());
+        }
         // Use an index when one equality filter narrows the candidates.
         let candidates: Box<dyn Iterator<Item = &User>> = if let Some((_, _, v)) = parsed
             .iter()
@@ -397,7 +421,7 @@ impl Data {
         {
             Box::new(
                 self.by_email
-                    .get(&v.to_lowercase())
+                    .get(&email_key(v))
                     .and_then(|id| self.user(*id))
                     .into_iter(),
             )
@@ -466,6 +490,11 @@ impl Data {
     }
 }
 
+/// Emails are unique per campaign, trimmed and case-insensitively.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 fn kind(user: &User) -> &'static str {
     if user.referrer_id.is_some() {
         "person_invited"
@@ -518,9 +547,13 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let body = json!({"campaign_id": 1, "first_name": "New", "email": "new@example.com"});
         assert!(data.create(&body, now).is_ok());
-        assert_eq!(
-            data.create(&body, now).unwrap_err(),
-            Refusal::Invalid("email", "The email has already been taken.".into())
+        let existing = data.create(
+            &json!({"campaign_id": 1, "first_name": "X", "email": " NEW@example.com"}),
+            now,
+        );
+        assert!(
+            matches!(existing, Err(Refusal::Duplicate(_))),
+            "trimmed, any case"
         );
         let wrong = json!({"campaign_id": 2, "first_name": "X", "email": "x@example.com"});
         assert!(matches!(
@@ -535,13 +568,22 @@ mod tests {
         let by_email = json!({"filters": {"value": [
             {"field": "email", "value": "ADA@example.com", "operator": "="},
             {"field": "campaign_id", "value": "1", "operator": "="}], "operator": "AND"}});
-        assert_eq!(data.search(&by_email).unwrap(), vec![id]);
+        assert_eq!(data.search(&by_email, false, true).unwrap(), vec![id]);
         let referrals = json!({"filters": {"value": [
             {"field": "referrer_id", "value": id, "operator": "="}], "operator": "AND"}});
-        let ids = data.search(&referrals).unwrap();
+        let ids = data.search(&referrals, false, false).unwrap();
+        assert!(
+            data.search(&referrals, false, true).is_err(),
+            "a number where only strings are taken"
+        );
+        assert_eq!(
+            data.search(&referrals, true, false).unwrap().len(),
+            38,
+            "everyone"
+        );
         assert_eq!(ids.len(), 37);
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending by id");
         let bad = json!({"filters": {"value": [{"field": "password", "value": 1}]}});
-        assert!(data.search(&bad).is_err());
+        assert!(data.search(&bad, false, false).is_err());
     }
 }

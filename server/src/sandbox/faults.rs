@@ -35,6 +35,9 @@ pub struct Faults {
     pub wrong_types: bool,
     /// How many creates succeed but answer 422, as if another client created the user first.
     pub create_conflict: u32,
+    /// How many searches answer an empty list, as if the user searched for did not exist yet
+    /// (the other half of a creation race: the create then finds them).
+    pub search_misses: u32,
     /// Only these routes (`create`, `get`, `search`); all when empty.
     pub routes: Vec<String>,
 }
@@ -52,6 +55,8 @@ pub struct Plan {
     pub wrong_types: bool,
     /// Answer 422 after creating.
     pub conflict: bool,
+    /// Answer an empty search.
+    pub miss: bool,
 }
 
 /// An injected error status.
@@ -128,12 +133,16 @@ impl Faults {
             malformed: status.is_none() && take_plain(&mut self.malformed),
             wrong_types: self.wrong_types,
             conflict: route == "create" && take_plain(&mut self.create_conflict),
+            miss: route == "search" && take_plain(&mut self.search_misses),
         }
     }
 }
 
 /// Applies the body faults of `plan` to a response the route produced.
 pub async fn bend(response: Response, plan: &Plan) -> Response {
+    if plan.miss && response.status().is_success() {
+        return axum::Json(json!({"data": [], "links": {"next": null}})).into_response();
+    }
     if plan.conflict && response.status().is_success() {
         return super::refusal(super::data::Refusal::Invalid(
             "email",

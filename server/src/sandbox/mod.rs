@@ -6,14 +6,17 @@
 //! that count reach. The server reaches it over real HTTP exactly as it would the real API.
 //!
 //! It is also a test instrument, driven over HTTP under `/__sandbox/`: it counts every API call
-//! it receives (with its arrival time), seeds referrers of any size, and injects faults
-//! (see [`faults`]).
+//! it receives (with its arrival time), seeds referrers of any size, injects faults (see
+//! [`faults`]), and speaks the dialects the real platform may speak where its documentation is
+//! silent (see [`dialect`]).
 //!
 //! # Layout
 //! - [`data`]: users, referrals, counters and the operations on them.
 //! - [`faults`]: the fault switches and how they bend a response.
+//! - [`dialect`]: paging, ordering, filters and duplicates the way another platform might.
 
 pub mod data;
+pub mod dialect;
 pub mod faults;
 
 use std::net::SocketAddr;
@@ -33,6 +36,7 @@ use tokio::net::TcpListener;
 use url::Url;
 
 use data::{Data, Refusal, Seed};
+use dialect::{Dialect, DuplicateCreate, Order};
 use faults::Faults;
 
 /// Default and largest page sizes of the API's lists.
@@ -66,6 +70,9 @@ struct Shared {
     key: String,
     calls: Mutex<Vec<Call>>,
     faults: Mutex<Faults>,
+    dialect: Mutex<Dialect>,
+    /// `http://addr/api/v2`, for absolute links as Laravel writes them.
+    api_base: String,
     started: Instant,
 }
 
@@ -98,6 +105,8 @@ impl Sandbox {
             key: options.key,
             calls: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
+            dialect: Mutex::new(Dialect::default()),
+            api_base: ["http://", &addr.to_string(), "/api/v2"].concat(),
             started: Instant::now(),
         });
         let app = router(shared.clone());
@@ -139,6 +148,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/r/{code}", get(landing))
         .route("/__sandbox/calls", get(calls).delete(reset_calls))
         .route("/__sandbox/faults", post(set_faults).delete(clear_faults))
+        .route(
+            "/__sandbox/dialect",
+            post(set_dialect).get(get_dialect).delete(clear_dialect),
+        )
         .route("/__sandbox/referrers", post(seed_referrer))
         .with_state(shared)
 }
@@ -155,6 +168,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 fn refusal(refusal: Refusal) -> Response {
     match refusal {
         Refusal::NotFound => error(StatusCode::NOT_FOUND, "Not found"),
+        Refusal::Duplicate(_) => duplicate(StatusCode::UNPROCESSABLE_ENTITY),
         Refusal::Invalid(field, message) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({
@@ -165,6 +179,19 @@ fn refusal(refusal: Refusal) -> Response {
         )
             .into_response(),
     }
+}
+
+/// A create refused because the email is taken, with `errors.email`.
+fn duplicate(status: StatusCode) -> Response {
+    (
+        status,
+        Json(json!({
+            "code": status.as_u16(),
+            "message": "Validation errors in your request",
+            "errors": {"email": [{"field": "email", "message": "The email has already been taken."}]},
+        })),
+    )
+        .into_response()
 }
 
 /// Every API call: counted, authenticated, and bent by the active faults.
@@ -206,6 +233,7 @@ async fn api_gate(State(shared): State<Arc<Shared>>, request: Request, next: Nex
 struct Paging {
     page: Option<String>,
     per_page: Option<String>,
+    cursor: Option<String>,
     with: Option<String>,
 }
 
@@ -213,6 +241,7 @@ async fn create_user(State(shared): State<Arc<Shared>>, body: Option<Json<Value>
     let Some(Json(body)) = body else {
         return error(StatusCode::BAD_REQUEST, "Your request is invalid");
     };
+    let duplicates = lock(&shared.dialect).duplicate_create;
     let mut data = lock(&shared.data);
     match data.create(&body, OffsetDateTime::now_utc()) {
         Ok(user) => {
@@ -223,6 +252,14 @@ async fn create_user(State(shared): State<Arc<Shared>>, body: Option<Json<Value>
             )
                 .into_response()
         }
+        Err(Refusal::Duplicate(id)) => match duplicates {
+            DuplicateCreate::Unprocessable => duplicate(StatusCode::UNPROCESSABLE_ENTITY),
+            DuplicateCreate::Conflict => duplicate(StatusCode::CONFLICT),
+            DuplicateCreate::Existing => match data.get(id) {
+                Some(user) => Json(json!({"data": data.render(user, false)})).into_response(),
+                None => refusal(Refusal::NotFound),
+            },
+        },
         Err(refused) => refusal(refused),
     }
 }
@@ -232,11 +269,13 @@ async fn get_user(
     Path(identifier): Path<String>,
     Query(paging): Query<Paging>,
 ) -> Response {
+    let analytics_missing = lock(&shared.dialect).analytics_missing;
     let data = lock(&shared.data);
-    let with_analytics = paging
-        .with
-        .as_deref()
-        .is_some_and(|w| w.split(',').any(|w| w.trim() == "user.analytics"));
+    let with_analytics = !analytics_missing
+        && paging
+            .with
+            .as_deref()
+            .is_some_and(|w| w.split(',').any(|w| w.trim() == "user.analytics"));
     match data.find(&identifier) {
         Some(user) => Json(json!({"data": data.render(user, with_analytics)})).into_response(),
         None => refusal(Refusal::NotFound),
@@ -248,6 +287,7 @@ async fn search_users(
     Query(paging): Query<Paging>,
     body: Option<Json<Value>>,
 ) -> Response {
+    let dialect = lock(&shared.dialect).clone();
     let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
     let page = match paging.page.as_deref().map(str::parse::<u64>) {
         None => 1,
@@ -260,6 +300,7 @@ async fn search_users(
         }
     };
     let per_page = match paging.per_page.as_deref().map(str::parse::<u64>) {
+        _ if dialect.per_page_ignored => dialect::IGNORED_PER_PAGE,
         None => DEFAULT_PER_PAGE,
         Some(Ok(n)) if (1..=MAX_PER_PAGE).contains(&n) => n,
         Some(_) => {
@@ -270,49 +311,94 @@ async fn search_users(
         }
     };
     let data = lock(&shared.data);
-    let ids = match data.search(&body) {
+    let mut ids = match data.search(&body, dialect.filters_ignored, dialect.string_filters_only) {
         Ok(ids) => ids,
         Err(refused) => return refusal(refused),
     };
+    match dialect.order {
+        Order::Asc => {}
+        Order::Desc => ids.reverse(),
+        Order::Random => ids.sort_by_key(|id| dialect::shuffle_key(*id)),
+    }
     let total = ids.len() as u64;
-    let last_page = total.div_ceil(per_page).max(1);
-    let start = ((page - 1) * per_page).min(total) as usize;
-    let end = (page * per_page).min(total) as usize;
-    let rows: Vec<Value> = ids[start..end]
+    // Where this page starts: the page number, or (cursor paging) the offset in the cursor.
+    let start = match dialect.paging {
+        dialect::Paging::Cursor => match paging.cursor.as_deref().map(decode_cursor) {
+            None => 0,
+            Some(Some(offset)) => offset,
+            Some(None) => {
+                return refusal(Refusal::Invalid("cursor", "The cursor is invalid.".into()));
+            }
+        },
+        _ => (page - 1) * per_page,
+    }
+    .min(total);
+    let end = (start + per_page).min(total);
+    let rows: Vec<Value> = ids[start as usize..end as usize]
         .iter()
         .filter_map(|id| data.get(*id))
         .map(|user| data.render(user, false))
         .collect();
-    let link = |p: u64| {
-        json!(
-            [
-                "/api/v2/users/search?page=",
-                &p.to_string(),
-                "&per_page=",
-                &per_page.to_string()
-            ]
-            .concat()
-        )
+    let base = [shared.api_base.as_str(), "/users/search"].concat();
+    let page_link = |p: u64| json!(format!("{base}?page={p}&per_page={per_page}"));
+    let last_page = total.div_ceil(per_page).max(1);
+    let answer = match dialect.paging {
+        dialect::Paging::PageMeta => json!({
+            "data": rows,
+            "links": {
+                "first": page_link(1),
+                "last": page_link(last_page),
+                "prev": if page > 1 { page_link(page - 1) } else { Value::Null },
+                "next": if page < last_page { page_link(page + 1) } else { Value::Null },
+            },
+            "meta": {
+                "current_page": page,
+                "from": if end > start { json!(start + 1) } else { Value::Null },
+                "last_page": last_page,
+                "path": base,
+                "per_page": per_page,
+                "to": if end > start { json!(end) } else { Value::Null },
+                "total": total,
+            },
+        }),
+        dialect::Paging::LinksOnly => json!({
+            "data": rows,
+            "links": {
+                "prev": if page > 1 { page_link(page - 1) } else { Value::Null },
+                "next": if end < total { page_link(page + 1) } else { Value::Null },
+            },
+        }),
+        dialect::Paging::Cursor => {
+            let next = (end < total).then(|| encode_cursor(end));
+            json!({
+                "data": rows,
+                "links": {
+                    "prev": Value::Null,
+                    "next": next.as_ref().map(|c| format!("{base}?cursor={c}&per_page={per_page}")),
+                },
+                "meta": {"path": base, "per_page": per_page, "next_cursor": next},
+            })
+        }
     };
-    Json(json!({
-        "data": rows,
-        "links": {
-            "first": link(1),
-            "last": link(last_page),
-            "prev": if page > 1 { link(page - 1) } else { Value::Null },
-            "next": if page < last_page { link(page + 1) } else { Value::Null },
-        },
-        "meta": {
-            "current_page": page,
-            "from": if end > start { json!(start + 1) } else { Value::Null },
-            "last_page": last_page,
-            "path": "/api/v2/users/search",
-            "per_page": per_page,
-            "to": if end > start { json!(end) } else { Value::Null },
-            "total": total,
-        },
-    }))
-    .into_response()
+    Json(answer).into_response()
+}
+
+/// An opaque cursor for a position, as cursor paginators make them.
+fn encode_cursor(offset: u64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"offset": offset, "_pointsToNextItems": true}).to_string())
+}
+
+fn decode_cursor(text: &str) -> Option<u64> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get("offset")?
+        .as_u64()
 }
 
 /// A referral link's landing page; each view counts as reach.
@@ -344,6 +430,23 @@ async fn set_faults(State(shared): State<Arc<Shared>>, Json(faults): Json<Faults
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
     *lock(&shared.faults) = Faults::default();
+    StatusCode::NO_CONTENT
+}
+
+async fn set_dialect(
+    State(shared): State<Arc<Shared>>,
+    Json(dialect): Json<Dialect>,
+) -> StatusCode {
+    *lock(&shared.dialect) = dialect;
+    StatusCode::NO_CONTENT
+}
+
+async fn get_dialect(State(shared): State<Arc<Shared>>) -> Json<Dialect> {
+    Json(lock(&shared.dialect).clone())
+}
+
+async fn clear_dialect(State(shared): State<Arc<Shared>>) -> StatusCode {
+    *lock(&shared.dialect) = Dialect::default();
     StatusCode::NO_CONTENT
 }
 

@@ -7,9 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::config::Config;
 use referrer_dashboard_server::sandbox::{self, Sandbox};
+use referrer_dashboard_server::{Limits, Overrides};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -27,14 +27,22 @@ pub struct TestServer {
     pub sandbox: Sandbox,
 }
 
-/// Starts the full application in sandbox mode (no key) with `extra` flags.
+/// Starts the full application in sandbox mode with `extra` flags.
 pub async fn start(extra: &[&str]) -> TestServer {
-    let mut args = vec!["server", "--db", ":memory:", "--jwt-secret", SECRET];
+    start_with(extra, Overrides::default()).await
+}
+
+/// [`start`] with `overrides`.
+pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
+    let mut args = vec!["server", "--sandbox", "--jwt-secret", SECRET];
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
-    let app = referrer_dashboard_server::build(&config).await.unwrap();
+    let limits = overrides.limits;
+    let app = referrer_dashboard_server::build_with(&config, overrides)
+        .await
+        .unwrap();
     TestServer {
-        base: serve(app.router).await,
+        base: serve(app.router, limits).await,
         sandbox: app.sandbox.unwrap(),
     }
 }
@@ -69,17 +77,36 @@ pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides)
     }
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
+    let limits = overrides.limits;
     let app = referrer_dashboard_server::build_with(&config, overrides)
         .await
         .unwrap();
-    serve(app.router).await
+    serve(app.router, limits).await
 }
 
-async fn serve(router: axum::Router) -> String {
+/// Serves `router` the way the binary does (header timeout, client addresses).
+async fn serve(router: axum::Router, limits: Limits) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move {
+        referrer_dashboard_server::serve_with(listener, router, std::future::pending(), limits)
+            .await
+            .unwrap();
+    });
     base
+}
+
+/// An HTTP client for the tests. reqwest is built without a default TLS crypto provider (the
+/// server installs one when it builds its own client); install it here too, so a test that
+/// starts no server in-process can still make requests.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// `GET url` with [`http`].
+pub async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    http().get(url).send().await.unwrap()
 }
 
 /// Seconds since the Unix epoch.
@@ -100,8 +127,17 @@ pub fn token_with(secret: &str, claims: Value) -> String {
     .unwrap()
 }
 
-/// A valid token for `sub`/`email` signed with [`SECRET`].
+/// A valid token for `sub`/`email` signed with [`SECRET`], from a host that verifies emails.
 pub fn token(sub: &str, email: &str) -> String {
+    token_with(
+        SECRET,
+        json!({"sub": sub, "email": email, "name": "Test User", "email_verified": true,
+            "exp": now() + 60}),
+    )
+}
+
+/// A valid token whose email the host has not verified.
+pub fn unverified_token(sub: &str, email: &str) -> String {
     token_with(
         SECRET,
         json!({"sub": sub, "email": email, "name": "Test User", "exp": now() + 60}),
@@ -114,7 +150,7 @@ pub async fn get_session(
     token: Option<&str>,
     query: &str,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let client = reqwest::Client::new();
+    let client = http();
     let mut request = client.get(format!("{base}/api/referral-dashboard{query}"));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -169,7 +205,7 @@ fn control(sandbox: &Sandbox, path: &str) -> String {
 
 /// Sets the sandbox's fault switches.
 pub async fn faults(sandbox: &Sandbox, faults: Value) {
-    let response = reqwest::Client::new()
+    let response = http()
         .post(control(sandbox, "faults"))
         .json(&faults)
         .send()
@@ -178,9 +214,20 @@ pub async fn faults(sandbox: &Sandbox, faults: Value) {
     assert_eq!(response.status(), 204, "{:?}", response.text().await);
 }
 
+/// Sets the sandbox's dialect (how it pages, orders, filters and answers duplicates).
+pub async fn dialect(sandbox: &Sandbox, dialect: Value) {
+    let response = http()
+        .post(control(sandbox, "dialect"))
+        .json(&dialect)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "{:?}", response.text().await);
+}
+
 /// Clears the sandbox's call log.
 pub async fn reset_calls(sandbox: &Sandbox) {
-    reqwest::Client::new()
+    http()
         .delete(control(sandbox, "calls"))
         .send()
         .await
@@ -189,9 +236,8 @@ pub async fn reset_calls(sandbox: &Sandbox) {
 
 /// The API calls the sandbox received, in order, as its call log lists them.
 async fn call_log(sandbox: &Sandbox) -> Vec<Value> {
-    let body: Value = reqwest::get(control(sandbox, "calls"))
+    let body: Value = http_get(control(sandbox, "calls"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -219,7 +265,7 @@ pub async fn call_times(sandbox: &Sandbox) -> Vec<f64> {
 /// Creates a referrer with `referrals` referrals (`qualified` of them qualified); returns its id.
 pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64) -> u64 {
     let body = json!({"first_name": "Big", "last_name": "Referrer", "email": email, "reach": 5, "referrals": referrals, "qualified": qualified});
-    let response = reqwest::Client::new()
+    let response = http()
         .post(control(sandbox, "referrers"))
         .json(&body)
         .send()

@@ -1,0 +1,423 @@
+//! The backend against every world the platform's documentation leaves open: the same suite
+//! (a new user, a returning user on another instance, referrers with 60 and with 10,000
+//! referrals paged to the end) once per sandbox dialect and for combinations of them, each
+//! judged against the sandbox's own truth. Then one test per dialect for the failure it would
+//! have caused before the client stopped assuming: another user's account adopted, a list cut
+//! short or repeated, an empty list, a refused search, a duplicate taken for a new account.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::{
+    KEY, all_referral_ids, calls, dialect, faults, get_session, http, reset_calls, sandbox, seed,
+    server_for, token, unverified_token,
+};
+use referrer_dashboard_server::Overrides;
+use referrer_dashboard_server::budget::{Budget, Window};
+use referrer_dashboard_server::sandbox::Sandbox;
+use serde_json::{Value, json};
+
+/// Limits out of the way: a world where every search walks the campaign 25 rows at a time
+/// needs hundreds of calls per list, which is the point of measuring it, not of refusing it.
+const UNLIMITED: &[&str] = &[
+    "--requests-per-min",
+    "1000000",
+    "--upstream-per-user-per-min",
+    "1000000",
+    "--new-users-per-min",
+    "1000000",
+];
+
+fn unlimited_budget() -> Overrides {
+    Overrides {
+        budget: Some(Budget::new(
+            Window::new(1_000_000, Duration::from_secs(60), Duration::ZERO),
+            Duration::from_secs(5),
+        )),
+        ..Overrides::default()
+    }
+}
+
+async fn server(sandbox: &Sandbox, db: Option<&str>) -> String {
+    let mut args = UNLIMITED.to_vec();
+    if let Some(db) = db {
+        args.extend_from_slice(&["--db", db]);
+    }
+    server_for(sandbox, &args, unlimited_budget()).await
+}
+
+/// The platform's own record of a user, read from the sandbox with the key.
+async fn platform_user(sandbox: &Sandbox, code: &str) -> Value {
+    let url = format!("{}/users/{code}", sandbox.api_url());
+    let body: Value = http()
+        .get(url)
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"].clone()
+}
+
+/// The ids a referrer seeded with `n` referrals has, newest first: the sandbox creates them
+/// right after the referrer, oldest first.
+fn seeded_newest_first(referrer: u64, n: u64) -> Vec<String> {
+    (referrer + 1..=referrer + n)
+        .rev()
+        .map(|id| format!("r_{id}"))
+        .collect()
+}
+
+/// The session of `who`, asked again as the widget would while the answer is "not yet" (a
+/// 504 or 503 whose `Retry-After` says when): in the slowest worlds a long list takes longer
+/// to read than a request may wait, and the read goes on in the background.
+async fn settled(base: &str, who: &str) -> (u16, Value) {
+    for _ in 0..30 {
+        let (status, headers, body) = get_session(base, Some(who), "").await;
+        if status != 504 && status != 503 {
+            return (status, body);
+        }
+        let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+    }
+    panic!("no answer after 30 attempts");
+}
+
+/// A session's referral list, all pages, checked for order and repeats.
+async fn every_referral(base: &str, who: &str) -> Vec<String> {
+    assert_eq!(settled(base, who).await.0, 200);
+    let ids = all_referral_ids(base, who).await;
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "no referral listed twice");
+    ids
+}
+
+/// The whole suite in one world.
+async fn suite(world: Value) {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, world.clone()).await;
+    let sixty = seed(&sandbox, "sixty@example.org", 60, 20).await;
+    let big = seed(&sandbox, "big@example.org", 10_000, 2_500).await;
+    let dir = std::env::temp_dir().join(format!(
+        "rd-dialect-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("map.sqlite3").to_string_lossy().into_owned();
+    let base = server(&sandbox, Some(&db)).await;
+
+    // A new user gets an account of their own: their email, no referrals.
+    let newcomer = token("u-new", "New.Comer@example.org");
+    let (status, body) = settled(&base, &newcomer).await;
+    assert_eq!(status, 200, "{world}: {body}");
+    assert_eq!(
+        body["stats"],
+        json!({"reach": 0, "referrals": 0, "qualified": 0}),
+        "{world}"
+    );
+    assert_eq!(body["referrals"]["items"], json!([]), "{world}");
+    let code = body["referrer"]["code"].as_str().unwrap();
+    let account = platform_user(&sandbox, code).await;
+    assert_eq!(
+        account["email"], "new.comer@example.org",
+        "{world}: its own account"
+    );
+
+    // A returning user, served by a second instance on the same database: no email search,
+    // the right counts, and all 37 referrals newest first.
+    let ada = token("u-ada", "ada@example.com");
+    assert_eq!(settled(&base, &ada).await.0, 200, "{world}");
+    reset_calls(&sandbox).await;
+    let second = server(&sandbox, Some(&db)).await;
+    let (status, body) = settled(&second, &ada).await;
+    assert_eq!(status, 200, "{world}: {body}");
+    assert_eq!(
+        body["stats"],
+        json!({"reach": 1204, "referrals": 37, "qualified": 12}),
+        "{world}"
+    );
+    assert_eq!(
+        calls(&sandbox).await[0],
+        "get",
+        "{world}: mapping used, no email search"
+    );
+    assert_eq!(
+        every_referral(&second, &ada).await,
+        seeded_newest_first(1, 37),
+        "{world}"
+    );
+
+    // Referrers with 60 and with 10,000 referrals, paged to the end.
+    let sixty_token = token("u-sixty", "sixty@example.org");
+    assert_eq!(
+        every_referral(&base, &sixty_token).await,
+        seeded_newest_first(sixty, 60),
+        "{world}"
+    );
+    let big_token = token("u-big", "big@example.org");
+    let (status, body) = settled(&base, &big_token).await;
+    assert_eq!(status, 200, "{world}: {body}");
+    assert_eq!(body["stats"]["referrals"], 10_000, "{world}");
+    assert_eq!(body["stats"]["qualified"], 2_500, "{world}");
+    assert_eq!(
+        every_referral(&base, &big_token).await,
+        seeded_newest_first(big, 10_000),
+        "{world}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn the_default_dialect() {
+    suite(json!({})).await;
+}
+
+#[tokio::test]
+async fn filters_ignored() {
+    suite(json!({"filters_ignored": true})).await;
+}
+
+#[tokio::test]
+async fn string_filters_only() {
+    suite(json!({"string_filters_only": true})).await;
+}
+
+#[tokio::test]
+async fn links_only_paging() {
+    suite(json!({"paging": "links_only"})).await;
+}
+
+#[tokio::test]
+async fn cursor_paging() {
+    suite(json!({"paging": "cursor"})).await;
+}
+
+#[tokio::test]
+async fn per_page_ignored() {
+    suite(json!({"per_page_ignored": true})).await;
+}
+
+#[tokio::test]
+async fn descending_order() {
+    suite(json!({"order": "desc"})).await;
+}
+
+#[tokio::test]
+async fn random_order() {
+    suite(json!({"order": "random"})).await;
+}
+
+#[tokio::test]
+async fn analytics_missing() {
+    suite(json!({"analytics_missing": true})).await;
+}
+
+#[tokio::test]
+async fn duplicate_creates_answered_409() {
+    suite(json!({"duplicate_create": "409"})).await;
+}
+
+#[tokio::test]
+async fn duplicate_creates_answered_with_the_existing_account() {
+    suite(json!({"duplicate_create": "200_existing"})).await;
+}
+
+#[tokio::test]
+async fn the_worst_world_links_only_ascending_and_per_page_ignored() {
+    suite(json!({"paging": "links_only", "order": "asc", "per_page_ignored": true})).await;
+}
+
+#[tokio::test]
+async fn everything_unhelpful_at_once() {
+    suite(json!({
+        "filters_ignored": true, "string_filters_only": true, "paging": "cursor",
+        "per_page_ignored": true, "order": "random", "analytics_missing": true,
+        "duplicate_create": "200_existing"
+    }))
+    .await;
+}
+
+#[tokio::test]
+async fn descending_cursor_pages_without_analytics() {
+    suite(json!({"paging": "cursor", "order": "desc", "analytics_missing": true})).await;
+}
+
+// What each dialect would have done to the client that assumed: one test each.
+
+#[tokio::test]
+async fn where_filters_are_ignored_no_one_gets_another_users_account() {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, json!({"filters_ignored": true})).await;
+    let base = server(&sandbox, None).await;
+    // The first row of an unfiltered search is Ada: taking it would give Eve Ada's dashboard.
+    let (status, _, body) = get_session(&base, Some(&token("u-eve", "eve@example.org")), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stats"]["referrals"], 0);
+    let account = platform_user(&sandbox, body["referrer"]["code"].as_str().unwrap()).await;
+    assert_eq!(account["email"], "eve@example.org");
+    // Grace's referral search returns every user: none of them are hers.
+    let (_, _, body) = get_session(&base, Some(&token("u-grace", "grace@example.com")), "").await;
+    assert_eq!(body["referrals"]["items"], json!([]));
+}
+
+#[tokio::test]
+async fn where_per_page_is_ignored_every_referral_is_listed_once() {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, json!({"per_page_ignored": true})).await;
+    let base = server(&sandbox, None).await;
+    let linus = token("u-linus", "linus@example.com");
+    // Positions computed from the 250 asked for would repeat and skip referrals.
+    // Ada (1) and her 37 referrals, Grace (39), then Linus (40) and his 260.
+    assert_eq!(
+        every_referral(&base, &linus).await,
+        seeded_newest_first(40, 260)
+    );
+}
+
+#[tokio::test]
+async fn without_page_numbers_in_the_answer_the_list_is_read_to_its_end() {
+    for paging in ["links_only", "cursor"] {
+        let sandbox = sandbox().await;
+        dialect(&sandbox, json!({"paging": paging})).await;
+        let base = server(&sandbox, None).await;
+        // Without meta.last_page, a client that assumed one page would stop at 250 of 260.
+        let linus = token("u-linus", "linus@example.com");
+        assert_eq!(every_referral(&base, &linus).await.len(), 260, "{paging}");
+    }
+}
+
+#[tokio::test]
+async fn in_any_order_the_newest_referrals_come_first() {
+    for order in ["desc", "random"] {
+        let sandbox = sandbox().await;
+        dialect(&sandbox, json!({"order": order})).await;
+        let base = server(&sandbox, None).await;
+        let (_, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+        let first: Vec<&str> = body["referrals"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(first, ["r_38", "r_37", "r_36"], "{order}");
+    }
+}
+
+#[tokio::test]
+async fn without_analytics_the_referrals_are_still_listed_and_counted() {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, json!({"analytics_missing": true})).await;
+    let base = server(&sandbox, None).await;
+    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    assert_eq!(status, 200, "{body}");
+    // Counts of 0 from a missing block would have skipped the list: an empty dashboard.
+    assert_eq!(body["referrals"]["items"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        body["stats"],
+        json!({"reach": 1204, "referrals": 37, "qualified": 12})
+    );
+}
+
+#[tokio::test]
+async fn where_only_string_filter_values_are_taken_the_search_is_answered() {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, json!({"string_filters_only": true})).await;
+    let base = server(&sandbox, None).await;
+    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(calls(&sandbox).await.iter().all(|c| c != "refused"));
+}
+
+#[tokio::test]
+async fn a_duplicate_create_answered_409_is_searched_again() {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, json!({"duplicate_create": "409"})).await;
+    let base = server(&sandbox, None).await;
+    // The race: the search misses Ada (as if she signed up a moment later), the create finds her.
+    faults(&sandbox, json!({"search_misses": 1})).await;
+    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stats"]["referrals"], 37);
+    assert_eq!(
+        calls(&sandbox).await,
+        ["search", "create", "search", "get", "search"]
+    );
+}
+
+#[tokio::test]
+async fn a_create_answered_with_an_existing_account_is_not_a_new_account() {
+    let sandbox = sandbox().await;
+    dialect(&sandbox, json!({"duplicate_create": "200_existing"})).await;
+    let base = server(&sandbox, None).await;
+    // Taken for a new account, Ada's would go to anyone claiming her email, verified or not.
+    faults(&sandbox, json!({"search_misses": 1})).await;
+    let (status, _, body) = get_session(
+        &base,
+        Some(&unverified_token("u-eve", "ada@example.com")),
+        "",
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.get("referrer").is_none());
+    faults(&sandbox, json!({"search_misses": 1})).await;
+    let (status, _, body) = get_session(&base, Some(&token("u-ada", "ada@example.com")), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stats"]["referrals"], 37);
+}
+
+/// Upstream calls of the three cases the frugality contract names, in the best world and in
+/// the worst that does not ignore filters (links-only paging, ascending, `per_page` ignored).
+#[tokio::test]
+async fn calls_per_case_in_the_best_and_the_worst_world() {
+    for (world, new_user, returning, big) in [
+        (json!({}), 2, 2, 1 + 40),
+        (
+            json!({"paging": "links_only", "order": "asc", "per_page_ignored": true}),
+            2,
+            // 37 referrals in pages of 25: two pages.
+            1 + 2,
+            1 + 400,
+        ),
+    ] {
+        let sandbox = sandbox().await;
+        dialect(&sandbox, world.clone()).await;
+        seed(&sandbox, "big@example.org", 10_000, 2_500).await;
+        let dir =
+            std::env::temp_dir().join(format!("rd-calls-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("map.sqlite3").to_string_lossy().into_owned();
+        let first = server(&sandbox, Some(&db)).await;
+        for (sub, email) in [("u-ada", "ada@example.com"), ("u-big", "big@example.org")] {
+            assert_eq!(
+                get_session(&first, Some(&token(sub, email)), "").await.0,
+                200
+            );
+        }
+        let count = async |base: &str, who: String| {
+            reset_calls(&sandbox).await;
+            assert_eq!(get_session(base, Some(&who), "").await.0, 200);
+            calls(&sandbox).await.len()
+        };
+        let again = server(&sandbox, Some(&db)).await;
+        let measured = (
+            count(&again, token("u-fresh", "fresh@example.org")).await,
+            count(&again, token("u-ada", "ada@example.com")).await,
+            count(&again, token("u-big", "big@example.org")).await,
+        );
+        assert_eq!(measured, (new_user, returning, big), "{world}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
