@@ -137,6 +137,7 @@ pub fn bench() -> Result<()> {
 pub fn test() -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    tools::ensure_databases()?;
     let mut timings = Vec::new();
     let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
         let started = Instant::now();
