@@ -349,10 +349,11 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
     })
 }
 
-/// The margin of a compressed test window (`DASHBOARD_TEST_BUDGET_WINDOW_MS`): like
-/// `server/tests/budget.rs`'s, it covers the time between a grant and the platform counting the
-/// call on a loaded two-core machine.
-const TEST_WINDOW_MARGIN: Duration = Duration::from_millis(300);
+/// The margin of a compressed test window (`DASHBOARD_TEST_BUDGET_WINDOW_MS`): the production
+/// one, unscaled. It covers the time between a grant and the platform counting the call, which
+/// does not shrink with the window (with several processes on two loaded cores, more than the
+/// 300 ms `server/tests/budget.rs` gives one in-process server has been seen).
+const TEST_WINDOW_MARGIN: Duration = budget::SAFETY_MARGIN;
 
 /// `/healthz`: 200 `{"status": "ok", ...}`, or 503 `{"status": "degraded", "reason": ...}` while
 /// Redis (shared state) is unreachable; asks Redis each time, so it also sees it come back.
