@@ -92,8 +92,12 @@ pub trait Policy<E> {
         None
     }
     /// The answer when the shared cache cannot be reached and this instance has no value of
-    /// its own to fall back on.
-    fn unavailable(&self, why: &Unavailable) -> E;
+    /// its own to fall back on. By default none: the fetch runs (its own limits, such as a
+    /// shared budget that refuses while Redis is down, decide) and its value is not shared.
+    fn unavailable(&self, why: &Unavailable) -> Option<E> {
+        let _ = why;
+        None
+    }
 }
 
 struct Cooling<E> {
@@ -259,7 +263,7 @@ where
         let fence = loop {
             let entry = match entries.read(key, slot.value_fence).await {
                 Ok(entry) => entry,
-                Err(why) => return offline(slot, policy, &why),
+                Err(why) => return offline(slot, policy, &why, fetch).await,
             };
             let now = Instant::now();
             slot.checked = Some(now);
@@ -307,7 +311,7 @@ where
                 // Another instance (or a request of this one that gave up) is fetching: look
                 // again shortly, never longer than its lease.
                 Ok(Lock::Held(left)) => tokio::time::sleep(left.min(POLL_EVERY)).await,
-                Err(why) => return offline(slot, policy, &why),
+                Err(why) => return offline(slot, policy, &why, fetch).await,
             }
         };
         let keep = self.ttl + KEEP_STALE_FOR;
@@ -387,20 +391,29 @@ where
     }
 }
 
-/// The answer when Redis cannot be reached: this instance's copy, stale, or the policy's error.
-fn offline<V, E>(
+/// The answer when Redis cannot be reached: this instance's copy, stale; else the policy's
+/// error; else what `fetch` gives (not shared).
+async fn offline<V, E>(
     slot: &Slot<V, E>,
     policy: &impl Policy<E>,
     why: &Unavailable,
+    fetch: impl Future<Output = Result<V, E>>,
 ) -> Result<Hit<V>, E> {
-    match &slot.value {
-        Some((value, fetched_at)) => Ok(Hit {
+    if let Some((value, fetched_at)) = &slot.value {
+        return Ok(Hit {
             value: value.clone(),
             fetched_at: *fetched_at,
             stale: true,
-        }),
-        None => Err(policy.unavailable(why)),
+        });
     }
+    if let Some(error) = policy.unavailable(why) {
+        return Err(error);
+    }
+    Ok(Hit {
+        value: Arc::new(fetch.await?),
+        fetched_at: Instant::now(),
+        stale: false,
+    })
 }
 
 /// Runs `work` while renewing `fence`'s lease on `key` (so the lock lasts as long as the fetch,
@@ -450,9 +463,6 @@ mod tests {
                 "refused" => "refused, remembered",
                 other => other,
             }
-        }
-        fn unavailable(&self, _: &Unavailable) -> &'static str {
-            "unavailable"
         }
     }
 

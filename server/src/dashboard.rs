@@ -59,10 +59,10 @@ pub const REMEMBER_REFUSAL: Duration = Duration::from_secs(60);
 struct Failures;
 
 impl Policy<Error> for Failures {
-    /// The last good data may stand in when the platform is busy, slow or down; refusals (bad
-    /// key, validation) are never papered over.
+    /// The last good data may stand in when the platform is busy, slow or down, or the database
+    /// is (PostgreSQL unreachable); refusals (bad key, validation) are never papered over.
     fn serve_stale(&self, error: &Error) -> bool {
-        transient(error)
+        transient(error) || matches!(error, Error::Store(_))
     }
 
     /// Budget and platform rate limits say "not now": the requests queued behind one should not
@@ -104,9 +104,11 @@ impl Policy<Error> for Failures {
         Error::decode(text, &[UNVERIFIED, TAKEN])
     }
 
-    fn unavailable(&self, why: &Unavailable) -> Error {
+    /// No build while Redis is down: it could not be single-flight, and the budget would refuse
+    /// its calls anyway.
+    fn unavailable(&self, why: &Unavailable) -> Option<Error> {
         tracing::debug!(%why, "no local copy to answer with while shared state is unreachable");
-        Error::Unavailable
+        Some(Error::Unavailable)
     }
 
     fn cooling(&self, error: &Error, remaining: Duration) -> Error {

@@ -158,8 +158,8 @@ impl Policy<String> for Words {
     fn decode(&self, text: &str) -> Option<String> {
         Some(text.to_owned())
     }
-    fn unavailable(&self, _: &Unavailable) -> String {
-        "unavailable".into()
+    fn unavailable(&self, _: &Unavailable) -> Option<String> {
+        Some("unavailable".into())
     }
 }
 

@@ -41,14 +41,13 @@ impl Process {
         }
         let mut child = command.spawn().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
-        for stream in [Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>] {
-            let lines = lines.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    lines.lock().unwrap().push(line);
-                }
-            });
-        }
+        let stderr = child.stderr.take().unwrap();
+        let kept = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
         let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let base = loop {
             match stdout.next() {
