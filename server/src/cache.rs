@@ -177,8 +177,10 @@ where
         });
         let mut slot = slot.lock().await;
         if let Some(entries) = &self.shared {
-            return self
-                .shared_get(entries, &key.to_string(), &mut slot, fetch, policy)
+            // Boxed: a session build is a large future, and the shared path holds it across
+            // several awaits (moving it by value there overflowed a debug build's stack).
+            let fetch = Box::pin(fetch);
+            return Box::pin(self.shared_get(entries, &key.to_string(), &mut slot, fetch, policy))
                 .await;
         }
         let now = Instant::now();
