@@ -1,9 +1,12 @@
 // Server benchmarks against the real binary (server profile) and a standalone sandbox:
 //   throughput  cached sessions for 200 users with valid JWTs under wrk on loopback: req/s, p50,
-//               p99 (wrk shares the machine's cores with the server; the core count is printed)
-//   storm       300 new users at once against the sandbox with the default budget (500 calls/min):
+//               p99 (wrk shares the machine's cores with the server; the core count is printed),
+//               with the in-process cache and with Redis (DASHBOARD_REDIS_URL) in the same run
+//   storm       300 new users at once against the sandbox with a budget of 500 calls/min:
 //               upstream calls per user and the busiest 60 s window, from the sandbox's own log;
-//               clients retry after Retry-After like the widget does
+//               clients retry after Retry-After like the widget does. Once with one instance
+//               (SQLite, in-process state), once with three on one Redis and one PostgreSQL,
+//               requests spread round robin
 //   returning   the same users after a restart (fresh cache, same database): calls per refresh
 //
 //   node benches/server.mjs <server-binary> [--out file.json] [--duration 10]
@@ -11,6 +14,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -56,6 +60,41 @@ function start(args, env, ready) {
   });
 }
 
+// --- Redis and PostgreSQL of the bench's own (Debian's packages; `cargo xtask bench` installs them)
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const waitFor = async (what, check) => {
+  for (let i = 0; i < 300; i += 1) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start`);
+};
+const engines = await mkdtemp(join(tmpdir(), 'rd-bench-engines-'));
+const redisPort = await freePort();
+const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--dir', engines, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+await waitFor('redis-server', async () => (await exec('redis-cli', ['-p', String(redisPort), 'ping'])).stdout.includes('PONG'));
+const pgBin = (await exec('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'])).stdout.trim();
+const asRoot = process.getuid?.() === 0;
+const pgTool = (tool, args) => (asRoot ? exec('runuser', ['-u', 'postgres', '--', `${pgBin}/${tool}`, ...args]) : exec(`${pgBin}/${tool}`, args));
+if (asRoot) await exec('chown', ['postgres:postgres', engines]);
+const pgPort = await freePort();
+const pgData = join(engines, 'pg');
+await pgTool('initdb', ['-D', pgData, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+await pgTool('pg_ctl', ['-D', pgData, '-l', join(engines, 'pg.log'), '-w', '-o', `-c listen_addresses=127.0.0.1 -p ${pgPort} -k ${engines} -c fsync=off`, 'start']);
+const PG_URL = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+const stopEngines = async () => {
+  await pgTool('pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+  redis.kill('SIGKILL');
+  await rm(engines, { recursive: true, force: true });
+};
+
 const sandbox = await start(['sandbox', '--key', KEY], {}, /^sandbox listening on (http\S+)/m);
 const control = (path) => sandbox.url.replace('/api/v2', `/__sandbox/${path}`);
 const calls = async () => (await (await fetch(control('calls'))).json()).calls;
@@ -83,8 +122,12 @@ async function get(base, jwt) {
 // --- throughput -------------------------------------------------------------------------------
 const USERS = 200;
 const throughput = {};
-for (const level of ['warn', 'info']) {
-  const server = await start([], serverEnv({ DASHBOARD_REQUESTS_PER_MIN: '1000000000', DASHBOARD_NEW_USERS_PER_MIN: '1000000', DASHBOARD_SESSION_TTL_SECS: '3600', RUST_LOG: level }), /^listening on (http\S+)/m);
+for (const [name, level, shared] of [
+  ['warn', 'warn', {}],
+  ['info', 'info', {}],
+  ['redis', 'warn', { DASHBOARD_REDIS_URL: REDIS_URL }],
+]) {
+  const server = await start([], serverEnv({ DASHBOARD_REQUESTS_PER_MIN: '1000000000', DASHBOARD_NEW_USERS_PER_MIN: '1000000', DASHBOARD_SESSION_TTL_SECS: '3600', RUST_LOG: level, ...shared }), /^listening on (http\S+)/m);
   const tokens = Array.from({ length: USERS }, (_, i) => token(`tp-${i}`, `tp-${i}@example.org`));
   for (const jwt of tokens) if ((await get(server.url, jwt)) !== 200) throw new Error('warm-up failed');
   const script = join(work, 'tokens.lua');
@@ -105,40 +148,46 @@ end
   );
   const { stdout } = await exec('wrk', ['-t2', '-c64', `-d${DURATION}s`, '--latency', '-s', script, `${server.url}/api/referral-dashboard`], { maxBuffer: 1 << 24 });
   const result = JSON.parse(stdout.split('JSON')[1]);
-  throughput[level] = result;
+  throughput[name] = result;
   await server.stop();
 }
 console.log(`throughput: cached sessions, ${USERS} users, wrk -t2 -c64 ${DURATION}s on ${availableParallelism()} cores (${cpus()[0].model}), wrk on the same cores`);
-for (const [level, r] of Object.entries(throughput)) {
-  console.log(`  RUST_LOG=${level.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`);
+for (const [name, r] of Object.entries(throughput)) {
+  const label = name === 'redis' ? 'Redis, warn' : `RUST_LOG=${name}`;
+  console.log(`  ${label.padEnd(13)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`);
 }
+throughput.redisRatio = throughput.redis.rps / throughput.warn.rps;
+console.log(`  Redis / in-process (both at warn): ${throughput.redisRatio.toFixed(2)} (target at least 0.5)`);
 
-// --- storm of new users ----------------------------------------------------------------------
-await resetCalls();
+// --- storm of new users, on one instance and on three ----------------------------------------
 const BUDGET = 500;
 const STORM = 300;
-const stormServer = await start([], serverEnv({ RUST_LOG: 'warn', DASHBOARD_UPSTREAM_BUDGET_PER_MIN: String(BUDGET), DASHBOARD_NEW_USERS_PER_MIN: '1000000' }), /^listening on (http\S+)/m);
-const started = Date.now();
-const statuses = await Promise.all(Array.from({ length: STORM }, (_, i) => get(stormServer.url, token(`storm-${i}`, `storm-${i}@example.org`))));
-const stormSeconds = (Date.now() - started) / 1000;
-const stormCalls = await calls();
-const times = stormCalls.map((c) => c.at_ms).sort((a, b) => a - b);
-let busiest = 0;
-for (let i = 0, j = 0; i < times.length; i += 1) {
-  while (times[j] < times[i] - 60_000) j += 1;
-  busiest = Math.max(busiest, i - j + 1);
+async function runStorm(prefix, instances) {
+  await resetCalls();
+  const started = Date.now();
+  const statuses = await Promise.all(
+    Array.from({ length: STORM }, (_, i) => get(instances[i % instances.length].url, token(`${prefix}-${i}`, `${prefix}-${i}@example.org`))),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const stormCalls = await calls();
+  const times = stormCalls.map((c) => c.at_ms).sort((a, b) => a - b);
+  let busiest = 0;
+  for (let i = 0, j = 0; i < times.length; i += 1) {
+    while (times[j] < times[i] - 60_000) j += 1;
+    busiest = Math.max(busiest, i - j + 1);
+  }
+  const result = { users: STORM, instances: instances.length, sessions: statuses.filter((s) => s === 200).length, calls: stormCalls.length, callsPerUser: stormCalls.length / STORM, busiestWindow: busiest, budget: BUDGET, seconds };
+  console.log(`  ${instances.length} instance${instances.length > 1 ? 's' : ' '}: ${result.sessions} sessions in ${seconds.toFixed(1)} s, ${result.calls} upstream calls (${result.callsPerUser.toFixed(2)} per user), busiest 60 s window ${busiest} calls`);
+  return result;
 }
-const storm = {
-  users: STORM,
-  sessions: statuses.filter((s) => s === 200).length,
-  calls: stormCalls.length,
-  callsPerUser: stormCalls.length / STORM,
-  busiestWindow: busiest,
-  budget: BUDGET,
-  seconds: stormSeconds,
-};
-console.log(`\nstorm: ${STORM} new users at once, budget ${BUDGET}/min: ${storm.sessions} sessions in ${stormSeconds.toFixed(1)} s, ${storm.calls} upstream calls (${storm.callsPerUser.toFixed(2)} per user), busiest 60 s window ${busiest} calls`);
+console.log(`\nstorm: ${STORM} new users at once, budget ${BUDGET}/min, clients retrying after Retry-After:`);
+const stormEnv = { RUST_LOG: 'warn', DASHBOARD_UPSTREAM_BUDGET_PER_MIN: String(BUDGET), DASHBOARD_NEW_USERS_PER_MIN: '1000000' };
+const stormServer = await start([], serverEnv(stormEnv), /^listening on (http\S+)/m);
+const storm = await runStorm('storm', [stormServer]);
 await stormServer.stop();
+const fleet = await Promise.all([0, 1, 2].map(() => start([], serverEnv({ ...stormEnv, DASHBOARD_DB: PG_URL, DASHBOARD_REDIS_URL: REDIS_URL }), /^listening on (http\S+)/m)));
+const stormShared = await runStorm('storm3', fleet);
+await Promise.all(fleet.map((s) => s.stop()));
 
 // --- returning users after a restart -----------------------------------------------------------
 // Ada's first visit maps her (the storm already mapped its users); then a fresh server (empty
@@ -161,7 +210,8 @@ console.log('\nreturning user, refresh after a restart (fresh cache, same databa
 for (const [name, routes] of Object.entries(returning)) console.log(`  ${name.padEnd(30)} ${routes.length} calls: ${routes.join(', ')}`);
 
 await sandbox.stop();
+await stopEngines();
 await rm(work, { recursive: true, force: true });
 await mkdir(dirname(OUT), { recursive: true });
-await writeFile(OUT, JSON.stringify({ cores: availableParallelism(), cpu: cpus()[0].model, throughput, storm, returning }, null, 2));
+await writeFile(OUT, JSON.stringify({ cores: availableParallelism(), cpu: cpus()[0].model, throughput, storm, stormShared, returning }, null, 2));
 console.log(`\nresults: ${OUT}`);

@@ -99,7 +99,11 @@ pub fn router<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> Ro
 /// (`into_make_service_with_connect_info`, as [`crate::serve`] does).
 pub fn endpoint<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> MethodRouter {
     let identity = Arc::new(identity);
-    let strangers = Arc::new(AddressLimit::per_minute(UNAUTHENTICATED_PER_MIN));
+    let mut strangers = AddressLimit::per_minute(UNAUTHENTICATED_PER_MIN);
+    if let Some(shared) = dashboard.shared() {
+        strangers = strangers.with_shared(shared.clone());
+    }
+    let strangers = Arc::new(strangers);
     get(move |parts: Parts, Query(query): Query<SessionQuery>| {
         let (dashboard, identity, strangers) =
             (dashboard.clone(), identity.clone(), strangers.clone());
@@ -129,7 +133,7 @@ async fn serve<I: IdentityProvider>(
                 .get::<ConnectInfo<std::net::SocketAddr>>()
                 .map(|ConnectInfo(addr)| addr.ip());
             if let Some(address) = address
-                && let Err(retry_after) = strangers.check(address)
+                && let Err(retry_after) = strangers.admit(address).await
             {
                 return Err(Error::RateLimited { retry_after });
             }

@@ -22,6 +22,11 @@
 //! [`Window`] is the pure core, tested with injected instants; [`Budget`] wraps it with a
 //! mutex and tokio's clock. This module knows nothing of the platform: it only hands out
 //! slots, and says [`Exhausted`] when it cannot.
+//!
+//! Several instances sharing one key share one budget ([`Budget::with_shared`]): the same two
+//! steps then run as scripts in Redis ([`crate::shared::budget`]) and the allowance as a shared
+//! GCRA; the in-process window is not consulted. When Redis cannot be reached, no call is made
+//! ([`Limit::Shared`]): an instance cannot know what the others have spent.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -33,6 +38,10 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
+
+use crate::shared::budget::{Granted, Reserved, SharedWindow};
+use crate::shared::gcra::Gcra;
+use crate::shared::{Shared, digest};
 
 /// The budget's window, per SPEC §6.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -70,6 +79,8 @@ pub enum Limit {
     Window,
     /// The one user's own allowance.
     Allowance,
+    /// The budget shared through Redis could not be consulted.
+    Shared,
 }
 
 impl std::fmt::Display for Limit {
@@ -77,12 +88,14 @@ impl std::fmt::Display for Limit {
         f.write_str(match self {
             Self::Window => "shared window",
             Self::Allowance => "this user's allowance",
+            Self::Shared => "the shared budget is unreachable",
         })
     }
 }
 
 /// Each subject's share: at most `per_minute` calls a minute, all of them at once at most.
 struct Allowance {
+    per_minute: u32,
     limiter: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
     checks: std::sync::atomic::AtomicU32,
@@ -95,6 +108,7 @@ impl Allowance {
     fn per_minute(per_minute: u32) -> Self {
         let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Self {
+            per_minute: rate.get(),
             limiter: RateLimiter::keyed(Quota::per_minute(rate)),
             clock: DefaultClock::default(),
             checks: std::sync::atomic::AtomicU32::new(0),
@@ -147,6 +161,16 @@ impl Window {
             granted: VecDeque::with_capacity(limit + 1),
             paused_until: None,
         }
+    }
+
+    /// The most calls in any window.
+    pub fn limit(&self) -> u32 {
+        u32::try_from(self.limit).unwrap_or(u32::MAX)
+    }
+
+    /// The window plus its margin: the least distance between a call and the `limit`-th after it.
+    pub fn spacing(&self) -> Duration {
+        self.spacing
     }
 
     /// The earliest start time at or after `now` that keeps the limit.
@@ -237,6 +261,26 @@ pub struct Budget {
     window: Mutex<Window>,
     max_wait: Duration,
     allowance: Option<Allowance>,
+    shared: Option<SharedBudget>,
+}
+
+/// The budget in Redis, for several instances.
+struct SharedBudget {
+    shared: Shared,
+    window: SharedWindow,
+    allowance: Option<Gcra>,
+    /// When the last reservation said a call could start (for [`Budget::wait_estimate`]).
+    free_at: Mutex<Instant>,
+}
+
+/// How long a caller refused because Redis is unreachable should wait before asking again.
+const SHARED_RETRY: Duration = Duration::from_secs(5);
+
+fn shared_unreachable() -> Exhausted {
+    Exhausted {
+        retry_after: SHARED_RETRY,
+        reason: Limit::Shared,
+    }
 }
 
 impl std::fmt::Debug for Budget {
@@ -261,13 +305,44 @@ impl Budget {
             window: Mutex::new(window),
             max_wait,
             allowance: None,
+            shared: None,
         }
+    }
+
+    /// Moves the window, the pause and the allowances to Redis, shared by every instance that
+    /// uses the same Redis (see the module docs).
+    #[must_use]
+    pub fn with_shared(mut self, shared: Shared) -> Self {
+        let (limit, spacing) = {
+            let window = self.lock();
+            (window.limit(), window.spacing())
+        };
+        let allowance = self
+            .allowance
+            .as_ref()
+            .map(|a| Gcra::new(shared.clone(), "allowance", a.per_minute, a.per_minute));
+        self.shared = Some(SharedBudget {
+            window: SharedWindow::new(shared.clone(), limit, spacing),
+            shared,
+            allowance,
+            free_at: Mutex::new(Instant::now()),
+        });
+        self
     }
 
     /// Limits each subject to `per_minute` calls a minute (see [`Budget::on_behalf_of`]).
     #[must_use]
     pub fn with_allowance(mut self, per_minute: u32) -> Self {
-        self.allowance = Some(Allowance::per_minute(per_minute));
+        let allowance = Allowance::per_minute(per_minute);
+        if let Some(shared) = &mut self.shared {
+            shared.allowance = Some(Gcra::new(
+                shared.shared.clone(),
+                "allowance",
+                allowance.per_minute,
+                allowance.per_minute,
+            ));
+        }
+        self.allowance = Some(allowance);
         self
     }
 
@@ -277,13 +352,75 @@ impl Budget {
     }
 
     /// Takes `calls` from the current subject's allowance (none when there is no subject).
-    fn charge(&self, calls: usize) -> Result<(), Exhausted> {
+    async fn charge(&self, calls: usize) -> Result<(), Exhausted> {
         let Some(allowance) = &self.allowance else {
             return Ok(());
         };
-        match SUBJECT.try_with(|subject| allowance.take(subject, calls)) {
-            Ok(result) => result,
-            Err(_) => Ok(()),
+        let Some(gcra) = self.shared.as_ref().and_then(|s| s.allowance.as_ref()) else {
+            return match SUBJECT.try_with(|subject| allowance.take(subject, calls)) {
+                Ok(result) => result,
+                Err(_) => Ok(()),
+            };
+        };
+        let Ok(subject) = SUBJECT.try_with(|subject| digest(subject)) else {
+            return Ok(());
+        };
+        let calls = u32::try_from(calls).unwrap_or(u32::MAX);
+        match gcra.take(&subject, calls).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(wait)) => Err(Exhausted {
+                retry_after: wait.min(WINDOW),
+                reason: Limit::Allowance,
+            }),
+            Err(_) => Err(shared_unreachable()),
+        }
+    }
+
+    /// Reserves `calls` start times in the shared window.
+    async fn reserve_shared(
+        &self,
+        shared: &SharedBudget,
+        calls: usize,
+    ) -> Result<VecDeque<Instant>, Exhausted> {
+        let reserved = shared
+            .window
+            .reserve(calls, self.max_wait)
+            .await
+            .map_err(|_| shared_unreachable())?;
+        let now = Instant::now();
+        let (result, free_in, pause) = match reserved {
+            Reserved::Slots(waits, pause) => {
+                let last = waits.last().copied().unwrap_or_default();
+                (
+                    Ok(waits.into_iter().map(|w| now + w).collect()),
+                    last,
+                    pause,
+                )
+            }
+            Reserved::Refused(wait, pause) => (Err(Self::exhausted(wait)), wait, pause),
+        };
+        *lock(&shared.free_at) = now + free_in;
+        if !pause.is_zero() {
+            // Remembered here for /healthz; the pause itself is decided in Redis.
+            self.lock().pause_until(now + pause);
+        }
+        result
+    }
+
+    /// Waits until the shared log of actual grants has room.
+    async fn grant_shared(shared: &SharedBudget) -> Result<(), Exhausted> {
+        loop {
+            match shared.window.grant().await {
+                Ok(Granted::Now) => return Ok(()),
+                Ok(Granted::Wait(wait)) => tokio::time::sleep(wait).await,
+                Ok(Granted::Lost) => {
+                    return Err(Exhausted {
+                        retry_after: WINDOW,
+                        reason: Limit::Window,
+                    });
+                }
+                Err(_) => return Err(shared_unreachable()),
+            }
         }
     }
 
@@ -307,13 +444,24 @@ impl Budget {
         let at = match prepaid {
             Some(at) => at,
             None => {
-                self.charge(1)?;
-                self.lock()
-                    .reserve(Instant::now(), self.max_wait)
-                    .map_err(Self::exhausted)?
+                self.charge(1).await?;
+                match &self.shared {
+                    Some(shared) => self
+                        .reserve_shared(shared, 1)
+                        .await?
+                        .pop_front()
+                        .unwrap_or_else(Instant::now),
+                    None => self
+                        .lock()
+                        .reserve(Instant::now(), self.max_wait)
+                        .map_err(Self::exhausted)?,
+                }
             }
         };
         tokio::time::sleep_until(at).await;
+        if let Some(shared) = &self.shared {
+            return Self::grant_shared(shared).await;
+        }
         loop {
             let granted = self.lock().grant(Instant::now());
             match granted {
@@ -331,12 +479,16 @@ impl Budget {
     /// [`Exhausted`] when the slots are not available within the queue limit, or not within
     /// the subject's allowance.
     pub async fn prepaid<F: Future>(&self, calls: usize, work: F) -> Result<F::Output, Exhausted> {
-        self.charge(calls)?;
-        let slots = self
-            .lock()
-            .reserve_many(Instant::now(), calls, self.max_wait)
-            .map_err(Self::exhausted)?;
-        Ok(PREPAID.scope(RefCell::new(slots.into()), work).await)
+        self.charge(calls).await?;
+        let slots = match &self.shared {
+            Some(shared) => self.reserve_shared(shared, calls).await?,
+            None => self
+                .lock()
+                .reserve_many(Instant::now(), calls, self.max_wait)
+                .map_err(Self::exhausted)?
+                .into(),
+        };
+        Ok(PREPAID.scope(RefCell::new(slots), work).await)
     }
 
     /// The current task's unused prepaid slots and its subject, to hand to a task it spawns
@@ -353,6 +505,9 @@ impl Budget {
     /// How long until a call could start now.
     pub fn wait_estimate(&self) -> Duration {
         let now = Instant::now();
+        if let Some(shared) = &self.shared {
+            return lock(&shared.free_at).saturating_duration_since(now);
+        }
         self.lock().next_free(now).saturating_duration_since(now)
     }
 
@@ -360,6 +515,17 @@ impl Budget {
     pub fn pause_for(&self, duration: Duration) {
         let until = Instant::now() + duration;
         self.lock().pause_until(until);
+        if let Some(shared) = &self.shared {
+            // Every instance pauses: the platform counts the key, not this process. Told in the
+            // background (this is called from the failed call's path); if Redis cannot be told,
+            // it cannot grant calls either.
+            let window = shared.window.clone();
+            tokio::spawn(async move {
+                if let Err(error) = window.pause_for(duration).await {
+                    tracing::warn!(%error, "could not share the upstream pause");
+                }
+            });
+        }
         tracing::warn!(
             pause_ms = duration.as_millis() as u64,
             "upstream asked us to slow down; pausing all calls"
@@ -376,12 +542,16 @@ impl Budget {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
-        // The window is plain data updated in a few lines that cannot panic; a poisoned lock
-        // still holds a consistent log.
-        self.window
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.window)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Plain data updated in a few lines that cannot panic; a poisoned lock still holds a
+    // consistent value.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Prepaid slots and a subject carried into a spawned task ([`Budget::carry`]).

@@ -15,15 +15,45 @@
 //! The slots live in a bounded map (moka, least recently used evicted first, idle slots
 //! dropped), so neither a crawl over many identities nor a large user base makes a request do
 //! more than constant work.
+//!
+//! With several instances ([`Cache::with_shared`]) the values, their age and the remembered
+//! failures live in Redis ([`crate::shared::cache`]), and single-flight spans the instances
+//! through a lock with a fencing token. The local slots stay in front: they still queue this
+//! instance's requests behind one (so one instance asks Redis once, not once per request), keep
+//! the decoded value (sent again only when it changed), serve it without asking Redis for at most
+//! [`LOCAL_FRESH`] after Redis confirmed it, and stand in, marked stale, when Redis is down.
 
+use std::fmt::Display;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio::time::Instant;
+
+use crate::shared::cache::{Entries, Lock};
+use crate::shared::{Shared, Unavailable};
 
 /// How long an idle slot (and the stale value in it) is kept after its TTL, to fall back on.
 const KEEP_STALE_FOR: Duration = Duration::from_secs(60 * 60);
+
+/// How long a value Redis confirmed is served from the local slot without asking again. An
+/// invalidation (a webhook, a refresh on another instance) therefore reaches every instance
+/// within this; and a user hammering one instance costs Redis one read per this.
+pub const LOCAL_FRESH: Duration = Duration::from_millis(500);
+
+/// The lease of a shared single-flight lock: a holder that crashed blocks the others at most
+/// this long. The holder renews it every [`RENEW_EVERY`] while it fetches.
+pub const LEASE: Duration = Duration::from_secs(3);
+
+/// How often a holder renews its lease: three renewals fit in one, so one slow renewal (Redis
+/// busy for a moment) does not lose the lock.
+const RENEW_EVERY: Duration = Duration::from_secs(1);
+
+/// How often a request waiting for another instance's fetch looks whether it has landed: short
+/// next to a fetch (tens to hundreds of ms), long next to a Redis read (well under 1 ms).
+const POLL_EVERY: Duration = Duration::from_millis(25);
 
 /// What [`Cache::get_or_fetch`] returned.
 #[derive(Debug)]
@@ -50,6 +80,24 @@ pub trait Policy<E> {
         let _ = cool_down;
         error
     }
+    /// A remembered failure as text other instances can read back ([`Policy::decode`]); by
+    /// default none, and the failure is not shared (the next instance fetches again).
+    fn encode(&self, error: &E) -> Option<String> {
+        let _ = error;
+        None
+    }
+    /// A failure [`Policy::encode`] wrote.
+    fn decode(&self, text: &str) -> Option<E> {
+        let _ = text;
+        None
+    }
+    /// The answer when the shared cache cannot be reached and this instance has no value of
+    /// its own to fall back on. By default none: the fetch runs (its own limits, such as a
+    /// shared budget that refuses while Redis is down, decide) and its value is not shared.
+    fn unavailable(&self, why: &Unavailable) -> Option<E> {
+        let _ = why;
+        None
+    }
 }
 
 struct Cooling<E> {
@@ -61,6 +109,10 @@ struct Cooling<E> {
 struct Slot<V, E> {
     value: Option<(Arc<V>, Instant)>,
     cooling: Option<Cooling<E>>,
+    /// Shared caches: the fence of the write that stored `value` in Redis (0: none).
+    value_fence: u64,
+    /// Shared caches: when Redis last confirmed `value`.
+    checked: Option<Instant>,
 }
 
 type SharedSlot<V, E> = Arc<tokio::sync::Mutex<Slot<V, E>>>;
@@ -69,12 +121,13 @@ type SharedSlot<V, E> = Arc<tokio::sync::Mutex<Slot<V, E>>>;
 pub struct Cache<K, V, E> {
     slots: moka::sync::Cache<K, SharedSlot<V, E>>,
     ttl: Duration,
+    shared: Option<Entries>,
 }
 
 impl<K, V, E> Cache<K, V, E>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Send + Sync + 'static,
+    K: Eq + Hash + Clone + Display + Send + Sync + 'static,
+    V: Serialize + DeserializeOwned + Send + Sync + 'static,
     E: Clone + Send + Sync + 'static,
 {
     /// Values are fresh for `ttl`; at most `capacity` keys are kept.
@@ -85,7 +138,16 @@ where
                 .time_to_idle(ttl + KEEP_STALE_FOR)
                 .build(),
             ttl,
+            shared: None,
         }
+    }
+
+    /// Keeps values and failures in Redis under `namespace`, shared by every instance (see the
+    /// module docs).
+    #[must_use]
+    pub fn with_shared(mut self, shared: Shared, namespace: &str) -> Self {
+        self.shared = Some(Entries::new(shared, namespace));
+        self
     }
 
     /// The fresh value of `key`, else the result of `fetch` (run at most once at a time per
@@ -109,9 +171,18 @@ where
             Arc::new(tokio::sync::Mutex::new(Slot {
                 value: None,
                 cooling: None,
+                value_fence: 0,
+                checked: None,
             }))
         });
         let mut slot = slot.lock().await;
+        if let Some(entries) = &self.shared {
+            // Boxed: a session build is a large future, and the shared path holds it across
+            // several awaits (moving it by value there overflowed a debug build's stack).
+            let fetch = Box::pin(fetch);
+            return Box::pin(self.shared_get(entries, &key.to_string(), &mut slot, fetch, policy))
+                .await;
+        }
         let now = Instant::now();
         if let Some((value, fetched_at)) = &slot.value
             && now.duration_since(*fetched_at) < self.ttl
@@ -167,6 +238,145 @@ where
         }
     }
 
+    /// [`Cache::get_or_fetch`] through Redis, with `slot` (this instance's, locked) in front.
+    async fn shared_get<F>(
+        &self,
+        entries: &Entries,
+        key: &str,
+        slot: &mut Slot<V, E>,
+        fetch: F,
+        policy: &impl Policy<E>,
+    ) -> Result<Hit<V>, E>
+    where
+        F: Future<Output = Result<V, E>>,
+    {
+        let now = Instant::now();
+        if let (Some((value, fetched_at)), Some(checked)) = (&slot.value, slot.checked)
+            && slot.value_fence != 0
+            && now.duration_since(checked) < LOCAL_FRESH
+            && now.duration_since(*fetched_at) < self.ttl
+        {
+            return Ok(Hit {
+                value: value.clone(),
+                fetched_at: *fetched_at,
+                stale: false,
+            });
+        }
+        let fence = loop {
+            let entry = match entries.read(key, slot.value_fence).await {
+                Ok(entry) => entry,
+                Err(why) => return offline(slot, policy, &why, fetch).await,
+            };
+            let now = Instant::now();
+            slot.checked = Some(now);
+            let fetched_at = now.checked_sub(entry.age).unwrap_or(now);
+            match (&entry.value, entry.value_fence) {
+                // Gone from Redis (invalidated, expired, or Redis restarted empty): the local
+                // copy is no longer fresh, but may still stand in (stale) if the fetch fails.
+                (_, 0) => slot.value_fence = 0,
+                (Some(bytes), fence) => match serde_json::from_slice::<V>(bytes) {
+                    Ok(value) => {
+                        (slot.value, slot.value_fence) =
+                            (Some((Arc::new(value), fetched_at)), fence)
+                    }
+                    // Written by another version of this backend: fetch and overwrite it.
+                    Err(_) => (slot.value, slot.value_fence) = (None, 0),
+                },
+                // Unchanged: the local copy is the one in Redis.
+                (None, _) => {}
+            }
+            if let Some((value, _)) = &slot.value
+                && slot.value_fence != 0
+                && entry.age < self.ttl
+            {
+                return Ok(Hit {
+                    value: value.clone(),
+                    fetched_at,
+                    stale: false,
+                });
+            }
+            if let Some(cooling) = &entry.cooling
+                && let Some(error) = policy.decode(&cooling.error)
+            {
+                return match &slot.value {
+                    Some((value, fetched_at)) if cooling.stale_ok => Ok(Hit {
+                        value: value.clone(),
+                        fetched_at: *fetched_at,
+                        stale: true,
+                    }),
+                    _ => Err(policy.cooling(&error, cooling.remaining)),
+                };
+            }
+            match entries.lock(key, entry.fence, LEASE).await {
+                Ok(Lock::Taken(fence)) => break fence,
+                Ok(Lock::Changed) => {}
+                // Another instance (or a request of this one that gave up) is fetching: look
+                // again shortly, never longer than its lease.
+                Ok(Lock::Held(left)) => tokio::time::sleep(left.min(POLL_EVERY)).await,
+                Err(why) => return offline(slot, policy, &why, fetch).await,
+            }
+        };
+        let keep = self.ttl + KEEP_STALE_FOR;
+        match renewing(entries, key, fence, fetch).await {
+            Ok(value) => {
+                let fetched_at = Instant::now();
+                let stored = match serde_json::to_vec(&value) {
+                    Ok(bytes) => entries.store_value(key, fence, &bytes, keep).await,
+                    Err(_) => Ok(false),
+                };
+                let value = Arc::new(value);
+                slot.checked = None;
+                if stored == Ok(true) {
+                    (slot.value, slot.value_fence) = (Some((value.clone(), fetched_at)), fence);
+                    slot.checked = Some(fetched_at);
+                }
+                Ok(Hit {
+                    value,
+                    fetched_at,
+                    stale: false,
+                })
+            }
+            Err(error) => {
+                let stale_ok = policy.serve_stale(&error);
+                let cool_down = policy.cool_down(&error);
+                let failure =
+                    cool_down.and_then(|d| policy.encode(&error).map(|text| (d, stale_ok, text)));
+                // Not written when Redis is down or a later write is there: either way the
+                // answer below stands for this request.
+                let _ = entries.store_failure(key, fence, failure, keep).await;
+                slot.checked = None;
+                match (&slot.value, cool_down) {
+                    (Some((value, fetched_at)), _) if stale_ok => Ok(Hit {
+                        value: value.clone(),
+                        fetched_at: *fetched_at,
+                        stale: true,
+                    }),
+                    (_, Some(d)) => Err(policy.first_answer(error, d)),
+                    _ => Err(error),
+                }
+            }
+        }
+    }
+
+    /// Drops `key`'s value and any remembered failure: the next request fetches anew. With a
+    /// shared cache, on every instance (each sees it within [`LOCAL_FRESH`]), and a fetch
+    /// already in flight cannot store what it read before.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when the shared cache cannot be told (this instance's copy is dropped
+    /// all the same).
+    pub async fn invalidate_everywhere(&self, key: &K) -> Result<(), Unavailable> {
+        self.slots.invalidate(key);
+        match &self.shared {
+            Some(entries) => {
+                entries
+                    .invalidate(&key.to_string(), self.ttl + KEEP_STALE_FOR)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Drops `key`'s value and any remembered failure: the next request fetches anew.
     pub fn invalidate(&self, key: &K) {
         self.slots.invalidate(key);
@@ -180,6 +390,47 @@ where
     /// Whether no key is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The answer when Redis cannot be reached: this instance's copy, stale; else the policy's
+/// error; else what `fetch` gives (not shared).
+async fn offline<V, E>(
+    slot: &Slot<V, E>,
+    policy: &impl Policy<E>,
+    why: &Unavailable,
+    fetch: impl Future<Output = Result<V, E>>,
+) -> Result<Hit<V>, E> {
+    if let Some((value, fetched_at)) = &slot.value {
+        return Ok(Hit {
+            value: value.clone(),
+            fetched_at: *fetched_at,
+            stale: true,
+        });
+    }
+    if let Some(error) = policy.unavailable(why) {
+        return Err(error);
+    }
+    Ok(Hit {
+        value: Arc::new(fetch.await?),
+        fetched_at: Instant::now(),
+        stale: false,
+    })
+}
+
+/// Runs `work` while renewing `fence`'s lease on `key` (so the lock lasts as long as the fetch,
+/// and no longer than one lease past a crash).
+async fn renewing<T>(entries: &Entries, key: &str, fence: u64, work: impl Future<Output = T>) -> T {
+    tokio::pin!(work);
+    let mut renew = tokio::time::interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = renew.tick() => {
+                // Lost or unreachable: go on; the fence still keeps a late write out.
+                let _ = entries.renew(key, fence, LEASE).await;
+            }
+        }
     }
 }
 

@@ -136,11 +136,37 @@ pub struct Config {
     )]
     pub new_users_per_min: u32,
 
-    /// SQLite file mapping host users to platform users (`:memory:` for a throwaway one).
+    /// Where host users are mapped to platform users: a SQLite file (`:memory:` for a throwaway
+    /// one), or a `postgres://` / `postgresql://` URL shared by several instances.
     /// Default: `referrer-dashboard.sqlite3`, or `:memory:` with `--sandbox` (the sandbox's own
     /// accounts vanish when it stops, so a lasting mapping to them would be wrong).
-    #[arg(long, env = "DASHBOARD_DB", value_name = "DASHBOARD_DB")]
+    #[arg(
+        long,
+        env = "DASHBOARD_DB",
+        value_name = "DASHBOARD_DB",
+        hide_env_values = true
+    )]
     pub db: Option<PathBuf>,
+
+    /// Redis shared by every instance (`redis://` or `rediss://`): the upstream budget, the
+    /// caches and their single-flight, and the request limits then hold across all of them.
+    #[arg(
+        long,
+        env = "DASHBOARD_REDIS_URL",
+        value_name = "DASHBOARD_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+
+    /// Tests only: the budget's window in milliseconds instead of 60 s, so a test of many
+    /// windows takes seconds. Never set this in production: the platform counts per minute.
+    #[arg(
+        long,
+        env = "DASHBOARD_TEST_BUDGET_WINDOW_MS",
+        value_name = "DASHBOARD_TEST_BUDGET_WINDOW_MS",
+        hide = true
+    )]
+    pub test_budget_window_ms: Option<u64>,
 
     /// Listen address.
     #[arg(long, env = "BIND", value_name = "BIND", default_value = "127.0.0.1")]
@@ -227,6 +253,12 @@ impl Config {
             None if self.sandbox => PathBuf::from(":memory:"),
             None => PathBuf::from(DEFAULT_DB),
         }
+    }
+
+    /// The mapping store: `DASHBOARD_DB` as a PostgreSQL URL or a SQLite path (see
+    /// [`Config::db_path`] for the default).
+    pub fn database(&self) -> crate::store::Database {
+        crate::store::Database::parse(&self.db_path().to_string_lossy())
     }
 
     /// The master key, from `REFERRAL_FACTORY_API_KEY` or the file `REFERRAL_FACTORY_API_KEY_FILE`
@@ -346,6 +378,21 @@ impl Config {
             if value == 0 {
                 return Err(problem(variable, "must be at least 1"));
             }
+        }
+        if let Some(url) = &self.redis_url {
+            let scheme = url.split("://").next().unwrap_or_default();
+            if !matches!(scheme, "redis" | "rediss" | "unix" | "redis+unix") {
+                return Err(problem(
+                    "DASHBOARD_REDIS_URL",
+                    "must be a redis:// or rediss:// URL (or unix:// for a socket)",
+                ));
+            }
+        }
+        if self.test_budget_window_ms.is_some_and(|ms| ms < 500) {
+            return Err(problem(
+                "DASHBOARD_TEST_BUDGET_WINDOW_MS",
+                "must be at least 500 (and unset outside tests)",
+            ));
         }
         if self.session_ttl_secs < 5 || self.session_ttl_secs > 3600 {
             return Err(problem(

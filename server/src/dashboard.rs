@@ -37,7 +37,8 @@ use crate::limit::{IdentityLimit, NewUserLimit};
 use crate::session::{
     self, Cursor, CursorKey, PageBody, ReferrerBody, SessionBody, ShareBody, StatsBody,
 };
-use crate::store::{Claim, Mapping, Store};
+use crate::shared::{Shared, Unavailable};
+use crate::store::{Claim, Mapping, MappingStore, Store};
 use crate::upstream::{Client, Created, PlatformUser, UpstreamError};
 
 /// The most building one session may take before the last good one is served instead: under
@@ -58,10 +59,10 @@ pub const REMEMBER_REFUSAL: Duration = Duration::from_secs(60);
 struct Failures;
 
 impl Policy<Error> for Failures {
-    /// The last good data may stand in when the platform is busy, slow or down; refusals (bad
-    /// key, validation) are never papered over.
+    /// The last good data may stand in when the platform is busy, slow or down, or the database
+    /// is (PostgreSQL unreachable); refusals (bad key, validation) are never papered over.
     fn serve_stale(&self, error: &Error) -> bool {
-        transient(error)
+        transient(error) || matches!(error, Error::Store(_))
     }
 
     /// Budget and platform rate limits say "not now": the requests queued behind one should not
@@ -95,6 +96,21 @@ impl Policy<Error> for Failures {
         }
     }
 
+    fn encode(&self, error: &Error) -> Option<String> {
+        error.encode()
+    }
+
+    fn decode(&self, text: &str) -> Option<Error> {
+        Error::decode(text, &[UNVERIFIED, TAKEN])
+    }
+
+    /// No build while Redis is down: it could not be single-flight, and the budget would refuse
+    /// its calls anyway.
+    fn unavailable(&self, why: &Unavailable) -> Option<Error> {
+        tracing::debug!(%why, "no local copy to answer with while shared state is unreachable");
+        Some(Error::Unavailable)
+    }
+
     fn cooling(&self, error: &Error, remaining: Duration) -> Error {
         match error {
             Error::RateLimited { .. }
@@ -111,11 +127,13 @@ impl Policy<Error> for Failures {
     }
 }
 
-/// Failures that pass by themselves: the platform busy, slow, down or garbled, our budget spent.
+/// Failures that pass by themselves: the platform busy, slow, down or garbled, our budget spent,
+/// shared state unreachable.
 fn transient(error: &Error) -> bool {
     matches!(
         error,
         Error::Timeout
+            | Error::Unavailable
             | Error::RateLimited { .. }
             | Error::Upstream(
                 UpstreamError::Budget(_)
@@ -195,10 +213,12 @@ pub struct Dashboard {
     sessions: Cache<String, SessionBody, Error>,
     /// Each referrer's whole list of referrals, newest first, by platform id.
     lists: Arc<Cache<u64, ReferralList, Error>>,
+    /// Redis, when several instances share state.
+    shared: Option<Shared>,
 }
 
 /// A referrer's referrals as sessions show them: newest first, names masked.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferralList {
     /// Every referral, newest first.
     pub items: Vec<session::ReferralBody>,
@@ -232,22 +252,70 @@ pub struct Parts {
     pub requests_per_min: u32,
     /// New identities (search and create) per minute.
     pub new_users_per_min: u32,
+    /// Redis shared by several instances: caches and limits go there (the budget in
+    /// [`Parts::budget`] is made shared by its owner, see [`Budget::with_shared`]).
+    pub shared: Option<Shared>,
 }
 
 impl Dashboard {
     /// A session builder from its parts.
     pub fn new(parts: Parts) -> Self {
+        let mut limit = IdentityLimit::per_minute(parts.requests_per_min);
+        let mut new_users = NewUserLimit::per_minute(parts.new_users_per_min);
+        let mut sessions = Cache::new(parts.ttl, MAX_CACHED_SESSIONS);
+        let mut lists = Cache::new(parts.ttl, MAX_CACHED_LISTS);
+        if let Some(shared) = &parts.shared {
+            // Per campaign: a session or list of one campaign is never served for another.
+            let campaign = parts.upstream.campaign_id();
+            limit = limit.with_shared(shared.clone());
+            new_users = new_users.with_shared(shared.clone());
+            sessions = sessions.with_shared(shared.clone(), &format!("c{campaign}:session"));
+            lists = lists.with_shared(shared.clone(), &format!("c{campaign}:list"));
+        }
         Self {
             upstream: parts.upstream,
             store: parts.store,
             ttl: parts.ttl,
             cursors: parts.cursors,
             budget: parts.budget,
-            limit: IdentityLimit::per_minute(parts.requests_per_min),
-            new_users: NewUserLimit::per_minute(parts.new_users_per_min),
-            sessions: Cache::new(parts.ttl, MAX_CACHED_SESSIONS),
-            lists: Arc::new(Cache::new(parts.ttl, MAX_CACHED_LISTS)),
+            limit,
+            new_users,
+            sessions,
+            lists: Arc::new(lists),
+            shared: parts.shared,
         }
+    }
+
+    /// Redis, when several instances share state.
+    pub fn shared(&self) -> Option<&Shared> {
+        self.shared.as_ref()
+    }
+
+    /// Which mapping store is in use (`sqlite` or `postgres`).
+    pub fn store_engine(&self) -> &'static str {
+        self.store.engine()
+    }
+
+    /// Drops `subject`'s cached session and referral list, so their next request is built
+    /// afresh. With Redis, on every instance (within [`crate::cache::LOCAL_FRESH`]), and a
+    /// build in flight cannot store what it read before this.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the mapping cannot be read; [`Error::Unavailable`] when Redis
+    /// cannot be told (this instance's copies are dropped all the same).
+    pub async fn invalidate(&self, subject: &str) -> Result<(), Error> {
+        let sessions = self
+            .sessions
+            .invalidate_everywhere(&subject.to_owned())
+            .await;
+        let mapping = self.store.get(subject, self.upstream.campaign_id()).await?;
+        if let Some(mapping) = mapping {
+            self.lists
+                .invalidate_everywhere(&mapping.platform_id)
+                .await
+                .map_err(|_| Error::Unavailable)?;
+        }
+        sessions.map_err(|_| Error::Unavailable)
     }
 
     /// Session lifetime.
@@ -263,7 +331,7 @@ impl Dashboard {
     /// [`Error::RateLimited`] when `who` asks too often; upstream and storage failures when
     /// there is nothing to fall back on.
     pub async fn session(&self, who: &Identity) -> Result<SessionBody, Error> {
-        self.admit(who)?;
+        self.admit(who).await?;
         let build = async {
             let build = self.budget.on_behalf_of(&who.subject, self.build(who));
             match tokio::time::timeout(BUILD_DEADLINE, build).await {
@@ -278,9 +346,10 @@ impl Dashboard {
         Ok(self.serve(&hit))
     }
 
-    fn admit(&self, who: &Identity) -> Result<(), Error> {
+    async fn admit(&self, who: &Identity) -> Result<(), Error> {
         self.limit
-            .check(&who.subject)
+            .admit(&who.subject)
+            .await
             .map_err(|retry_after| Error::RateLimited { retry_after })
     }
 
@@ -309,16 +378,17 @@ impl Dashboard {
         if mapping.is_none() {
             // A new identity: its own rate, checked before any slot is reserved, so a flood of
             // them cannot take the calls returning users need.
-            self.admit_new_user()?;
+            self.admit_new_user().await?;
         }
         self.budget
             .prepaid(MIN_BUILD_CALLS, self.build_now(who, mapping))
             .await?
     }
 
-    fn admit_new_user(&self) -> Result<(), Error> {
+    async fn admit_new_user(&self) -> Result<(), Error> {
         self.new_users
-            .check()
+            .admit()
+            .await
             .map_err(|retry_after| Error::RateLimited { retry_after })
     }
 
@@ -396,7 +466,7 @@ impl Dashboard {
     /// [`Error::BadCursor`] for a cursor not issued to `who`, expired, or issued for a platform
     /// user `who` is no longer mapped to; upstream failures.
     pub async fn page(&self, who: &Identity, cursor: &str) -> Result<SessionBody, Error> {
-        self.admit(who)?;
+        self.admit(who).await?;
         let cursor = self
             .cursors
             .verify(&who.subject, cursor, unix_now())
@@ -440,7 +510,7 @@ impl Dashboard {
                     );
                     self.store.delete(&who.subject, campaign).await?;
                     // Looked up again like a new identity, at that rate.
-                    self.admit_new_user()?;
+                    self.admit_new_user().await?;
                 }
                 Err(error) => return Err(error.into()),
             }

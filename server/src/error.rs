@@ -44,6 +44,10 @@ pub enum Error {
     /// The subject was linked to another account by a concurrent request (503; try again).
     #[error("the account link changed during the request")]
     Conflict,
+    /// State shared by the instances (Redis) cannot be reached, and this instance has nothing
+    /// of its own to answer with (503).
+    #[error("shared state is unavailable")]
+    Unavailable,
     /// A failure remembered from an earlier request, answered again without asking upstream.
     #[error("{error} (remembered)")]
     Again {
@@ -73,6 +77,22 @@ impl Error {
                 "rate_limit",
                 "too many requests; try again later",
                 Some(*retry_after),
+            ),
+            Error::Upstream(UpstreamError::Budget(exhausted))
+                if exhausted.reason == crate::budget::Limit::Shared =>
+            {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "server",
+                    "the service is degraded; try again shortly",
+                    Some(exhausted.retry_after),
+                )
+            }
+            Error::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server",
+                "the service is degraded; try again shortly",
+                Some(UNAVAILABLE_RETRY),
             ),
             Error::Upstream(UpstreamError::Budget(exhausted)) => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -164,6 +184,80 @@ impl IntoResponse for Error {
 
 /// When to ask again after a timeout.
 const TIMEOUT_RETRY: Duration = Duration::from_secs(3);
+
+/// When to ask again while shared state is unreachable: Redis restarts take seconds.
+const UNAVAILABLE_RETRY: Duration = Duration::from_secs(5);
+
+impl Error {
+    /// A remembered failure as text, so other instances answer it too (see
+    /// [`crate::cache::Policy::encode`]); `None` for failures not worth sharing. Carries the
+    /// kind and statuses only, never user data.
+    pub fn encode(&self) -> Option<String> {
+        use UpstreamError as U;
+        let value = match self {
+            Error::RateLimited { .. } | Error::Upstream(U::RateLimited { .. } | U::Budget(_)) => {
+                json!({"t": "rate"})
+            }
+            Error::Forbidden(reason) => json!({"t": "forbidden", "m": reason}),
+            Error::Unauthenticated(reason) => json!({"t": "unauthenticated", "m": reason}),
+            Error::BadCursor => json!({"t": "cursor"}),
+            Error::Upstream(U::Unauthorized) => json!({"t": "up", "k": "unauthorized"}),
+            Error::Upstream(U::Forbidden) => json!({"t": "up", "k": "forbidden"}),
+            Error::Upstream(U::NotFound) => json!({"t": "up", "k": "not_found"}),
+            Error::Upstream(U::Duplicate(status)) => {
+                json!({"t": "up", "k": "duplicate", "s": status})
+            }
+            Error::Upstream(U::Status(status)) => json!({"t": "up", "k": "status", "s": status}),
+            Error::Upstream(U::ScanLimit(rows)) => json!({"t": "up", "k": "scan", "s": rows}),
+            Error::Upstream(U::Unprocessable { status, fields }) => {
+                json!({"t": "up", "k": "unprocessable", "s": status, "f": fields})
+            }
+            Error::Again { error, .. } => return error.encode(),
+            _ => return None,
+        };
+        Some(value.to_string())
+    }
+
+    /// A failure [`Error::encode`] wrote. Messages are `&'static`: one of `known` when it is
+    /// there, else a generic one of the same kind.
+    pub fn decode(text: &str, known: &[&'static str]) -> Option<Self> {
+        use UpstreamError as U;
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let message = |fallback: &'static str| {
+            let m = value["m"].as_str().unwrap_or_default();
+            known.iter().copied().find(|k| *k == m).unwrap_or(fallback)
+        };
+        let status = || u16::try_from(value["s"].as_u64().unwrap_or(502)).unwrap_or(502);
+        Some(match (value["t"].as_str()?, value["k"].as_str()) {
+            ("rate", _) => Error::RateLimited {
+                retry_after: Duration::ZERO,
+            },
+            ("forbidden", _) => Error::Forbidden(message("access to this account is refused")),
+            ("unauthenticated", _) => Error::Unauthenticated(message("unauthenticated")),
+            ("cursor", _) => Error::BadCursor,
+            ("up", Some("unauthorized")) => Error::Upstream(U::Unauthorized),
+            ("up", Some("forbidden")) => Error::Upstream(U::Forbidden),
+            ("up", Some("not_found")) => Error::Upstream(U::NotFound),
+            ("up", Some("duplicate")) => Error::Upstream(U::Duplicate(status())),
+            ("up", Some("status")) => Error::Upstream(U::Status(status())),
+            ("up", Some("scan")) => Error::Upstream(U::ScanLimit(
+                usize::try_from(value["s"].as_u64().unwrap_or(0)).unwrap_or(usize::MAX),
+            )),
+            ("up", Some("unprocessable")) => Error::Upstream(U::Unprocessable {
+                status: status(),
+                fields: value["f"]
+                    .as_array()
+                    .map(|f| {
+                        f.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }),
+            _ => return None,
+        })
+    }
+}
 
 /// Whole seconds, rounded up so a client never retries early, and at least 1.
 pub fn retry_after_secs(wait: Duration) -> u64 {

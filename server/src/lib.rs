@@ -14,8 +14,9 @@
 //! - [`upstream`]: the Referral Factory client, the only module that sees the key.
 //! - [`budget`]: the upstream call budget over any 60 s window.
 //! - [`cache`]: per-key TTL cache with shared fetches and stale fallback.
-//! - [`limit`]: the per-identity request limit.
-//! - [`store`]: SQLite mapping of host users to platform users.
+//! - [`limit`]: the per-identity, per-address and new-user request limits.
+//! - [`store`]: the mapping of host users to platform users (SQLite, or PostgreSQL).
+//! - [`shared`]: budget, caches and limits in Redis, for several instances.
 //! - [`error`]: the one error type and its HTTP form.
 //! - [`demo`]: demo identities and the demo site.
 //! - [`sandbox`]: the Referral Factory stand-in and test instrument.
@@ -31,6 +32,7 @@ pub mod identity;
 pub mod limit;
 pub mod sandbox;
 pub mod session;
+pub mod shared;
 pub mod store;
 pub mod upstream;
 
@@ -60,6 +62,7 @@ use crate::config::{Config, ConfigError};
 use crate::dashboard::Dashboard;
 use crate::identity::JwtIdentity;
 use crate::session::CursorKey;
+use crate::shared::{Shared, Unavailable};
 use crate::store::{Store, StoreError};
 use crate::upstream::ApiKey;
 
@@ -91,6 +94,9 @@ pub enum StartError {
     /// The database could not be opened.
     #[error("{0} (DASHBOARD_DB)")]
     Store(#[from] StoreError),
+    /// Redis could not be reached.
+    #[error("{0} (DASHBOARD_REDIS_URL)")]
+    Redis(#[from] Unavailable),
     /// The HTTP client could not be built.
     #[error("could not initialise the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
@@ -222,19 +228,38 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
     if let Some(issuer) = &config.jwt_issuer {
         identity = identity.issuer(issuer);
     }
-    let budget = Arc::new(overrides.budget.take().unwrap_or_else(|| {
-        Budget::per_minute(config.upstream_budget_per_min)
-            .with_allowance(config.upstream_per_user_per_min)
-    }));
+    let shared = match &config.redis_url {
+        Some(url) => Some(Shared::connect(url).await?),
+        None => None,
+    };
+    let mut budget = overrides.budget.take().unwrap_or_else(|| {
+        let budget = match config.test_budget_window_ms {
+            Some(ms) => budget::Budget::new(
+                budget::Window::new(
+                    config.upstream_budget_per_min,
+                    Duration::from_millis(ms),
+                    TEST_WINDOW_MARGIN,
+                ),
+                budget::MAX_QUEUE_WAIT,
+            ),
+            None => Budget::per_minute(config.upstream_budget_per_min),
+        };
+        budget.with_allowance(config.upstream_per_user_per_min)
+    });
+    if let Some(shared) = &shared {
+        budget = budget.with_shared(shared.clone());
+    }
+    let budget = Arc::new(budget);
     let upstream = upstream::Client::new(&api_url, key, campaign_id, budget.clone())?;
     let dashboard = Arc::new(Dashboard::new(dashboard::Parts {
         upstream,
         budget,
-        store: Store::open(&config.db_path())?,
+        store: Store::connect(&config.database()).await?,
         ttl: overrides.ttl.unwrap_or_else(|| config.session_ttl()),
         cursors: CursorKey::derive(&secret),
         requests_per_min: config.requests_per_min,
         new_users_per_min: config.new_users_per_min,
+        shared,
     }));
     Ok(Backend {
         dashboard,
@@ -270,10 +295,9 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
     } else {
         "platform"
     };
-    let mut router = api::router(dashboard.clone(), identity).route(
-        "/healthz",
-        get(move || async move { axum::Json(serde_json::json!({"status": "ok", "mode": mode})) }),
-    );
+    let health = dashboard.clone();
+    let mut router = api::router(dashboard.clone(), identity)
+        .route("/healthz", get(move || healthz(health.clone(), mode)));
     if let Some(secret) = demo_secret {
         router = router.merge(demo::token_routes(secret));
     }
@@ -323,6 +347,39 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
         dashboard,
         sandbox,
     })
+}
+
+/// The margin of a compressed test window (`DASHBOARD_TEST_BUDGET_WINDOW_MS`): the production
+/// one, unscaled. It covers the time between a grant and the platform counting the call, which
+/// does not shrink with the window (with several processes on two loaded cores, more than the
+/// 300 ms `server/tests/budget.rs` gives one in-process server has been seen).
+const TEST_WINDOW_MARGIN: Duration = budget::SAFETY_MARGIN;
+
+/// `/healthz`: 200 `{"status": "ok", ...}`, or 503 `{"status": "degraded", "reason": ...}` while
+/// Redis (shared state) is unreachable; asks Redis each time, so it also sees it come back.
+async fn healthz(dashboard: Arc<Dashboard>, mode: &'static str) -> axum::response::Response {
+    let mut body = serde_json::json!({
+        "status": "ok",
+        "mode": mode,
+        "store": dashboard.store_engine(),
+        "upstream": dashboard.upstream_health(),
+    });
+    let mut status = StatusCode::OK;
+    if let Some(shared) = dashboard.shared() {
+        match shared.ping().await {
+            Ok(()) => body["shared"] = serde_json::json!({"redis": "reachable"}),
+            Err(why) => {
+                status = StatusCode::SERVICE_UNAVAILABLE;
+                body["status"] = "degraded".into();
+                body["reason"] = format!(
+                    "{why}; answering from this instance's copies (stale) and refusing new upstream calls"
+                )
+                .into();
+                body["shared"] = serde_json::json!({"redis": "unreachable"});
+            }
+        }
+    }
+    (status, axum::Json(body)).into_response()
 }
 
 /// The answer when [`MAX_CONCURRENT_REQUESTS`] are in flight.

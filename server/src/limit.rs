@@ -11,6 +11,11 @@
 //! A token bucket (governor's GCRA) is the right shape for all three: short bursts, such as
 //! paging quickly through "Show more" or a few users signing up at once, are fine; a sustained
 //! flood is not.
+//!
+//! With several instances each limit is shared through Redis ([`crate::shared::gcra`], the same
+//! algorithm as a script): `admit` asks Redis, and falls back to this instance's own limiter when
+//! Redis cannot be reached (the limits protect this server's time; the upstream budget, which
+//! protects the platform, refuses instead).
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,6 +26,14 @@ use std::net::IpAddr;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::shared::gcra::Gcra;
+use crate::shared::{Shared, digest};
+
+/// Asks `shared` for one cell of `key`; `None` when Redis cannot decide.
+async fn shared_check(shared: Option<&Gcra>, key: &str) -> Option<Result<(), Duration>> {
+    shared?.take(key, 1).await.ok()
+}
+
 /// How many checks between sweeps of identities that have been idle long enough to be full.
 const SWEEP_EVERY: u32 = 10_000;
 
@@ -29,6 +42,8 @@ pub struct IdentityLimit {
     limiter: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
     checks: AtomicU32,
+    per_minute: u32,
+    shared: Option<Gcra>,
 }
 
 impl IdentityLimit {
@@ -40,6 +55,27 @@ impl IdentityLimit {
             limiter: RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
             clock: DefaultClock::default(),
             checks: AtomicU32::new(0),
+            per_minute: rate.get(),
+            shared: None,
+        }
+    }
+
+    /// Counts requests across every instance that shares `shared`.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Shared) -> Self {
+        let burst = (self.per_minute / 2).max(1);
+        self.shared = Some(Gcra::new(shared, "identity", self.per_minute, burst));
+        self
+    }
+
+    /// [`IdentityLimit::check`], across every instance when shared.
+    ///
+    /// # Errors
+    /// The wait, when this identity is over its limit.
+    pub async fn admit(&self, identity: &str) -> Result<(), Duration> {
+        match shared_check(self.shared.as_ref(), &digest(identity)).await {
+            Some(decided) => decided,
+            None => self.check(identity),
         }
     }
 
@@ -66,6 +102,8 @@ pub struct AddressLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
     checks: AtomicU32,
+    per_minute: u32,
+    shared: Option<Gcra>,
 }
 
 impl AddressLimit {
@@ -76,6 +114,31 @@ impl AddressLimit {
             limiter: RateLimiter::keyed(Quota::per_minute(rate)),
             clock: DefaultClock::default(),
             checks: AtomicU32::new(0),
+            per_minute: rate.get(),
+            shared: None,
+        }
+    }
+
+    /// Counts requests across every instance that shares `shared`.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Shared) -> Self {
+        self.shared = Some(Gcra::new(
+            shared,
+            "address",
+            self.per_minute,
+            self.per_minute,
+        ));
+        self
+    }
+
+    /// [`AddressLimit::check`], across every instance when shared.
+    ///
+    /// # Errors
+    /// The wait, when the address is over its limit.
+    pub async fn admit(&self, address: IpAddr) -> Result<(), Duration> {
+        match shared_check(self.shared.as_ref(), &address.to_string()).await {
+            Some(decided) => decided,
+            None => self.check(address),
         }
     }
 
@@ -97,6 +160,8 @@ impl AddressLimit {
 pub struct NewUserLimit {
     limiter: DefaultDirectRateLimiter,
     clock: DefaultClock,
+    per_minute: u32,
+    shared: Option<Gcra>,
 }
 
 impl NewUserLimit {
@@ -106,6 +171,31 @@ impl NewUserLimit {
         Self {
             limiter: RateLimiter::direct(Quota::per_minute(rate)),
             clock: DefaultClock::default(),
+            per_minute: rate.get(),
+            shared: None,
+        }
+    }
+
+    /// Counts new identities across every instance that shares `shared`.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Shared) -> Self {
+        self.shared = Some(Gcra::new(
+            shared,
+            "new-users",
+            self.per_minute,
+            self.per_minute,
+        ));
+        self
+    }
+
+    /// [`NewUserLimit::check`], across every instance when shared.
+    ///
+    /// # Errors
+    /// The wait, when the rate is spent.
+    pub async fn admit(&self) -> Result<(), Duration> {
+        match shared_check(self.shared.as_ref(), "all").await {
+            Some(decided) => decided,
+            None => self.check(),
         }
     }
 

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -20,7 +20,7 @@ pub const VERSION: u8 = 1;
 pub const PAGE_SIZE: usize = 25;
 
 /// A whole session, or (for `?cursor=`) only its `referrals`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize)]
 pub struct SessionBody {
     /// Always [`VERSION`].
     pub version: u8,
@@ -38,12 +38,12 @@ pub struct SessionBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share: Option<ShareBody>,
     /// True when served from data older than the TTL because the upstream budget was spent.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
 }
 
 /// `referrer`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize)]
 pub struct ReferrerBody {
     /// Display name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,7 +56,7 @@ pub struct ReferrerBody {
 }
 
 /// `stats`.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default, Deserialize)]
 pub struct StatsBody {
     /// Views of the link.
     pub reach: u64,
@@ -67,7 +67,7 @@ pub struct StatsBody {
 }
 
 /// `referrals`.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, Deserialize)]
 pub struct PageBody {
     /// Newest first.
     pub items: Vec<ReferralBody>,
@@ -92,8 +92,36 @@ pub struct ReferralBody {
     pub qualified_at: Option<String>,
 }
 
+/// A [`ReferralBody`] as read back from a shared cache (its status owned, then mapped back to
+/// one of the two this module writes).
+#[derive(Deserialize)]
+struct ReferralWire {
+    id: String,
+    name: String,
+    status: String,
+    joined_at: Option<String>,
+    qualified_at: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ReferralBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = ReferralWire::deserialize(deserializer)?;
+        Ok(Self {
+            id: wire.id,
+            name: wire.name,
+            status: if wire.status == "qualified" {
+                "qualified"
+            } else {
+                "pending"
+            },
+            joined_at: wire.joined_at,
+            qualified_at: wire.qualified_at,
+        })
+    }
+}
+
 /// `share`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize)]
 pub struct ShareBody {
     /// Message text.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -83,6 +83,7 @@ pub fn bench() -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_cargo_tool_any("twiggy", "lists what takes space in the wasm")?;
+    tools::ensure_databases()?;
     tools::ensure_apt(
         "wrk",
         "/usr/bin/wrk",
@@ -125,7 +126,9 @@ pub fn bench() -> Result<()> {
             bench,
         ]))?;
     }
-    step("server: throughput under wrk, new-user storm, returning users");
+    step(
+        "server: throughput under wrk (in-process and Redis), new-user storm on one and three instances, returning users",
+    );
     run(cmd("node")
         .args(["benches/server.mjs"])
         .arg(root().join("target/server/referrer-dashboard-server")))?;
@@ -137,6 +140,7 @@ pub fn bench() -> Result<()> {
 pub fn test() -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    tools::ensure_databases()?;
     let mut timings = Vec::new();
     let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
         let started = Instant::now();

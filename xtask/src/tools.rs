@@ -57,6 +57,43 @@ pub fn ensure_browser() -> Result<()> {
     apt(&install)
 }
 
+/// Debian's Redis and PostgreSQL, for the tests of several instances sharing state: the tests
+/// start servers of their own (on free loopback ports, in temporary directories), so nothing
+/// here starts or configures a service.
+pub fn ensure_databases() -> Result<()> {
+    let missing: Vec<&str> = [
+        ("redis-server", "/usr/bin/redis-server"),
+        ("postgresql", "/usr/lib/postgresql"),
+    ]
+    .iter()
+    .filter(|(_, path)| !Path::new(path).exists())
+    .map(|(package, _)| *package)
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return fail(format!(
+            "the server's tests of several instances need Debian's {} (not installed); run as              root so `cargo xtask test` can install them, or run: sudo apt-get install -y {}",
+            missing.join(" and "),
+            missing.join(" ")
+        ));
+    }
+    step(&format!(
+        "installing {} with apt-get (the tests of several instances run real servers)",
+        missing.join(", ")
+    ));
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update", "-q"])?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)
+}
+
 /// A cargo-installed tool of any version (benchmarks only).
 pub fn ensure_cargo_tool_any(tool: &str, why: &str) -> Result<()> {
     ensure_cargo_tool(tool, None, why)

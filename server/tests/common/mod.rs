@@ -286,3 +286,6 @@ pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64
     let created: Value = response.json().await.unwrap();
     created["id"].as_u64().unwrap()
 }
+
+pub mod engines;
+pub mod fleet;

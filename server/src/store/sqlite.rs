@@ -1,18 +1,16 @@
-//! The SQLite mapping from host users to Referral Factory users.
+//! The SQLite [`MappingStore`]: one file beside the process, the embedded default.
 //!
-//! Remembering the platform id means a returning user costs no search: their dashboard is one
-//! `GET /users/{id}` plus the referral list. The file is created (mode 0600: it links the host's
-//! user ids to platform accounts) and migrated on start; `:memory:` gives a throwaway database.
-//!
-//! The linking rules of SPEC §6 live here as constraints, not as checks before a write: a subject
-//! has one platform user per campaign (the primary key), and a platform user belongs to at most
-//! one subject (a unique index), so two requests racing cannot both win.
+//! The file is created (mode 0600: it links the host's user ids to platform accounts) and
+//! migrated on start; `:memory:` gives a throwaway database. rusqlite is synchronous, so every
+//! statement runs on tokio's blocking pool behind one mutex.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+
+use super::{Claim, Mapping, MappingStore, StoreError, failed};
 
 /// Schema migrations, applied in order, each in one transaction with its `user_version` step.
 const MIGRATIONS: &[&str] = &[
@@ -43,53 +41,13 @@ const MIGRATIONS: &[&str] = &[
 /// same file, a migration) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A storage failure (its message names the operation, never user data).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("database {operation} failed: {source}")]
-pub struct StoreError {
-    operation: &'static str,
-    #[source]
-    source: Arc<dyn std::error::Error + Send + Sync>,
-}
-
-fn failed<E: std::error::Error + Send + Sync + 'static>(
-    operation: &'static str,
-) -> impl FnOnce(E) -> StoreError {
-    move |source| StoreError {
-        operation,
-        source: Arc::new(source),
-    }
-}
-
-/// A host user's platform identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
-    /// The Referral Factory user id.
-    pub platform_id: u64,
-    /// Their referral code, when known.
-    pub code: Option<String>,
-    /// Their referral link, when known.
-    pub link: Option<String>,
-}
-
-/// What [`Store::claim`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// The mapping is stored (new, or the same platform user with fresher details).
-    Stored,
-    /// The platform user already belongs to this other subject; nothing was stored.
-    TakenBy(String),
-    /// The subject meanwhile got another platform user (a concurrent request); nothing changed.
-    SubjectTaken(Mapping),
-}
-
-/// The database handle (cheap to clone).
+/// The SQLite handle (cheap to clone).
 #[derive(Clone)]
-pub struct Store {
+pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
 }
 
-impl Store {
+impl Sqlite {
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
     ///
     /// # Errors
@@ -109,26 +67,33 @@ impl Store {
         })
     }
 
-    /// The mapping of `subject` in `campaign_id`, if stored.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn get(
+    /// Runs `f` on the connection off the async threads.
+    async fn with<T: Send + 'static>(
         &self,
-        subject: &str,
-        campaign_id: u64,
-    ) -> Result<Option<Mapping>, StoreError> {
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave SQLite inconsistent (it has its own
+            // transactions), so a poisoned lock is still usable.
+            let conn = conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&conn)
+        })
+        .await
+        .map_err(failed("run"))?
+    }
+}
+
+impl MappingStore for Sqlite {
+    async fn get(&self, subject: &str, campaign_id: u64) -> Result<Option<Mapping>, StoreError> {
         let subject = subject.to_owned();
         self.with(move |conn| read(conn, &subject, campaign_id))
             .await
     }
 
-    /// Maps `subject` to the platform user of `mapping`, unless that user belongs to another
-    /// subject or the subject has meanwhile been mapped to another user.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn claim(
+    async fn claim(
         &self,
         subject: &str,
         campaign_id: u64,
@@ -175,11 +140,7 @@ impl Store {
         .await
     }
 
-    /// The subject the platform user `platform_id` belongs to, if any.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn owner(
+    async fn owner(
         &self,
         campaign_id: u64,
         platform_id: u64,
@@ -196,11 +157,7 @@ impl Store {
         .await
     }
 
-    /// Forgets the mapping (the platform user was deleted).
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn delete(&self, subject: &str, campaign_id: u64) -> Result<(), StoreError> {
+    async fn delete(&self, subject: &str, campaign_id: u64) -> Result<(), StoreError> {
         let subject = subject.to_owned();
         self.with(move |conn| {
             conn.execute(
@@ -211,24 +168,6 @@ impl Store {
             .map_err(failed("delete"))
         })
         .await
-    }
-
-    /// Runs `f` on the connection off the async threads.
-    async fn with<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock cannot leave SQLite inconsistent (it has its own
-            // transactions), so a poisoned lock is still usable.
-            let conn = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            f(&conn)
-        })
-        .await
-        .map_err(failed("run"))?
     }
 }
 
@@ -313,7 +252,7 @@ mod tests {
     async fn mapping_round_trip_and_migration_is_idempotent() {
         let dir = temp("roundtrip");
         let path = dir.join("t.sqlite3");
-        let store = Store::open(&path).unwrap();
+        let store = Sqlite::open(&path).unwrap();
         assert_eq!(store.get("u1", 7).await.unwrap(), None);
         assert_eq!(
             store.claim("u1", 7, &mapping(42)).await.unwrap(),
@@ -321,7 +260,7 @@ mod tests {
         );
         drop(store);
         // Reopening runs no migration twice and keeps the data.
-        let store = Store::open(&path).unwrap();
+        let store = Sqlite::open(&path).unwrap();
         assert_eq!(store.get("u1", 7).await.unwrap(), Some(mapping(42)));
         assert_eq!(store.get("u1", 8).await.unwrap(), None, "per campaign");
         store.delete("u1", 7).await.unwrap();
@@ -331,7 +270,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_platform_user_belongs_to_one_subject_only() {
-        let store = Store::open(Path::new(":memory:")).unwrap();
+        let store = Sqlite::open(Path::new(":memory:")).unwrap();
         assert_eq!(
             store.claim("alice", 1, &mapping(9)).await.unwrap(),
             Claim::Stored
@@ -373,7 +312,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = Sqlite::open(&path).unwrap();
         let conn = store.conn.lock().unwrap();
         let subjects: Vec<String> = conn
             .prepare("SELECT subject FROM referrers ORDER BY subject")
@@ -393,7 +332,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = temp("mode");
         let path = dir.join("private.sqlite3");
-        let store = Store::open(&path).unwrap();
+        let store = Sqlite::open(&path).unwrap();
         // A write makes SQLite create the WAL and shared-memory files.
         store
             .conn
@@ -435,7 +374,7 @@ mod tests {
             )
             .unwrap();
         }
-        assert!(Store::open(&path).is_err());
+        assert!(Sqlite::open(&path).is_err());
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))

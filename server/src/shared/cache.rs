@@ -1,0 +1,318 @@
+//! Cache entries in Redis, with a single-flight lock that has a fencing token.
+//!
+//! An entry is a hash: the value (JSON) with the Redis time it was stored at, the fence of the
+//! write that stored it, and a remembered failure (until when, whether the old value may stand
+//! in, the error as text). It lives for the TTL plus an hour, for the stale fallback.
+//!
+//! Single-flight across instances: whoever finds the entry missing or old takes the entry's lock,
+//! `SET NX` with a short lease and a fencing token from one ever-increasing counter. Everyone
+//! else waits for the entry to change. The holder renews the lease while it fetches, so a holder
+//! that crashed blocks the others for at most one lease. A write is accepted only with a fence
+//! above the entry's, so a holder whose lease ran out (paused, partitioned) cannot overwrite what
+//! a later holder stored, and an invalidation (which takes a fence of its own) turns away values
+//! fetched before it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::Script;
+
+use super::{Shared, Unavailable, digest};
+
+/// KEYS entry, lock; ARGV the value fence the caller holds. Returns Redis's time, the entry's
+/// fence and value fence, stored-at, cooling until, stale allowed, the error, the value (empty
+/// when the caller's is current), and the lock's remaining lease (ms; negative when free).
+const READ: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local e = redis.call('HMGET', KEYS[1], 'fence', 'vf', 'at', 'cu', 'cs', 'ce')
+local value = ''
+if e[2] and e[2] ~= ARGV[1] then value = redis.call('HGET', KEYS[1], 'v') or '' end
+return {now, tonumber(e[1] or '0'), tonumber(e[2] or '0'), tonumber(e[3] or '0'),
+  tonumber(e[4] or '0'), tonumber(e[5] or '0'), e[6] or '', value, redis.call('PTTL', KEYS[2])}
+";
+
+/// KEYS lock, fence counter, entry; ARGV lease ms, the entry fence the caller saw.
+/// Returns {1, fence} (taken), {0, lease left} (held), {2, 0} (the entry changed: read again).
+const LOCK: &str = r"
+if tonumber(redis.call('HGET', KEYS[3], 'fence') or '0') ~= tonumber(ARGV[2]) then
+  return {2, 0}
+end
+local left = redis.call('PTTL', KEYS[1])
+if left ~= -2 then return {0, math.max(left, 1)} end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
+return {1, fence}
+";
+
+/// KEYS lock; ARGV fence, lease ms. Extends the lease if the caller still holds it.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+";
+
+/// KEYS entry, lock; ARGV fence, keep ms, kind ('v' or 'f'), then the value, or cool-down ms,
+/// stale allowed and the error. Writes only above the entry's fence; releases the caller's lock.
+/// Returns 1 when written.
+const STORE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local written = 0
+if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then
+  if ARGV[3] == 'v' then
+    redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'vf', ARGV[1], 'at', string.format('%d', now),
+      'v', ARGV[4])
+    redis.call('HDEL', KEYS[1], 'cu', 'cs', 'ce')
+  else
+    redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'cu', string.format('%d', now + tonumber(ARGV[4])),
+      'cs', ARGV[5], 'ce', ARGV[6])
+  end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  written = 1
+end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return written
+";
+
+/// KEYS entry, fence counter; ARGV keep ms. Drops the value and any failure, and raises the
+/// entry's fence so fetches begun before cannot store theirs.
+const INVALIDATE: &str = r"
+local fence = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'fence', fence)
+redis.call('HDEL', KEYS[1], 'vf', 'v', 'at', 'cu', 'cs', 'ce')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return fence
+";
+
+/// An entry as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The fence of the last write (value, failure or invalidation); 0 when none.
+    pub fence: u64,
+    /// The fence of the write that stored the value; 0 when there is no value.
+    pub value_fence: u64,
+    /// The value, when it differs from the one the caller holds.
+    pub value: Option<Vec<u8>>,
+    /// How old the value is.
+    pub age: Duration,
+    /// A remembered failure still standing.
+    pub cooling: Option<Cooling>,
+    /// Whether someone holds the lock.
+    pub locked: bool,
+}
+
+/// A remembered failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cooling {
+    /// How long it still stands.
+    pub remaining: Duration,
+    /// Whether the last value may be served instead.
+    pub stale_ok: bool,
+    /// The error, as the cache's policy wrote it.
+    pub error: String,
+}
+
+/// What [`Entries::lock`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The caller holds it, with this fence.
+    Taken(u64),
+    /// Someone else does, for at most this long.
+    Held(Duration),
+    /// The entry changed since the caller read it.
+    Changed,
+}
+
+struct Scripts {
+    read: Script,
+    lock: Script,
+    renew: Script,
+    store: Script,
+    invalidate: Script,
+}
+
+/// One cache's entries (one namespace).
+#[derive(Clone)]
+pub struct Entries {
+    shared: Shared,
+    namespace: String,
+    scripts: Arc<Scripts>,
+}
+
+impl std::fmt::Debug for Entries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entries")
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+fn from_millis(ms: i64) -> Duration {
+    Duration::from_millis(ms.max(0).unsigned_abs())
+}
+
+impl Entries {
+    /// The entries under `namespace` (e.g. `c1:session`).
+    pub fn new(shared: Shared, namespace: &str) -> Self {
+        Self {
+            namespace: shared.key(&[namespace, ":"].concat()),
+            shared,
+            scripts: Arc::new(Scripts {
+                read: Script::new(READ),
+                lock: Script::new(LOCK),
+                renew: Script::new(RENEW),
+                store: Script::new(STORE),
+                invalidate: Script::new(INVALIDATE),
+            }),
+        }
+    }
+
+    fn keys(&self, key: &str) -> (String, String) {
+        let entry = [self.namespace.as_str(), &digest(key)].concat();
+        let lock = [entry.as_str(), ":lock"].concat();
+        (entry, lock)
+    }
+
+    /// Reads `key`'s entry; the value is sent only when its fence is not `known`.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when Redis cannot be read.
+    pub async fn read(&self, key: &str, known: u64) -> Result<Entry, Unavailable> {
+        let (entry, lock) = self.keys(key);
+        let mut invocation = self.scripts.read.prepare_invoke();
+        invocation.key(entry).key(lock).arg(known);
+        type Answer = (i64, i64, i64, i64, i64, i64, String, Vec<u8>, i64);
+        let (now, fence, value_fence, at, cool_until, stale_ok, error, value, lease): Answer =
+            self.shared.run(&invocation).await?;
+        Ok(Entry {
+            fence: fence.max(0).unsigned_abs(),
+            value_fence: value_fence.max(0).unsigned_abs(),
+            value: (!value.is_empty()).then_some(value),
+            age: from_millis(now - at),
+            cooling: (cool_until > now).then(|| Cooling {
+                remaining: from_millis(cool_until - now),
+                stale_ok: stale_ok == 1,
+                error,
+            }),
+            locked: lease > 0,
+        })
+    }
+
+    /// Takes `key`'s lock for `lease`, unless someone holds it or the entry moved past `seen`.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when Redis cannot decide.
+    pub async fn lock(&self, key: &str, seen: u64, lease: Duration) -> Result<Lock, Unavailable> {
+        let (entry, lock) = self.keys(key);
+        let mut invocation = self.scripts.lock.prepare_invoke();
+        invocation
+            .key(lock)
+            .key(self.shared.key("fence"))
+            .key(entry)
+            .arg(millis(lease))
+            .arg(seen);
+        let answer: (i64, i64) = self.shared.run(&invocation).await?;
+        Ok(match answer {
+            (1, fence) => Lock::Taken(fence.max(0).unsigned_abs()),
+            (0, left) => Lock::Held(from_millis(left)),
+            _ => Lock::Changed,
+        })
+    }
+
+    /// Extends the lease of `fence` on `key`'s lock; false when it is no longer held.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when Redis cannot be reached.
+    pub async fn renew(&self, key: &str, fence: u64, lease: Duration) -> Result<bool, Unavailable> {
+        let (_, lock) = self.keys(key);
+        let mut invocation = self.scripts.renew.prepare_invoke();
+        invocation.key(lock).arg(fence).arg(millis(lease));
+        Ok(self.shared.run::<i64>(&invocation).await? == 1)
+    }
+
+    /// Stores `value` under `fence` (unless a later write is there) for `keep`, and releases the
+    /// lock; true when written.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when Redis cannot be reached.
+    pub async fn store_value(
+        &self,
+        key: &str,
+        fence: u64,
+        value: &[u8],
+        keep: Duration,
+    ) -> Result<bool, Unavailable> {
+        let (entry, lock) = self.keys(key);
+        let mut invocation = self.scripts.store.prepare_invoke();
+        invocation
+            .key(entry)
+            .key(lock)
+            .arg(fence)
+            .arg(millis(keep))
+            .arg("v")
+            .arg(value);
+        Ok(self.shared.run::<i64>(&invocation).await? == 1)
+    }
+
+    /// Remembers a failure under `fence` for `cool_down` (`error` as the policy wrote it), and
+    /// releases the lock; with no failure to remember, only releases it.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when Redis cannot be reached.
+    pub async fn store_failure(
+        &self,
+        key: &str,
+        fence: u64,
+        failure: Option<(Duration, bool, String)>,
+        keep: Duration,
+    ) -> Result<bool, Unavailable> {
+        let Some((cool_down, stale_ok, error)) = failure else {
+            self.release(key, fence).await?;
+            return Ok(false);
+        };
+        let (entry, lock) = self.keys(key);
+        let mut invocation = self.scripts.store.prepare_invoke();
+        invocation
+            .key(entry)
+            .key(lock)
+            .arg(fence)
+            .arg(millis(keep))
+            .arg("f")
+            .arg(millis(cool_down))
+            .arg(u8::from(stale_ok))
+            .arg(error);
+        Ok(self.shared.run::<i64>(&invocation).await? == 1)
+    }
+
+    /// Releases `fence`'s lock on `key` (if still held).
+    async fn release(&self, key: &str, fence: u64) -> Result<(), Unavailable> {
+        let (_, lock) = self.keys(key);
+        // A renewal to a 1 ms lease: gone at once, and only if still ours.
+        let mut invocation = self.scripts.renew.prepare_invoke();
+        invocation.key(lock).arg(fence).arg(1);
+        self.shared.run::<i64>(&invocation).await.map(drop)
+    }
+
+    /// Drops `key`'s value and failure for every instance, and turns away fetches in flight.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when Redis cannot be reached.
+    pub async fn invalidate(&self, key: &str, keep: Duration) -> Result<(), Unavailable> {
+        let (entry, _) = self.keys(key);
+        let mut invocation = self.scripts.invalidate.prepare_invoke();
+        invocation
+            .key(entry)
+            .key(self.shared.key("fence"))
+            .arg(millis(keep));
+        self.shared.run::<i64>(&invocation).await.map(drop)
+    }
+}

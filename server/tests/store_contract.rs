@@ -1,0 +1,174 @@
+//! One contract for the mapping store, run against both engines: SQLite (a file) and a real
+//! PostgreSQL. The linking rules of SPEC §6 included: a subject keeps its platform user, a
+//! platform user belongs to one subject, and concurrent claims have exactly one winner.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::engines::Postgres as PostgresServer;
+use referrer_dashboard_server::store::{Claim, Database, Mapping, MappingStore, Store};
+
+fn mapping(id: u64) -> Mapping {
+    Mapping {
+        platform_id: id,
+        code: Some(format!("C{id}")),
+        link: Some(format!("https://x.example/r/C{id}")),
+    }
+}
+
+/// Stores, reads, refreshes and forgets; campaigns are separate.
+async fn round_trip(store: &Store) {
+    assert_eq!(store.get("u1", 7).await.unwrap(), None);
+    assert_eq!(
+        store.claim("u1", 7, &mapping(42)).await.unwrap(),
+        Claim::Stored
+    );
+    assert_eq!(store.get("u1", 7).await.unwrap(), Some(mapping(42)));
+    assert_eq!(store.get("u1", 8).await.unwrap(), None, "per campaign");
+    let fresher = Mapping {
+        code: Some("NEW".into()),
+        ..mapping(42)
+    };
+    assert_eq!(store.claim("u1", 7, &fresher).await.unwrap(), Claim::Stored);
+    assert_eq!(store.get("u1", 7).await.unwrap(), Some(fresher));
+    store.delete("u1", 7).await.unwrap();
+    assert_eq!(store.get("u1", 7).await.unwrap(), None);
+    assert_eq!(store.owner(7, 42).await.unwrap(), None);
+}
+
+/// SPEC §6: a platform user belongs to at most one subject; a subject keeps its user.
+async fn one_subject_per_platform_user(store: &Store) {
+    assert_eq!(
+        store.claim("alice", 1, &mapping(9)).await.unwrap(),
+        Claim::Stored
+    );
+    assert_eq!(
+        store.claim("mallory", 1, &mapping(9)).await.unwrap(),
+        Claim::TakenBy("alice".into())
+    );
+    assert_eq!(store.get("mallory", 1).await.unwrap(), None);
+    assert_eq!(store.owner(1, 9).await.unwrap().as_deref(), Some("alice"));
+    assert_eq!(
+        store.claim("mallory", 2, &mapping(9)).await.unwrap(),
+        Claim::Stored,
+        "the same id in another campaign is another account"
+    );
+    assert_eq!(
+        store.claim("alice", 1, &mapping(10)).await.unwrap(),
+        Claim::SubjectTaken(mapping(9))
+    );
+}
+
+/// Twenty claims racing for one platform user: one wins, every other is told who did; twenty
+/// users racing for one subject: one wins, every other is told which.
+async fn concurrent_claims_have_one_winner(store: &Store) {
+    let claims: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.claim(&format!("s{i}"), 3, &mapping(77)).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for claim in claims {
+        outcomes.push(claim.await.unwrap().unwrap());
+    }
+    let winner = store.owner(3, 77).await.unwrap().unwrap();
+    assert_eq!(outcomes.iter().filter(|c| **c == Claim::Stored).count(), 1);
+    assert!(
+        outcomes
+            .iter()
+            .all(|c| *c == Claim::Stored || *c == Claim::TakenBy(winner.clone())),
+        "{outcomes:?}"
+    );
+
+    let claims: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.claim("one-subject", 4, &mapping(100 + i)).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for claim in claims {
+        outcomes.push(claim.await.unwrap().unwrap());
+    }
+    let kept = store.get("one-subject", 4).await.unwrap().unwrap();
+    assert_eq!(outcomes.iter().filter(|c| **c == Claim::Stored).count(), 1);
+    assert!(
+        outcomes
+            .iter()
+            .all(|c| *c == Claim::Stored || *c == Claim::SubjectTaken(kept.clone())),
+        "{outcomes:?}"
+    );
+}
+
+async fn contract(store: Store) {
+    round_trip(&store).await;
+    one_subject_per_platform_user(&store).await;
+    concurrent_claims_have_one_winner(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keeps_the_store_contract() {
+    let dir = std::env::temp_dir().join(format!("rd-contract-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("contract.sqlite3");
+    let database = Database::parse(&path.to_string_lossy());
+    assert!(matches!(database, Database::Sqlite(_)));
+    contract(Store::connect(&database).await.unwrap()).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keeps_the_store_contract() {
+    let server = PostgresServer::start();
+    let database = Database::parse(&server.url());
+    assert!(matches!(database, Database::Postgres(_)));
+    let store = Store::connect(&database).await.unwrap();
+    assert_eq!(store.engine(), "postgres");
+    contract(store).await;
+    // Reconnecting migrates nothing twice and keeps the data.
+    let again = Store::connect(&database).await.unwrap();
+    assert_eq!(again.owner(1, 9).await.unwrap().as_deref(), Some("alice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_on_a_new_postgres_database_all_come_up() {
+    let server = PostgresServer::start();
+    let database = Database::parse(&server.url());
+    let starts: Vec<_> = (0..6)
+        .map(|_| {
+            let database = database.clone();
+            tokio::spawn(async move { Store::connect(&database).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for start in starts {
+        stores.push(start.await.unwrap().unwrap());
+    }
+    // Every instance sees what another wrote: the same database, migrated once.
+    assert_eq!(
+        stores[0].claim("shared", 1, &mapping(5)).await.unwrap(),
+        Claim::Stored
+    );
+    for store in &stores {
+        assert_eq!(store.get("shared", 1).await.unwrap(), Some(mapping(5)));
+        assert_eq!(
+            store.claim("other", 1, &mapping(5)).await.unwrap(),
+            Claim::TakenBy("shared".into())
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_postgres_fails_the_start_without_showing_the_password() {
+    let port = common::engines::free_port();
+    let url = format!("postgres://rd:s3cret-pw@127.0.0.1:{port}/rd");
+    let error = Store::connect(&Database::parse(&url))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("connect"), "{error}");
+    assert!(!error.contains("s3cret-pw"), "{error}");
+}
