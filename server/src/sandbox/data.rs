@@ -163,6 +163,40 @@ impl Data {
         id
     }
 
+    /// A new lead for `referrer_id`, joined at `now` (what a referral link's sign-up form
+    /// does); returns its id, or `None` when the referrer does not exist.
+    pub fn add_referral(
+        &mut self,
+        referrer_id: u64,
+        first_name: &str,
+        last_name: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Option<u64> {
+        self.user(referrer_id)?;
+        let n = self.by_referrer.get(&referrer_id).map_or(0, Vec::len);
+        let email = [
+            &first_name.to_lowercase(),
+            ".",
+            &referrer_id.to_string(),
+            "-",
+            &n.to_string(),
+            "@example.net",
+        ]
+        .concat();
+        Some(self.insert(first_name, last_name, &email, Some(referrer_id), now))
+    }
+
+    /// Qualifies (or, with `qualified` false, unqualifies) a lead; `None` when it does not
+    /// exist. Returns whether anything changed.
+    pub fn qualify(&mut self, id: u64, qualified: bool, now: OffsetDateTime) -> Option<bool> {
+        let user = self
+            .users
+            .get_mut(usize::try_from(id.checked_sub(1)?).ok()?)?;
+        let changed = user.qualified_at.is_some() != qualified;
+        user.qualified_at = qualified.then_some(user.qualified_at.unwrap_or(now));
+        Some(changed)
+    }
+
     fn insert(
         &mut self,
         first_name: &str,
@@ -280,6 +314,13 @@ impl Data {
             "email" => self.by_email.get(&email_key(value.as_str()?)).copied(),
             _ => None,
         }
+    }
+
+    /// A user by email (trimmed, any case).
+    pub fn find_by_email(&self, email: &str) -> Option<&User> {
+        self.by_email
+            .get(&email_key(email))
+            .and_then(|id| self.user(*id))
     }
 
     /// A user by id or code.
@@ -519,7 +560,8 @@ fn index(id: u64) -> usize {
     (id - 1) as usize
 }
 
-fn as_u64(value: &Value) -> Option<u64> {
+/// A non-negative integer sent as a number or a numeric string.
+pub fn as_u64(value: &Value) -> Option<u64> {
     match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),

@@ -14,10 +14,13 @@
 //! - [`data`]: users, referrals, counters and the operations on them.
 //! - [`faults`]: the fault switches and how they bend a response.
 //! - [`dialect`]: paging, ordering, filters and duplicates the way another platform might.
+//! - [`webhooks`]: the outbound webhooks it sends when referrers join and leads arrive or
+//!   qualify.
 
 pub mod data;
 pub mod dialect;
 pub mod faults;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -71,6 +74,8 @@ struct Shared {
     calls: Mutex<Vec<Call>>,
     faults: Mutex<Faults>,
     dialect: Mutex<Dialect>,
+    webhooks: Mutex<webhooks::Config>,
+    deliveries: Mutex<Vec<webhooks::Delivery>>,
     /// `http://addr/api/v2`, for absolute links as Laravel writes them.
     api_base: String,
     started: Instant,
@@ -106,6 +111,8 @@ impl Sandbox {
             calls: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
             dialect: Mutex::new(Dialect::default()),
+            webhooks: Mutex::new(webhooks::Config::default()),
+            deliveries: Mutex::new(Vec::new()),
             api_base: ["http://", &addr.to_string(), "/api/v2"].concat(),
             started: Instant::now(),
         });
@@ -140,6 +147,7 @@ fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/users", post(create_user))
         .route("/users/search", post(search_users))
+        .route("/users/qualification", axum::routing::put(qualification))
         .route("/users/{identifier}", get(get_user))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn_with_state(shared.clone(), api_gate));
@@ -153,6 +161,12 @@ fn router(shared: Arc<Shared>) -> Router {
             post(set_dialect).get(get_dialect).delete(clear_dialect),
         )
         .route("/__sandbox/referrers", post(seed_referrer))
+        .route("/__sandbox/referrers/{id}/referrals", post(add_referral))
+        .route("/__sandbox/referrals/{id}/qualify", post(qualify_referral))
+        .route(
+            "/__sandbox/webhooks",
+            post(set_webhooks).get(get_webhooks).delete(clear_webhooks),
+        )
         .with_state(shared)
 }
 
@@ -200,6 +214,7 @@ async fn api_gate(State(shared): State<Arc<Shared>>, request: Request, next: Nex
     let route = match (request.method().as_str(), request.uri().path()) {
         ("POST", "/users") => "create",
         ("POST", "/users/search") => "search",
+        ("PUT", "/users/qualification") => "qualify",
         ("GET", _) => "get",
         _ => "other",
     };
@@ -246,11 +261,15 @@ async fn create_user(State(shared): State<Arc<Shared>>, body: Option<Json<Value>
     match data.create(&body, OffsetDateTime::now_utc()) {
         Ok(user) => {
             let user = user.clone();
-            (
-                StatusCode::CREATED,
-                Json(json!({"data": data.render(&user, false)})),
-            )
-                .into_response()
+            let rendered = data.render(&user, false);
+            drop(data);
+            let event = if user.referrer_id.is_some() {
+                webhooks::Event::NewLead
+            } else {
+                webhooks::Event::NewReferrer
+            };
+            fire(&shared, event, user.id);
+            (StatusCode::CREATED, Json(json!({"data": rendered}))).into_response()
         }
         Err(Refusal::Duplicate(id)) => match duplicates {
             DuplicateCreate::Unprocessable => duplicate(StatusCode::UNPROCESSABLE_ENTITY),
@@ -399,6 +418,164 @@ fn decode_cursor(text: &str) -> Option<u64> {
         .ok()?
         .get("offset")?
         .as_u64()
+}
+
+/// Sends `event` about user `id` to the configured webhook, in the background, and logs the
+/// delivery.
+fn fire(shared: &Arc<Shared>, event: webhooks::Event, id: u64) {
+    let config = lock(&shared.webhooks).clone();
+    if !config.sends(event) {
+        return;
+    }
+    let payload = {
+        let data = lock(&shared.data);
+        let Some(user) = data.get(id) else { return };
+        let referrer = user.referrer_id.and_then(|r| data.get(r));
+        config.payload(event, user, referrer)
+    };
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        let mut request = client.post(&config.url);
+        for (name, value) in &config.headers {
+            request = request.header(name, value);
+        }
+        request = if config.form {
+            request
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(webhooks::form_body(&payload))
+        } else {
+            request.json(&payload)
+        };
+        let status = match request.send().await {
+            Ok(response) => response.status().as_u16(),
+            Err(_) => 0,
+        };
+        lock(&shared.deliveries).push(webhooks::Delivery { event, status });
+    });
+}
+
+#[derive(Deserialize)]
+struct Qualification {
+    #[serde(default = "yes")]
+    qualified: bool,
+    id: Option<Value>,
+    code: Option<String>,
+    email: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `PUT /users/qualification`: qualifies (or unqualifies) a lead named by `id`, `code` or
+/// `email`, as the platform documents it.
+async fn qualification(
+    State(shared): State<Arc<Shared>>,
+    body: Option<Json<Qualification>>,
+) -> Response {
+    let Some(Json(body)) = body else {
+        return error(StatusCode::BAD_REQUEST, "Your request is invalid");
+    };
+    let mut data = lock(&shared.data);
+    let id = if let Some(id) = body.id.as_ref().and_then(data::as_u64) {
+        data.get(id).map(|u| u.id)
+    } else if let Some(code) = &body.code {
+        data.find(code).map(|u| u.id)
+    } else if let Some(email) = &body.email {
+        data.find_by_email(email).map(|u| u.id)
+    } else {
+        return refusal(Refusal::Invalid("id", "The id field is required.".into()));
+    };
+    let Some(id) = id else {
+        return refusal(Refusal::NotFound);
+    };
+    let changed = data
+        .qualify(id, body.qualified, OffsetDateTime::now_utc())
+        .unwrap_or(false);
+    let rendered = data.get(id).map(|u| data.render(u, false));
+    drop(data);
+    if changed && body.qualified {
+        fire(&shared, webhooks::Event::LeadQualified, id);
+    }
+    Json(json!({"data": rendered})).into_response()
+}
+
+#[derive(Deserialize)]
+struct NewReferral {
+    first_name: String,
+    #[serde(default)]
+    last_name: Option<String>,
+}
+
+/// A new lead for a referrer, as if someone signed up through their link.
+async fn add_referral(
+    State(shared): State<Arc<Shared>>,
+    Path(referrer): Path<u64>,
+    Json(request): Json<NewReferral>,
+) -> Response {
+    let added = lock(&shared.data).add_referral(
+        referrer,
+        &request.first_name,
+        request.last_name.as_deref(),
+        OffsetDateTime::now_utc(),
+    );
+    match added {
+        Some(id) => {
+            fire(&shared, webhooks::Event::NewLead, id);
+            (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
+        }
+        None => refusal(Refusal::NotFound),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Qualify {
+    #[serde(default = "yes")]
+    qualified: bool,
+}
+
+/// Qualifies a lead, as the business does in the platform's dashboard.
+async fn qualify_referral(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<u64>,
+    body: Option<Json<Qualify>>,
+) -> Response {
+    let qualified = body.is_none_or(|Json(q)| q.qualified);
+    let changed = lock(&shared.data).qualify(id, qualified, OffsetDateTime::now_utc());
+    match changed {
+        Some(changed) => {
+            if changed && qualified {
+                fire(&shared, webhooks::Event::LeadQualified, id);
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => refusal(Refusal::NotFound),
+    }
+}
+
+async fn set_webhooks(
+    State(shared): State<Arc<Shared>>,
+    Json(config): Json<webhooks::Config>,
+) -> Response {
+    if let Err(problem) = config.check() {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, &problem);
+    }
+    *lock(&shared.webhooks) = config;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn get_webhooks(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let config = lock(&shared.webhooks).clone();
+    let deliveries = lock(&shared.deliveries).clone();
+    Json(json!({"config": config, "deliveries": deliveries}))
+}
+
+async fn clear_webhooks(State(shared): State<Arc<Shared>>) -> StatusCode {
+    *lock(&shared.webhooks) = webhooks::Config::default();
+    lock(&shared.deliveries).clear();
+    StatusCode::NO_CONTENT
 }
 
 /// A referral link's landing page; each view counts as reach.
