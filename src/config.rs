@@ -1,7 +1,29 @@
 //! The element's attributes (SPEC §4) parsed into a [`Config`]. Pure.
 
-use crate::fetch::Credentials;
 use crate::share::{self, Channel};
+
+/// `fetch` credentials modes accepted by the `credentials` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Credentials {
+    /// Cookies for same-origin endpoints only (the default).
+    #[default]
+    SameOrigin,
+    /// Cookies for cross-origin endpoints too (the endpoint must allow credentials in CORS).
+    Include,
+    /// Never send cookies.
+    Omit,
+}
+
+impl Credentials {
+    /// Parses the attribute value; unknown values fall back to the default.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some(v) if v.eq_ignore_ascii_case("include") => Self::Include,
+            Some(v) if v.eq_ignore_ascii_case("omit") => Self::Omit,
+            _ => Self::SameOrigin,
+        }
+    }
+}
 
 /// Referrals shown before "Show more" when `page-size` is absent or invalid (SPEC §4).
 pub const DEFAULT_PAGE_SIZE: usize = 5;
@@ -105,6 +127,14 @@ pub fn parse_page_size(value: Option<&str>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_attribute_values() {
+        assert_eq!(Credentials::parse(None), Credentials::SameOrigin);
+        assert_eq!(Credentials::parse(Some("include")), Credentials::Include);
+        assert_eq!(Credentials::parse(Some("OMIT")), Credentials::Omit);
+        assert_eq!(Credentials::parse(Some("bogus")), Credentials::SameOrigin);
+    }
 
     #[test]
     fn page_size_falls_back_to_default() {

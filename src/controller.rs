@@ -313,7 +313,7 @@ impl Controller {
         spawn_local(async move {
             let ask = async || {
                 let token = fetch::auth_token(&host).await?;
-                fetch::get_json(&endpoint, config.credentials, token, &signal).await
+                fetch::get_json(&endpoint, None, config.credentials, token, &signal).await
             };
             let answer = match early {
                 Some(response) => match fetch::read_early(response).await {
@@ -403,7 +403,6 @@ impl Controller {
         };
         let signal = request.abort.signal();
         *self.inflight.borrow_mut() = Some(request);
-        let url = page_url(&endpoint, &cursor);
         let generation = self.generation.get();
         self.apply(Action::PageRequested);
         let weak = Rc::downgrade(self);
@@ -411,7 +410,7 @@ impl Controller {
         spawn_local(async move {
             let answer = async {
                 let token = fetch::auth_token(&host).await?;
-                fetch::get_json(&url, config.credentials, token, &signal).await
+                fetch::get_json(&endpoint, Some(&cursor), config.credentials, token, &signal).await
             }
             .await;
             let Some(this) = current(&weak, generation) else {
@@ -572,25 +571,16 @@ fn timed_out(error: WidgetError, signal: &web_sys::AbortSignal) -> WidgetError {
 }
 
 fn parse_session(raw: JsValue) -> Result<(JsValue, Session), WidgetError> {
-    let session = session::validate_session(&raw).map_err(invalid)?;
+    let session = session::decode_session(&raw).map_err(invalid)?;
     Ok((raw, session))
 }
 
 fn parse_page(raw: JsValue) -> Result<Page, WidgetError> {
-    session::validate_page_answer(&raw).map_err(invalid)
+    session::decode_page(&raw).map_err(invalid)
 }
 
 fn invalid(invalid: session::Invalid) -> WidgetError {
     WidgetError::new(ErrorKind::InvalidResponse, &invalid.message())
-}
-
-/// `{endpoint}?cursor={next}` (or `&cursor=` when the endpoint has a query already).
-fn page_url(endpoint: &str, cursor: &str) -> String {
-    let mut url = String::from(endpoint);
-    url.push(if endpoint.contains('?') { '&' } else { '?' });
-    url.push_str("cursor=");
-    url.push_str(&String::from(js_sys::encode_uri_component(cursor)));
-    url
 }
 
 /// The nearest `lang` attribute above the element (crossing shadow roots), else the
