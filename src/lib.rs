@@ -6,8 +6,9 @@
 //! its lifecycle to [`element::Core`]; everything else happens here.
 //!
 //! # Layout
-//! - [`element`]: the shell the loader calls: shadow root, stylesheet, Yew handle, attributes.
-//! - [`controller`]: one element's session lifecycle: fetching, paging, events, timers.
+//! - [`element`]: the shell the loader calls: shadow root, stylesheet, the Yew app's handle.
+//! - [`lifecycle`]: one element's session lifecycle as a pure state machine (SPEC §4 rules).
+//! - [`controller`]: the lifecycle's browser edge: requests, timers, renders, events.
 //! - [`config`]: the element's attributes parsed into a `Config` (pure).
 //! - [`session`]: the SPEC §5 session types and their validation (pure).
 //! - [`fetch`]: requests to the endpoint and the mapping of failures to `rd-error` types.
@@ -30,6 +31,7 @@ pub mod element;
 pub mod events;
 pub mod fetch;
 pub mod i18n;
+pub mod lifecycle;
 pub mod panic;
 pub mod qr;
 pub mod session;

@@ -20,11 +20,14 @@ use crate::state::View;
 pub struct AppProps {
     /// The controller that owns this element's state.
     pub controller: Rc<Controller>,
+    /// Called after the first render (the element shell waits for it to destroy an app removed
+    /// before it ever rendered).
+    pub on_mounted: Callback<()>,
 }
 
 impl PartialEq for AppProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.controller, &other.controller)
+        Rc::ptr_eq(&self.controller, &other.controller) && self.on_mounted == other.on_mounted
     }
 }
 
@@ -34,12 +37,13 @@ pub fn App(props: &AppProps) -> Html {
     let update = use_force_update();
     {
         let controller = props.controller.clone();
+        let on_mounted = props.on_mounted.clone();
         use_effect_with((), move |_| {
             let render = update.clone();
             controller.subscribe(Some(Callback::from(move |()| render.force_update())));
             // Anything that changed between the first render and this subscription shows now.
             update.force_update();
-            controller.mounted();
+            on_mounted.emit(());
             move || controller.subscribe(None)
         });
     }
@@ -110,7 +114,7 @@ pub fn App(props: &AppProps) -> Html {
         (View::Failed, _) => {
             let on_retry = {
                 let controller = controller.clone();
-                Callback::from(move |()| controller.load())
+                Callback::from(move |()| controller.retry())
             };
             html! { <ErrorState texts={texts.clone()} {on_retry} /> }
         }
