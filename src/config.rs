@@ -32,16 +32,8 @@ pub const DEFAULT_PAGE_SIZE: usize = 5;
 /// view, and a session page rarely holds more.
 pub const MAX_PAGE_SIZE: usize = 100;
 
-/// Every attribute the element observes, in the order of SPEC §4.
-pub const ATTRIBUTES: [&str; 7] = [
-    "endpoint",
-    "credentials",
-    "theme",
-    "locale",
-    "page-size",
-    "channels",
-    "demo",
-];
+/// Every attribute the element observes, in the order of SPEC §4 (from `src/surface.rs`).
+pub const ATTRIBUTES: [&str; crate::surface::ATTRIBUTES.len()] = crate::surface::attribute_names();
 
 /// What an attribute change requires of the element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

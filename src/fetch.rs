@@ -30,16 +30,10 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The wire name used in `rd-error`'s `detail.type`.
+    /// The wire name used in `rd-error`'s `detail.type` (`src/surface.rs` lists them).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Configuration => "configuration",
-            Self::Network => "network",
-            Self::Authentication => "authentication",
-            Self::RateLimit => "rate_limit",
-            Self::Server => "server",
-            Self::InvalidResponse => "invalid_response",
-        }
+        const NAMES: [&str; crate::surface::ERROR_TYPES.len()] = crate::surface::error_type_names();
+        NAMES[self as usize]
     }
 }
 
