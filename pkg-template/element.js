@@ -216,7 +216,8 @@ export function define(load, name = 'referrer-dashboard') {
       const endpoint = this.getAttribute('endpoint')?.trim();
       if (!endpoint || this.hasAttribute('demo')) return null;
       const abort = new AbortController();
-      const mode = this.getAttribute('credentials');
+      // Read as the core reads it (config::Credentials::parse): trimmed, any case.
+      const mode = this.getAttribute('credentials')?.trim().toLowerCase();
       const credentials = mode === 'include' || mode === 'omit' ? mode : 'same-origin';
       const response = (async () => {
         // A host usually sets getAuthToken from its own script, which runs after this module:

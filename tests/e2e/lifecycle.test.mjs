@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventCount, launch, nthEvent } from './helpers.mjs';
-import { addWidget, openWidget, referrals, session, startHarness } from './harness.mjs';
+import { STRICT_CSP, addWidget, openWidget, referrals, session, startHarness } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -286,6 +286,44 @@ test('the credentials attribute is honoured', async (t) => {
   await nthEvent(page, 'rd-load', 2);
   const cookies = harness.sessionRequests().map((r) => r.headers.cookie ?? null);
   assert.deepEqual(cookies, ['host_session=abc', null]);
+});
+
+test('credentials is read one way by the early request and by the core: trimmed, any case', async (t) => {
+  // The endpoint on another port: cross-origin (so only `include` sends cookies) yet same-site
+  // (so the browser keeps the host's cookie for it).
+  const api = await startHarness({ cors: true });
+  t.after(() => api.close());
+  const harness = await startHarness({ csp: `${STRICT_CSP}; connect-src 'self' ${api.url}` });
+  t.after(() => harness.close());
+  let sessionArrived;
+  const arrived = new Promise((resolve) => (sessionArrived = resolve));
+  api.endpoint = () => {
+    sessionArrived();
+    return { body: session() };
+  };
+  // The wasm waits for the first session request: that one can only be the loader's.
+  harness.beforeFile = (file) => (file.endsWith('.wasm') ? arrived : undefined);
+  const page = await openHostPage(t, harness);
+  await page.context().addCookies([{ name: 'host_session', value: 'abc', url: api.url }]);
+  const add = (credentials) =>
+    page.evaluate(
+      ([endpoint, credentials]) => {
+        document.querySelector('referrer-dashboard')?.remove();
+        const el = document.createElement('referrer-dashboard');
+        el.setAttribute('endpoint', endpoint);
+        el.setAttribute('credentials', credentials);
+        document.querySelector('#main').append(el);
+      },
+      [`${api.url}/session`, credentials],
+    );
+  await add('Include');
+  await nthEvent(page, 'rd-load');
+  // The core's own request, with the same attribute.
+  await page.evaluate(() => document.querySelector('referrer-dashboard').refresh());
+  await add(' OMIT ');
+  await nthEvent(page, 'rd-load', 3);
+  const cookies = api.sessionRequests().map((r) => r.headers.cookie ?? null);
+  assert.deepEqual(cookies, ['host_session=abc', 'host_session=abc', null], 'early, core (Include), core ( OMIT )');
 });
 
 /** A fresh page on the harness's host page (no element yet) that records rd-load and rd-error. */
