@@ -27,39 +27,72 @@ function gate() {
   return { promise, open };
 }
 
-test('a short-lived session is re-fetched before it expires', async (t) => {
-  const expiries = [];
-  const { harness, page } = await setup(t, { endpoint: '/session' }, {
-    endpoint: () => {
-      const expiresAt = Date.now() + 3_000;
-      expiries.push(expiresAt);
-      return { body: session({ expires_at: new Date(expiresAt).toISOString() }) };
-    },
-  });
+/**
+ * Opens the harness page with Playwright's clock installed (time flowing), so a test can stop
+ * it and move it on. `endpoint(pageNow)` answers each request; `pageNow()` is the page's clock,
+ * for expiry times. `pause()` stops the page's clock (up to 250 ms on from where it was: the
+ * clock flows while the call travels, and it cannot be set back). `fetches()` counts the
+ * widget's `fetch()` calls, made synchronously, so "no request yet" is a fact, not a race.
+ */
+async function withClock(t, endpoint) {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  const { context, page } = await openWidget(browser, harness);
+  t.after(() => context.close());
+  const pageNow = () => page.evaluate(() => Date.now());
+  harness.endpoint = () => endpoint(pageNow);
+  await page.clock.install();
+  await addWidget(page, { endpoint: '/session' });
+  return {
+    harness,
+    page,
+    widget: page.locator('referrer-dashboard'),
+    pause: async () => page.clock.pauseAt((await pageNow()) + 250),
+    fetches: () => page.evaluate(() => window.__fetches),
+  };
+}
+
+const expiringIn = async (pageNow, ms) => new Date((await pageNow()) + ms).toISOString();
+
+test('a short-lived session is re-fetched before it expires, not before', async (t) => {
+  // Each session lives 3 s from the page's now: refreshed a tenth of that early, at 2.7 s.
+  const { page, pause, fetches } = await withClock(t, async (pageNow) => ({
+    body: session({ expires_at: await expiringIn(pageNow, 3_000) }),
+  }));
+  await nthEvent(page, 'rd-load');
+  await pause();
+  await page.clock.runFor(2_200);
+  assert.equal(await fetches(), 1, 'not yet, with half a second to go before the refresh');
+  await page.clock.runFor(500);
+  assert.equal(await fetches(), 2, 'refreshed before the 3 s expiry');
   await nthEvent(page, 'rd-load', 2);
-  const [first, second] = harness.sessionRequests();
-  assert.ok(second.at < expiries[0], `second request ${second.at - expiries[0]} ms relative to expiry`);
-  assert.ok(second.at - first.at >= 1_000, 'not a request loop');
+  await pause();
+  await page.clock.runFor(2_200);
+  assert.equal(await fetches(), 2, 'the new session gets its own 2.7 s, not a request loop');
 });
 
 test('a failed refresh keeps the data on screen with a notice, then recovers by itself', async (t) => {
   let n = 0;
-  const { page, widget, harness } = await setup(t, { endpoint: '/session' }, {
-    endpoint: () => {
-      n += 1;
-      if (n === 1) return { body: session({ expires_at: new Date(Date.now() + 1_500).toISOString() }) };
-      if (n === 2) return { status: 500, body: { error: { type: 'server', message: 'boom' } } };
-      return { body: session({ stats: { reach: 9, referrals: 9, qualified: 9 } }) };
-    },
+  const { page, widget, harness, pause, fetches } = await withClock(t, async (pageNow) => {
+    n += 1;
+    if (n === 1) return { body: session({ expires_at: await expiringIn(pageNow, 1_500) }) };
+    if (n === 2) return { status: 500, body: { error: { type: 'server', message: 'boom' } } };
+    return { body: session({ stats: { reach: 9, referrals: 9, qualified: 9 } }) };
   });
   await nthEvent(page, 'rd-load');
+  await pause();
+  await page.clock.runFor(1_500);
   const error = await nthEvent(page, 'rd-error');
   assert.deepEqual(error, { type: 'server', message: 'boom', status: 500 });
   assert.equal(await widget.locator('[part="link"]').inputValue(), 'https://example.com/r/ADA123');
   await widget.locator('.notice').waitFor();
   assert.equal(await widget.locator('.notice').count(), 1, 'a quiet notice says the refresh failed');
   assert.equal(await widget.locator('[part="error"]').count(), 0, 'no error state while data is shown');
-  // The automatic retry (capped exponential backoff) brings fresh data and clears the notice.
+  // The automatic retry (2 s, jittered by a quarter either way) brings fresh data and clears the notice.
+  await pause();
+  await page.clock.runFor(1_000);
+  assert.equal(await fetches(), 2, 'no retry sooner than the backoff allows (1.5 s at the earliest)');
+  await page.clock.runFor(1_600);
   await nthEvent(page, 'rd-load', 2);
   assert.deepEqual(await widget.locator('[part="stat-value"]').allTextContents(), ['9', '9', '9']);
   assert.equal(await widget.locator('.notice').count(), 0);
