@@ -1,4 +1,4 @@
-//! The commands: demo, test, dist, bench, surface.
+//! The commands: demo, test, dist, bench, surface, screenshots.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -141,6 +141,23 @@ fn node_with_builds() -> std::process::Command {
         .env("RD_CDN_DIR", build::cdn_dir())
         .env("RD_SITE_DIR", build::site_dir());
     node
+}
+
+/// `cargo xtask screenshots`: the widget as a person sees it, written to `target/screenshots/`
+/// (the tests assert what these pictures show; the pictures are for looking at).
+pub fn screenshots() -> Result<()> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    dist()?;
+    build::site()?;
+    build_server()?;
+    step("screenshots in headless Chromium");
+    let dir = root().join("target/screenshots");
+    let mut node = node_with_builds();
+    node.arg("tests/screenshots.mjs").arg(&dir);
+    run(&mut node)?;
+    eprintln!("\nscreenshots in {}", dir.display());
+    Ok(())
 }
 
 /// `cargo xtask surface`.
