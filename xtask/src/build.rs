@@ -342,7 +342,7 @@ pub fn minified_css() -> Option<PathBuf> {
 }
 
 /// Prints the `n` largest items of the release wasm with their names: wasm-bindgen keeping the
-/// name section, then wasm-opt -Oz -g (as in the package, but with names), then twiggy.
+/// name section, then wasm-opt with the package's flags plus -g (names kept), then twiggy.
 pub fn twiggy_top(n: usize) -> Result<()> {
     let work = root().join("target/bench/twiggy");
     std::fs::create_dir_all(&work)?;
@@ -353,7 +353,7 @@ pub fn twiggy_top(n: usize) -> Result<()> {
         .arg(&input))?;
     let named = work.join("named.wasm");
     run(cmd("wasm-opt")
-        .args(["-Oz", "-g"])
+        .args(["-O1", "--converge", "--code-folding", "--dae-optimizing", "-g"])
         .arg(work.join("referrer_dashboard_bg.wasm"))
         .arg("-o")
         .arg(&named))?;
