@@ -152,7 +152,7 @@ async function load(path) {
   const memory = await page.evaluate(async () => {
     const heap = performance.memory?.usedJSHeapSize ?? 0;
     const wasm = document.querySelector('referrer-dashboard')
-      ? (await (await import('/pkg/referrer_dashboard.js')).default()).memory.buffer.byteLength
+      ? Object.values(await (await import('/pkg/referrer_dashboard.js')).default()).find((e) => e instanceof WebAssembly.Memory).buffer.byteLength
       : 0;
     return { heap, wasm };
   });
