@@ -325,24 +325,19 @@ async fn request(
     early: Option<Promise>,
     signal: &AbortSignal,
 ) -> Result<JsValue, WidgetError> {
-    let ask = async || {
-        let token = fetch::auth_token(host).await?;
-        let cursor = fetch.cursor.as_deref();
-        fetch::get_json(&fetch.endpoint, cursor, fetch.credentials, token, signal).await
-    };
-    let Some(response) = early else {
-        return ask().await;
-    };
-    match fetch::read_early(response).await {
-        // The loader left it to us (getAuthToken failed or gave no string).
-        None => ask().await,
-        // Sent before the host set getAuthToken (it usually does right after adding the
-        // element): ask again, with the token.
-        Some(Err(e)) if e.kind == ErrorKind::Authentication && has_token_source(host) => {
-            ask().await
+    if let Some(response) = early {
+        match fetch::read_early(response).await {
+            // The loader left it to us (getAuthToken failed or gave no string).
+            None => {}
+            // Sent before the host set getAuthToken (it usually does right after adding the
+            // element): ask again, with the token.
+            Some(Err(e)) if e.kind == ErrorKind::Authentication && has_token_source(host) => {}
+            Some(answer) => return answer,
         }
-        Some(answer) => answer,
     }
+    let token = fetch::auth_token(host).await?;
+    let cursor = fetch.cursor.as_deref();
+    fetch::get_json(&fetch.endpoint, cursor, fetch.credentials, token, signal).await
 }
 
 /// The body decoded as what `kind` asked for.
