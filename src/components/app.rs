@@ -6,11 +6,11 @@ use yew::prelude::*;
 
 use super::error::ErrorState;
 use super::link::LinkField;
-use super::qr::QrCode;
-use super::referrals::ReferralList;
-use super::share::ShareBar;
-use super::skeleton::Skeleton;
-use super::stats::StatsView;
+use super::qr::{QrCodeProps, qr_code};
+use super::referrals::{ReferralListProps, referral_list};
+use super::share::{ShareBarProps, share_bar};
+use super::skeleton::{SkeletonProps, skeleton};
+use super::stats::{StatsViewProps, stats};
 use crate::controller::Controller;
 use crate::i18n::Msg;
 use crate::state::View;
@@ -50,6 +50,9 @@ pub fn App(props: &AppProps) -> Html {
     let controller = &props.controller;
     let state = controller.state();
     let texts = controller.texts();
+    // Encoding the QR code is the costliest part of a render: once per link.
+    let link = state.session.as_ref().map(|s| s.referrer.link.clone());
+    let drawing = use_memo(link, |link| link.as_deref().and_then(crate::qr::encode));
     {
         // Effects run after the DOM is updated, so `rd-load` means "rendered".
         let controller = controller.clone();
@@ -93,18 +96,29 @@ pub fn App(props: &AppProps) -> Html {
                         <div class="main">
                             <LinkField link={AttrValue::from(session.referrer.link.clone())}
                                 texts={texts.clone()} {on_copied} />
-                            <ShareBar channels={controller.channels()}
-                                link={AttrValue::from(session.referrer.link.clone())}
-                                message={AttrValue::from(message)} subject={AttrValue::from(subject)}
-                                texts={texts.clone()} {on_share} />
+                            { share_bar(&ShareBarProps {
+                                channels: controller.channels(),
+                                link: AttrValue::from(session.referrer.link.clone()),
+                                message: AttrValue::from(message),
+                                subject: AttrValue::from(subject),
+                                texts: texts.clone(),
+                                on_share,
+                            }) }
                         </div>
-                        <QrCode link={AttrValue::from(session.referrer.link.clone())}
-                            label={AttrValue::from(texts.get(Msg::QrLabel).to_owned())} />
+                        { qr_code(&QrCodeProps {
+                            drawing: drawing.as_ref().as_ref(),
+                            label: AttrValue::from(texts.get(Msg::QrLabel).to_owned()),
+                        }) }
                     </div>
-                    <StatsView stats={session.stats} texts={texts.clone()} />
-                    <ReferralList items={state.items.clone()} shown={state.shown}
-                        has_more={state.has_more()} loading={state.loading_more}
-                        texts={texts.clone()} {on_more} />
+                    { stats(&StatsViewProps { stats: session.stats, texts: texts.clone() }) }
+                    { referral_list(&ReferralListProps {
+                        items: state.items.clone(),
+                        shown: state.shown,
+                        has_more: state.has_more(),
+                        loading: state.loading_more,
+                        texts: texts.clone(),
+                        on_more,
+                    }) }
                     if stale {
                         <p class="notice" role="status">{ texts.get(Msg::Stale) }</p>
                     }
@@ -118,7 +132,9 @@ pub fn App(props: &AppProps) -> Html {
             };
             html! { <ErrorState texts={texts.clone()} {on_retry} /> }
         }
-        _ => html! { <Skeleton texts={texts.clone()} /> },
+        _ => skeleton(&SkeletonProps {
+            texts: texts.clone(),
+        }),
     };
     html! {
         <section part="card" class="card" aria-label={title} lang={texts.locale().to_owned()}

@@ -9,7 +9,6 @@ use crate::i18n::{Msg, Texts};
 use crate::session::{Referral, Status};
 
 /// Props of [`ReferralList`].
-#[derive(Properties, PartialEq)]
 pub struct ReferralListProps {
     /// Every referral loaded so far, newest first.
     pub items: Rc<Vec<Referral>>,
@@ -29,8 +28,7 @@ pub struct ReferralListProps {
 ///
 /// The list's title is not a heading element: the widget cannot know the host page's heading
 /// levels, and a wrong level is worse for screen readers than a labelled list.
-#[component]
-pub fn ReferralList(props: &ReferralListProps) -> Html {
+pub fn referral_list(props: &ReferralListProps) -> Html {
     let texts = &props.texts;
     let heading =
         html! { <p class="heading" id="rd-referrals">{ texts.get(Msg::ReferralsHeading) }</p> };

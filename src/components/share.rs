@@ -14,7 +14,6 @@ use crate::i18n::{Msg, Texts};
 use crate::share::{self, Channel};
 
 /// Props of [`ShareBar`].
-#[derive(Properties, PartialEq)]
 pub struct ShareBarProps {
     /// The actions to show, in order.
     pub channels: Vec<Channel>,
@@ -31,8 +30,7 @@ pub struct ShareBarProps {
 }
 
 /// The row of share actions.
-#[component]
-pub fn ShareBar(props: &ShareBarProps) -> Html {
+pub fn share_bar(props: &ShareBarProps) -> Html {
     let native = native_share_supported();
     let items = props
         .channels
