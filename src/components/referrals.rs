@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::listen::use_event;
+use super::actions::Action;
 use crate::i18n::{Msg, Texts};
 use crate::session::{Referral, Status};
 
@@ -20,8 +20,6 @@ pub struct ReferralListProps {
     pub loading: bool,
     /// Texts and date formatting.
     pub texts: Rc<Texts>,
-    /// "Show more" was pressed.
-    pub on_more: Callback<()>,
 }
 
 /// The list, or the empty state.
@@ -72,8 +70,11 @@ pub fn referral_list(props: &ReferralListProps) -> Html {
             { heading }
             <ul part="referrals" class="list" aria-labelledby="rd-referrals">{ for rows }</ul>
             if props.has_more {
-                <MoreButton loading={props.loading} label={texts.get(Msg::ShowMore).to_owned()}
-                    on_more={props.on_more.clone()} />
+                <button part="more-button" type="button" class="secondary"
+                    data-action={Action::MORE} disabled={props.loading}
+                    aria-busy={if props.loading { "true" } else { "false" }}>
+                    { texts.get(Msg::ShowMore) }
+                </button>
             }
         </div>
     }
@@ -82,29 +83,4 @@ pub fn referral_list(props: &ReferralListProps) -> Html {
 /// A moment as an ISO 8601 string for `<time datetime>`.
 fn iso(ms: f64) -> String {
     String::from(js_sys::Date::new(&ms.into()).to_iso_string())
-}
-
-/// Props of [`MoreButton`].
-#[derive(Properties, PartialEq)]
-pub struct MoreButtonProps {
-    /// A page is being fetched: the button is disabled.
-    pub loading: bool,
-    /// Its text.
-    pub label: AttrValue,
-    /// Pressed.
-    pub on_more: Callback<()>,
-}
-
-/// "Show more" (its own component so its listener comes and goes with it).
-#[component]
-pub fn MoreButton(props: &MoreButtonProps) -> Html {
-    let button = use_node_ref();
-    let on_more = props.on_more.clone();
-    use_event(&button, "click", Callback::from(move |_| on_more.emit(())));
-    html! {
-        <button part="more-button" type="button" class="secondary" ref={button}
-            disabled={props.loading} aria-busy={if props.loading { "true" } else { "false" }}>
-            { props.label.clone() }
-        </button>
-    }
 }
