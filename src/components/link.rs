@@ -61,8 +61,12 @@ pub fn link_field(props: &LinkFieldProps) -> Html {
                     { label }
                 </button>
             </div>
-            <p class={if props.copy == Copy::Selected { "hint" } else { "sr-only" }}
-                role="status" aria-live="polite">{ announcement }</p>
+            // Literal classes: a computed one would pull Yew's class-list parser into the wasm.
+            if props.copy == Copy::Selected {
+                <p class="hint" role="status" aria-live="polite">{ announcement }</p>
+            } else {
+                <p class="sr-only" role="status" aria-live="polite">{ announcement }</p>
+            }
         </div>
     }
 }
