@@ -100,6 +100,14 @@ impl Error {
                 "the referral service did not answer in time",
                 Some(TIMEOUT_RETRY),
             ),
+            // Not the platform being down: the list is longer than this backend reads, or the
+            // platform ignores the filter and every search walks the whole campaign. Say so.
+            Error::Upstream(UpstreamError::ScanLimit(_)) => (
+                StatusCode::BAD_GATEWAY,
+                "server",
+                "the referral list is too long for this backend to read; its log says more",
+                None,
+            ),
             Error::Upstream(_) => (
                 StatusCode::BAD_GATEWAY,
                 "server",
@@ -160,4 +168,27 @@ const TIMEOUT_RETRY: Duration = Duration::from_secs(3);
 /// Whole seconds, rounded up so a client never retries early, and at least 1.
 pub fn retry_after_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_list_too_long_to_read_is_named_not_blamed_on_the_platform() {
+        let response = Error::Upstream(UpstreamError::ScanLimit(20_000)).into_response();
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["type"], "server");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("too long"),
+            "{body}"
+        );
+    }
 }

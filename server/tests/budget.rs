@@ -18,8 +18,10 @@ const LIMIT: usize = 60;
 const WINDOW: Duration = Duration::from_secs(2);
 /// The production margin is 1 s per 60 s window, for the time between granting a call and the
 /// platform counting it. A compressed window keeps a margin that covers that time on a loaded
-/// two-core machine (seen above 200 ms while another build ran).
-const MARGIN: Duration = Duration::from_millis(300);
+/// two-core machine: seen above 200 ms while another build ran, and above 300 ms with three
+/// builds on the two cores (a call granted early but delivered late then shares a window with
+/// the 60th call after it, delivered on time).
+const MARGIN: Duration = Duration::from_millis(500);
 const USERS: usize = 300;
 const REQUESTS: usize = 3_000;
 /// Connections in flight at once (the burst is queued behind this, not spread out).

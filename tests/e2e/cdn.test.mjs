@@ -58,13 +58,8 @@ test("the CDN files load from another origin by the manifest's ready tag, verbat
   t.after(() => new Promise((r) => pages.close(r)));
   pageOrigin = `http://127.0.0.1:${pages.address().port}`;
 
-  // The endpoint: the reference backend, allowing the host page's origin only, with cookies
-  // (the element asks with credentials="include").
-  const api = await startProcess([], {
-    DASHBOARD_CORS_ORIGINS: pageOrigin,
-    DASHBOARD_CORS_CREDENTIALS: 'true',
-    DASHBOARD_JWT_SECRET: SECRET,
-  });
+  // The endpoint: the reference backend, allowing the host page's origin only.
+  const api = await startProcess([], { DASHBOARD_CORS_ORIGINS: pageOrigin, DASHBOARD_CORS_CREDENTIALS: 'true', DASHBOARD_JWT_SECRET: SECRET });
   t.after(() => api.stop());
 
   assert.equal(

@@ -379,30 +379,42 @@ impl Data {
             };
             parsed.push((field, operator == "=", value));
         }
-        let matches = |user: &User| {
-            let check = |(field, equal, value): &(&str, bool, String)| {
-                let actual = match *field {
-                    "id" => user.id.to_string(),
-                    "email" => email_key(&user.email),
-                    "campaign_id" => user.campaign_id.to_string(),
-                    "referrer_id" => user.referrer_id.map(|r| r.to_string()).unwrap_or_default(),
-                    "code" => user.code.clone(),
-                    "type" => kind(user).to_owned(),
-                    _ => user.first_name.clone(),
-                };
-                let expected = if *field == "email" {
+        // Numbers parsed and emails folded once, not for every user compared (searches walk
+        // thousands of users per page in the tests' large worlds).
+        let prepared: Vec<(&str, bool, String, Option<u64>)> = parsed
+            .iter()
+            .map(|(field, equal, value)| {
+                let value = if *field == "email" {
                     email_key(value)
                 } else {
                     value.clone()
                 };
-                (actual == expected) == *equal
+                let number = value.trim().parse().ok();
+                (*field, *equal, value, number)
+            })
+            .collect();
+        let matches = |user: &User| {
+            let check = |(field, equal, value, number): &(&str, bool, String, Option<u64>)| {
+                let same = match *field {
+                    "id" => *number == Some(user.id),
+                    "campaign_id" => *number == Some(user.campaign_id),
+                    "referrer_id" => match user.referrer_id {
+                        Some(referrer) => *number == Some(referrer),
+                        None => value.is_empty(),
+                    },
+                    "email" => email_key(&user.email) == *value,
+                    "code" => user.code == *value,
+                    "type" => kind(user) == value,
+                    _ => user.first_name == *value,
+                };
+                same == *equal
             };
-            if parsed.is_empty() {
+            if prepared.is_empty() {
                 true
             } else if any {
-                parsed.iter().any(check)
+                prepared.iter().any(check)
             } else {
-                parsed.iter().all(check)
+                prepared.iter().all(check)
             }
         };
         if filters_ignored {
