@@ -28,11 +28,12 @@ function gate() {
 }
 
 /**
- * Opens the harness page with Playwright's clock installed (time flowing), so a test can stop
- * it and move it on. `endpoint(pageNow)` answers each request; `pageNow()` is the page's clock,
- * for expiry times. `pause()` stops the page's clock (up to 250 ms on from where it was: the
- * clock flows while the call travels, and it cannot be set back). `fetches()` counts the
- * widget's `fetch()` calls, made synchronously, so "no request yet" is a fact, not a race.
+ * Opens the harness page with Playwright's clock installed, so a test can stop it and move it
+ * on. `endpoint(pageNow)` answers each request; `pageNow()` is the page's clock, for expiry
+ * times. `pause()` stops the page's clock; `refresh()` then asks for a session while it stands
+ * still, so the answer, and any timer it sets, start at a known moment and "not before" and "by
+ * then" are exact. `fetches()` counts the widget's `fetch()` calls, made synchronously: "no
+ * request yet" is a fact, not a race.
  */
 async function withClock(t, endpoint) {
   const harness = await startHarness();
@@ -47,7 +48,9 @@ async function withClock(t, endpoint) {
     harness,
     page,
     widget: page.locator('referrer-dashboard'),
-    pause: async () => page.clock.pauseAt((await pageNow()) + 250),
+    // A little ahead of where it is: the clock flows while the call travels, and cannot go back.
+    pause: async () => page.clock.pauseAt((await pageNow()) + 1_000),
+    refresh: () => page.evaluate(() => document.querySelector('referrer-dashboard').refresh()),
     fetches: () => page.evaluate(() => window.__fetches),
   };
 }
@@ -55,33 +58,35 @@ async function withClock(t, endpoint) {
 const expiringIn = async (pageNow, ms) => new Date((await pageNow()) + ms).toISOString();
 
 test('a short-lived session is re-fetched before it expires, not before', async (t) => {
-  // Each session lives 3 s from the page's now: refreshed a tenth of that early, at 2.7 s.
-  const { page, pause, fetches } = await withClock(t, async (pageNow) => ({
-    body: session({ expires_at: await expiringIn(pageNow, 3_000) }),
-  }));
+  // After the first, each session lives 3 s from the page's now: refreshed a tenth early, at 2.7 s.
+  let n = 0;
+  const { page, pause, refresh, fetches } = await withClock(t, async (pageNow) => {
+    n += 1;
+    return { body: n === 1 ? session() : session({ expires_at: await expiringIn(pageNow, 3_000) }) };
+  });
   await nthEvent(page, 'rd-load');
   await pause();
-  await page.clock.runFor(2_200);
-  assert.equal(await fetches(), 1, 'not yet, with half a second to go before the refresh');
-  await page.clock.runFor(500);
-  assert.equal(await fetches(), 2, 'refreshed before the 3 s expiry');
-  await nthEvent(page, 'rd-load', 2);
-  await pause();
-  await page.clock.runFor(2_200);
-  assert.equal(await fetches(), 2, 'the new session gets its own 2.7 s, not a request loop');
+  await refresh();
+  assert.equal(await fetches(), 2);
+  await page.clock.runFor(2_600);
+  assert.equal(await fetches(), 2, 'not yet 0.1 s before the refresh is due');
+  await page.clock.runFor(200);
+  assert.equal(await fetches(), 3, 'refreshed at 2.7 s, before the 3 s expiry');
+  await nthEvent(page, 'rd-load', 3);
+  await page.clock.runFor(2_600);
+  assert.equal(await fetches(), 3, 'the new session gets its own 2.7 s, not a request loop');
 });
 
 test('a failed refresh keeps the data on screen with a notice, then recovers by itself', async (t) => {
   let n = 0;
-  const { page, widget, harness, pause, fetches } = await withClock(t, async (pageNow) => {
+  const { page, widget, harness, pause, refresh, fetches } = await withClock(t, () => {
     n += 1;
-    if (n === 1) return { body: session({ expires_at: await expiringIn(pageNow, 1_500) }) };
     if (n === 2) return { status: 500, body: { error: { type: 'server', message: 'boom' } } };
-    return { body: session({ stats: { reach: 9, referrals: 9, qualified: 9 } }) };
+    return { body: session(n === 1 ? {} : { stats: { reach: 9, referrals: 9, qualified: 9 } }) };
   });
   await nthEvent(page, 'rd-load');
   await pause();
-  await page.clock.runFor(1_500);
+  await refresh();
   const error = await nthEvent(page, 'rd-error');
   assert.deepEqual(error, { type: 'server', message: 'boom', status: 500 });
   assert.equal(await widget.locator('[part="link"]').inputValue(), 'https://example.com/r/ADA123');
@@ -89,10 +94,9 @@ test('a failed refresh keeps the data on screen with a notice, then recovers by 
   assert.equal(await widget.locator('.notice').count(), 1, 'a quiet notice says the refresh failed');
   assert.equal(await widget.locator('[part="error"]').count(), 0, 'no error state while data is shown');
   // The automatic retry (2 s, jittered by a quarter either way) brings fresh data and clears the notice.
-  await pause();
-  await page.clock.runFor(1_000);
+  await page.clock.runFor(1_400);
   assert.equal(await fetches(), 2, 'no retry sooner than the backoff allows (1.5 s at the earliest)');
-  await page.clock.runFor(1_600);
+  await page.clock.runFor(1_200);
   await nthEvent(page, 'rd-load', 2);
   assert.deepEqual(await widget.locator('[part="stat-value"]').allTextContents(), ['9', '9', '9']);
   assert.equal(await widget.locator('.notice').count(), 0);
