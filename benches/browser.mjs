@@ -152,7 +152,8 @@ async function load(path) {
   const memory = await page.evaluate(async () => {
     const heap = performance.memory?.usedJSHeapSize ?? 0;
     const wasm = document.querySelector('referrer-dashboard')
-      ? (await (await import('/pkg/referrer_dashboard.js')).default()).memory.buffer.byteLength
+      ? // The wasm's exports have minified names (xtask's minify_boundary): find the memory.
+        Object.values(await (await import('/pkg/referrer_dashboard.js')).default()).find((e) => e instanceof WebAssembly.Memory).buffer.byteLength
       : 0;
     return { heap, wasm };
   });
@@ -271,7 +272,9 @@ const cycles = await (async () => {
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-    const wasm = await page.evaluate(async () => (await (await import('/pkg/referrer_dashboard.js')).default()).memory.buffer.byteLength);
+    const wasm = await page.evaluate(async () =>
+      Object.values(await (await import('/pkg/referrer_dashboard.js')).default()).find((e) => e instanceof WebAssembly.Memory).buffer.byteLength,
+    );
     return { heap: usedSize, wasm };
   };
   await run(20);

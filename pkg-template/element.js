@@ -5,11 +5,12 @@
 // (src/element.rs). Logic lives in Rust; the one screen drawn here is the error state for when
 // the wasm, and with it the Rust UI, cannot be loaded.
 
+// surface:attributes (generated from src/surface.rs by `cargo xtask surface`)
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
 export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo'];
-
 const BOOLEAN = new Set(['demo']);
 const NUMBER = new Set(['page-size']);
+// /surface:attributes
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
 /** Whether the page's deferred and module scripts may still run (DOMContentLoaded not yet). */
@@ -23,21 +24,25 @@ const scriptsPending = () => {
  * The error state the loader draws when the wasm cannot be loaded (offline, a failed integrity
  * check, a wrong MIME type): the Rust UI and its stylesheet are inside the wasm, so this one is
  * plain DOM with a small stylesheet of its own, using the same parts and `--rd-*` properties.
- * Its texts ("title", "error-title", "retry") are the catalogues' (src/i18n/catalogues.rs, kept
- * equal by a host test) and the host's `strings` overrides apply.
+ * Its texts ("title", "error-title", "retry") are the catalogues' (generated below from
+ * src/surface.rs and src/i18n/catalogues.rs) and the host's `strings` overrides apply.
  */
+// surface:failure-texts (generated from src/surface.rs by `cargo xtask surface`)
 const FAILURE_TEXTS = {
-  en: ["Your referral dashboard","We couldn't load your referral dashboard.","Try again"],
-  es: ["Tu panel de referidos","No hemos podido cargar tu panel de referidos.","Reintentar"],
-  fr: ["Votre tableau de bord de parrainage","Impossible de charger votre tableau de bord de parrainage.","Réessayer"],
-  de: ["Ihr Empfehlungs-Dashboard","Ihr Empfehlungs-Dashboard konnte nicht geladen werden.","Erneut versuchen"],
-  pt: ["Seu painel de indicações","Não foi possível carregar seu painel de indicações.","Tentar novamente"],
-  ja: ["紹介ダッシュボード","紹介ダッシュボードを読み込めませんでした。","再試行"],
-  ar: ["لوحة الإحالات الخاصة بك","تعذّر تحميل لوحة الإحالات الخاصة بك.","إعادة المحاولة"],
-  he: ["לוח ההפניות שלך","לא הצלחנו לטעון את לוח ההפניות שלך.","ניסיון חוזר"],
+  en: ["Your referral dashboard", "We couldn't load your referral dashboard.", "Try again"],
+  es: ["Tu panel de referidos", "No hemos podido cargar tu panel de referidos.", "Reintentar"],
+  fr: ["Votre tableau de bord de parrainage", "Impossible de charger votre tableau de bord de parrainage.", "Réessayer"],
+  de: ["Ihr Empfehlungs-Dashboard", "Ihr Empfehlungs-Dashboard konnte nicht geladen werden.", "Erneut versuchen"],
+  pt: ["Seu painel de indicações", "Não foi possível carregar seu painel de indicações.", "Tentar novamente"],
+  ja: ["紹介ダッシュボード", "紹介ダッシュボードを読み込めませんでした。", "再試行"],
+  ar: ["لوحة الإحالات الخاصة بك", "تعذّر تحميل لوحة الإحالات الخاصة بك.", "إعادة المحاولة"],
+  he: ["לוח ההפניות שלך", "לא הצלחנו לטעון את לוח ההפניות שלך.", "ניסיון חוזר"],
 };
+/** Other subtags of the same languages. */
+const ALIASES = { iw: 'he' };
 /** Languages written right to left (as `i18n::is_rtl`). */
 const RTL = ['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug'];
+// /surface:failure-texts
 const FAILURE_CSS = `:host{display:block;color-scheme:light dark;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal}
 :host([hidden]){display:none}:host([theme=light]){color-scheme:light}:host([theme=dark]){color-scheme:dark}
 .card{padding:var(--rd-spacing,16px);background:var(--rd-color-surface,light-dark(#fff,#111827));color:var(--rd-color-text,light-dark(#111827,#f9fafb));border:1px solid var(--rd-color-border,light-dark(#d1d5db,#4b5563));border-radius:var(--rd-radius,12px)}
@@ -67,7 +72,7 @@ function showFailure(host, root, retry) {
   root.adoptedStyleSheets = [failureSheet];
   const locale = localeOf(host);
   const language = locale.split(/[-_]/)[0].toLowerCase();
-  const key = language === 'iw' ? 'he' : language;
+  const key = Object.hasOwn(ALIASES, language) ? ALIASES[language] : language;
   const catalogue = Object.hasOwn(FAILURE_TEXTS, key) ? FAILURE_TEXTS[key] : FAILURE_TEXTS.en;
   const strings = host.strings ?? {};
   const [title, message, again] = ['title', 'error-title', 'retry'].map((id, i) =>
@@ -211,7 +216,8 @@ export function define(load, name = 'referrer-dashboard') {
       const endpoint = this.getAttribute('endpoint')?.trim();
       if (!endpoint || this.hasAttribute('demo')) return null;
       const abort = new AbortController();
-      const mode = this.getAttribute('credentials');
+      // Read as the core reads it (config::Credentials::parse): trimmed, any case.
+      const mode = this.getAttribute('credentials')?.trim().toLowerCase();
       const credentials = mode === 'include' || mode === 'omit' ? mode : 'same-origin';
       const response = (async () => {
         // A host usually sets getAuthToken from its own script, which runs after this module:

@@ -1,4 +1,5 @@
-// Types of the referrer-dashboard package. Checked against src/surface.rs by `cargo xtask test`.
+// Types of the referrer-dashboard package. The blocks between `surface:` markers are generated
+// from src/surface.rs by `cargo xtask surface`; `cargo xtask test` fails when one is stale.
 
 /** The three counters of a referrer. */
 export interface ReferrerDashboardStats {
@@ -7,17 +8,42 @@ export interface ReferrerDashboardStats {
   qualified: number;
 }
 
+// surface:types (generated from src/surface.rs by `cargo xtask surface`)
 /** A share action of the `channels` attribute. */
 export type ReferrerDashboardChannel = 'native' | 'email' | 'x' | 'whatsapp' | 'linkedin' | 'facebook' | 'telegram' | 'sms';
 
 /** The `type` of an `rd-error`. */
-export type ReferrerDashboardErrorType =
-  | 'configuration'
-  | 'network'
-  | 'authentication'
-  | 'rate_limit'
-  | 'server'
-  | 'invalid_response';
+export type ReferrerDashboardErrorType = 'configuration' | 'network' | 'authentication' | 'rate_limit' | 'server' | 'invalid_response';
+
+/** A message id: a key of the `strings` property. */
+export type ReferrerDashboardMessageId =
+  | 'title'
+  | 'link-label'
+  | 'copy'
+  | 'copied'
+  | 'copy-fallback'
+  | 'stat-reach'
+  | 'stat-referrals'
+  | 'stat-qualified'
+  | 'referrals-heading'
+  | 'status-qualified'
+  | 'status-pending'
+  | 'show-more'
+  | 'empty'
+  | 'error-title'
+  | 'retry'
+  | 'stale'
+  | 'loading'
+  | 'share-group'
+  | 'share-native'
+  | 'share-email'
+  | 'share-sms'
+  | 'share-message'
+  | 'share-subject'
+  | 'empty-hint'
+  | 'qr-label'
+  | 'anonymous';
+// /surface:types
 
 /** One referred person (SPEC §5). */
 export interface ReferrerDashboardReferral {
@@ -42,31 +68,30 @@ export interface ReferrerDashboardSession {
 
 /** `<referrer-dashboard>`: a referral dashboard fed by the host's session endpoint. */
 export declare class ReferrerDashboard extends HTMLElement {
-  /** URL of the host's dashboard-session endpoint (attribute `endpoint`). */
+  // surface:element (generated from src/surface.rs by `cargo xtask surface`)
+  /** URL of your dashboard-session endpoint (GET). Attribute `endpoint`; default: required unless `demo`. */
   endpoint: string | null;
-  /** fetch credentials mode (attribute `credentials`, default `same-origin`). */
+  /** fetch credentials mode: `same-origin`, `include`, `omit` (any case). Attribute `credentials`; default: `same-origin`. */
   credentials: 'same-origin' | 'include' | 'omit' | null;
-  /** Colour theme (attribute `theme`, default `auto`). */
+  /** `light`, `dark`, `auto` (follows `prefers-color-scheme`). Attribute `theme`; default: `auto`. */
   theme: 'light' | 'dark' | 'auto' | null;
-  /** BCP 47 tag for texts, numbers and dates (attribute `locale`). */
+  /** BCP 47 tag for text, numbers and dates. Attribute `locale`; default: nearest `lang` ancestor, then the browser's. */
   locale: string | null;
-  /** Referrals shown before "Show more" (attribute `page-size`, default 5). */
+  /** Referrals shown before "Show more", and per step (1–100). Attribute `page-size`; default: 5. */
   pageSize: number | null;
-  /** Space-separated share actions (attribute `channels`). */
+  /** Space-separated share actions, in order, from `native email x whatsapp linkedin facebook telegram sms`. Attribute `channels`; default: `native email x whatsapp linkedin`. */
   channels: string | null;
-  /** Render built-in sample data with no network (attribute `demo`). */
+  /** Render built-in sample data (three pages of referrals), no network. Attribute `demo`; default: absent. */
   demo: boolean;
-  /**
-   * Called and awaited before each request (it may return the token or a promise of it); a
-   * non-null result is sent as `Authorization: Bearer <token>`.
-   */
+  /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. */
   getAuthToken: (() => string | null | Promise<string | null>) | null;
   /** Overrides of UI texts by message id. */
   strings: Record<string, string>;
-  /** The last valid dashboard session as received, or null. */
+  /** The last valid dashboard session as received, or `null`. */
   readonly session: ReferrerDashboardSession | null;
   /** Fetches a new session now (or joins the request in flight); resolves when it has settled. */
   refresh(): Promise<void>;
+  // /surface:element
 
   addEventListener<K extends keyof ReferrerDashboardEventMap>(
     type: K,
@@ -82,10 +107,12 @@ export declare class ReferrerDashboard extends HTMLElement {
 
 /** The element's events (all bubble and are composed; `rd-share` is cancelable). */
 export interface ReferrerDashboardEventMap extends HTMLElementEventMap {
+  // surface:events (generated from src/surface.rs by `cargo xtask surface`)
   'rd-load': CustomEvent<{ stats: ReferrerDashboardStats }>;
   'rd-copy': CustomEvent<{ link: string }>;
   'rd-share': CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>;
   'rd-error': CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>;
+  // /surface:events
 }
 
 export default ReferrerDashboard;
@@ -95,12 +122,15 @@ declare global {
     'referrer-dashboard': ReferrerDashboard;
   }
 
-  // The events bubble and cross shadow roots, so listeners on any element see them.
-  interface HTMLElementEventMap {
+  // The events bubble and are composed: listeners on any element, the document or the window
+  // see them (HTMLElementEventMap, DocumentEventMap and WindowEventMap extend this map).
+  interface GlobalEventHandlersEventMap {
+    // surface:global-events (generated from src/surface.rs by `cargo xtask surface`)
     'rd-load': CustomEvent<{ stats: ReferrerDashboardStats }>;
     'rd-copy': CustomEvent<{ link: string }>;
     'rd-share': CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>;
     'rd-error': CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>;
+    // /surface:global-events
   }
 }
 
@@ -111,6 +141,7 @@ declare global {
  * `tabIndex`, `onClick`, `ref`, `key`…), see the `react` module augmentation below.
  */
 export interface ReferrerDashboardJsxProps {
+  // surface:jsx (generated from src/surface.rs by `cargo xtask surface`)
   endpoint?: string;
   credentials?: 'same-origin' | 'include' | 'omit';
   theme?: 'light' | 'dark' | 'auto';
@@ -124,6 +155,7 @@ export interface ReferrerDashboardJsxProps {
   'onrd-copy'?: (event: CustomEvent<{ link: string }>) => void;
   'onrd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   'onrd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
+  // /surface:jsx
   /** React 19 passes `class` to custom elements as is (besides `className`). */
   class?: string;
 }

@@ -1,7 +1,29 @@
 //! The element's attributes (SPEC §4) parsed into a [`Config`]. Pure.
 
-use crate::fetch::Credentials;
 use crate::share::{self, Channel};
+
+/// `fetch` credentials modes accepted by the `credentials` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Credentials {
+    /// Cookies for same-origin endpoints only (the default).
+    #[default]
+    SameOrigin,
+    /// Cookies for cross-origin endpoints too (the endpoint must allow credentials in CORS).
+    Include,
+    /// Never send cookies.
+    Omit,
+}
+
+impl Credentials {
+    /// Parses the attribute value; unknown values fall back to the default.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some(v) if v.eq_ignore_ascii_case("include") => Self::Include,
+            Some(v) if v.eq_ignore_ascii_case("omit") => Self::Omit,
+            _ => Self::SameOrigin,
+        }
+    }
+}
 
 /// Referrals shown before "Show more" when `page-size` is absent or invalid (SPEC §4).
 pub const DEFAULT_PAGE_SIZE: usize = 5;
@@ -10,16 +32,8 @@ pub const DEFAULT_PAGE_SIZE: usize = 5;
 /// view, and a session page rarely holds more.
 pub const MAX_PAGE_SIZE: usize = 100;
 
-/// Every attribute the element observes, in the order of SPEC §4.
-pub const ATTRIBUTES: [&str; 7] = [
-    "endpoint",
-    "credentials",
-    "theme",
-    "locale",
-    "page-size",
-    "channels",
-    "demo",
-];
+/// Every attribute the element observes, in the order of SPEC §4 (from `src/surface.rs`).
+pub const ATTRIBUTES: [&str; crate::surface::ATTRIBUTES.len()] = crate::surface::attribute_names();
 
 /// What an attribute change requires of the element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +119,14 @@ pub fn parse_page_size(value: Option<&str>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_attribute_values() {
+        assert_eq!(Credentials::parse(None), Credentials::SameOrigin);
+        assert_eq!(Credentials::parse(Some("include")), Credentials::Include);
+        assert_eq!(Credentials::parse(Some("OMIT")), Credentials::Omit);
+        assert_eq!(Credentials::parse(Some("bogus")), Credentials::SameOrigin);
+    }
 
     #[test]
     fn page_size_falls_back_to_default() {

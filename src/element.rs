@@ -2,16 +2,17 @@
 //!
 //! The loader owns the element (wasm cannot subclass `HTMLElement`); it creates one [`Core`]
 //! per element with [`create`] and forwards its lifecycle callbacks. The core adopts the shared
-//! stylesheet, mounts the Yew app in the shadow root and hands attributes to the controller.
+//! stylesheet, owns the Yew app mounted in the shadow root, and hands everything else to the
+//! controller.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, CssStyleSheet, Element, HtmlElement, ShadowRoot};
-use yew::AppHandle;
+use yew::{AppHandle, Callback};
 
 use crate::components::app::{App, AppProps};
 use crate::controller::{Controller, Early};
@@ -32,6 +33,14 @@ pub struct Core {
     controller: Rc<Controller>,
     mount: Element,
     app: Option<AppHandle<App>>,
+    /// The app has rendered for the first time.
+    mounted: Rc<Cell<bool>>,
+    /// An app removed before its first render, destroyed once that render happens.
+    ///
+    /// Yew queues destruction and runs queued destroys before queued creations, so destroying
+    /// an app whose first render is still queued does nothing and the app is created anyway,
+    /// detached and alive for good. Such an app waits here for its first render.
+    orphan: Rc<RefCell<Option<AppHandle<App>>>>,
 }
 
 /// Creates the Rust side of an element: adopts the stylesheet into `root` and prepares the
@@ -56,6 +65,8 @@ pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
         controller: Controller::new(host),
         mount,
         app: None,
+        mounted: Rc::new(Cell::new(false)),
+        orphan: Rc::new(RefCell::new(None)),
     }
 }
 
@@ -66,8 +77,16 @@ impl Core {
     /// (while the wasm was loading), else `null`.
     pub fn connect(&mut self, early: JsValue) {
         if self.app.is_none() {
+            let (mounted, orphan) = (self.mounted.clone(), self.orphan.clone());
             let props = AppProps {
                 controller: self.controller.clone(),
+                on_mounted: Callback::from(move |()| {
+                    mounted.set(true);
+                    let app = orphan.borrow_mut().take();
+                    if let Some(app) = app {
+                        app.destroy();
+                    }
+                }),
             };
             self.app =
                 Some(yew::Renderer::<App>::with_root_and_props(self.mount.clone(), props).render());
@@ -82,7 +101,11 @@ impl Core {
         crate::panic::unregister(&self.controller);
         self.controller.stop();
         if let Some(app) = self.app.take() {
-            self.controller.destroy_app(app);
+            if self.mounted.get() {
+                app.destroy();
+            } else {
+                *self.orphan.borrow_mut() = Some(app);
+            }
         }
     }
 

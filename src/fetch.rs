@@ -1,13 +1,16 @@
 //! Requests to the host's session endpoint, and the mapping of every failure to one of the
 //! `rd-error` types of SPEC §4.
 //!
-//! [`classify`] and [`describe_status`] are pure; [`get_json`] is the thin browser edge that
-//! moves bytes and reports what happened.
+//! [`classify`], [`describe_status`] and [`is_header_value`] are pure; [`get_json`] is the thin
+//! browser edge (gloo-net) that moves bytes and reports what happened.
 
+use gloo_net::http::{Request, Response};
+
+use crate::config::Credentials;
 use js_sys::{JsString, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortSignal, RequestCredentials};
 
 /// The `type` of an `rd-error` (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,16 +30,10 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The wire name used in `rd-error`'s `detail.type`.
+    /// The wire name used in `rd-error`'s `detail.type` (`src/surface.rs` lists them).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Configuration => "configuration",
-            Self::Network => "network",
-            Self::Authentication => "authentication",
-            Self::RateLimit => "rate_limit",
-            Self::Server => "server",
-            Self::InvalidResponse => "invalid_response",
-        }
+        const NAMES: [&str; crate::surface::ERROR_TYPES.len()] = crate::surface::error_type_names();
+        NAMES[self as usize]
     }
 }
 
@@ -98,87 +95,63 @@ pub fn parse_retry_after_seconds(value: &str) -> Option<f64> {
     value.parse::<u32>().ok().map(|s| f64::from(s) * 1000.0)
 }
 
-/// `fetch` credentials modes accepted by the `credentials` attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Credentials {
-    /// Cookies for same-origin endpoints only (the default).
-    #[default]
-    SameOrigin,
-    /// Cookies for cross-origin endpoints too (the endpoint must allow credentials in CORS).
-    Include,
-    /// Never send cookies.
-    Omit,
-}
-
-impl Credentials {
-    /// Parses the attribute value; unknown values fall back to the default.
-    pub fn parse(value: Option<&str>) -> Self {
-        match value.map(str::trim) {
-            Some(v) if v.eq_ignore_ascii_case("include") => Self::Include,
-            Some(v) if v.eq_ignore_ascii_case("omit") => Self::Omit,
-            _ => Self::SameOrigin,
-        }
-    }
-
-    fn to_web(self) -> RequestCredentials {
-        match self {
-            Self::SameOrigin => RequestCredentials::SameOrigin,
-            Self::Include => RequestCredentials::Include,
-            Self::Omit => RequestCredentials::Omit,
-        }
+/// The browser's value for a `credentials` mode.
+fn credentials_mode(credentials: Credentials) -> RequestCredentials {
+    match credentials {
+        Credentials::SameOrigin => RequestCredentials::SameOrigin,
+        Credentials::Include => RequestCredentials::Include,
+        Credentials::Omit => RequestCredentials::Omit,
     }
 }
 
-/// Performs `GET url` and returns the parsed JSON body of a 2xx answer.
+/// Whether `value` may be sent as an HTTP header value: the browser refuses (with an
+/// exception) characters beyond U+00FF and line breaks or NUL, so a token carrying them is the
+/// host's configuration error, reported before anything is sent.
+pub fn is_header_value(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| u32::from(c) <= 0xFF && !matches!(c, '\0' | '\n' | '\r'))
+}
+
+/// `GET url` (plus `?cursor=` for a page) through gloo-net, with the element's credentials mode,
+/// `Accept: application/json`, the bearer `token` and `signal`; returns the body of a 2xx
+/// answer as the browser's `JSON.parse` made it.
 ///
 /// # Errors
-/// Every failure mapped to its [`ErrorKind`]: a rejected fetch is `network`, a non-2xx status
-/// goes through [`classify`], a body that is not JSON is `invalid_response`.
+/// Every failure mapped to its [`ErrorKind`]: a token that is no header value is
+/// `configuration`, a rejected fetch is `network`, a non-2xx status goes through [`classify`], a
+/// body that is not JSON is `invalid_response`.
 pub async fn get_json(
     url: &str,
+    cursor: Option<&str>,
     credentials: Credentials,
     token: Option<String>,
     signal: &AbortSignal,
 ) -> Result<JsValue, WidgetError> {
-    let network = |_| WidgetError::new(ErrorKind::Network, "the session request failed");
-    let headers = Headers::new().map_err(network)?;
-    headers
-        .append("Accept", "application/json")
-        .map_err(network)?;
+    let mut request = Request::get(url)
+        .credentials(credentials_mode(credentials))
+        .header("Accept", "application/json")
+        .abort_signal(Some(signal));
+    if let Some(cursor) = cursor {
+        request = request.query([("cursor", cursor)]);
+    }
     if let Some(token) = token {
         let mut value = String::from("Bearer ");
         value.push_str(&token);
-        headers.append("Authorization", &value).map_err(|_| {
-            WidgetError::new(
+        if !is_header_value(&value) {
+            return Err(WidgetError::new(
                 ErrorKind::Configuration,
                 "getAuthToken returned a value that is not a valid header",
-            )
-        })?;
+            ));
+        }
+        request = request.header("Authorization", &value);
     }
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_credentials(credentials.to_web());
-    init.set_headers(&headers);
-    init.set_signal(Some(signal));
-    let window = web_sys::window().ok_or_else(|| network(JsValue::NULL))?;
-    read_json(window.fetch_with_str_and_init(url, &init)).await
+    let response = request.send().await.map_err(|_| network())?;
+    read_response(response).await
 }
 
-fn network(_: JsValue) -> WidgetError {
+fn network() -> WidgetError {
     WidgetError::new(ErrorKind::Network, "the session request failed")
-}
-
-/// The JSON body of the response a `fetch()` promise resolves to, with every failure mapped to
-/// its [`ErrorKind`].
-///
-/// # Errors
-/// As [`get_json`].
-async fn read_json(pending: Promise) -> Result<JsValue, WidgetError> {
-    let response: Response = JsFuture::from(pending)
-        .await
-        .map_err(network)?
-        .unchecked_into();
-    read_response(&response).await
 }
 
 /// The answer to the loader's early request (`pending` resolves to a `Response`), or `None`
@@ -186,49 +159,46 @@ async fn read_json(pending: Promise) -> Result<JsValue, WidgetError> {
 /// something other than a string or null, so that the core asks again and reports exactly that.
 pub async fn read_early(pending: Promise) -> Option<Result<JsValue, WidgetError>> {
     match JsFuture::from(pending).await {
-        Err(error) => Some(Err(network(error))),
-        Ok(value) => match value.dyn_into::<Response>() {
-            Ok(response) => Some(read_response(&response).await),
+        Err(_) => Some(Err(network())),
+        Ok(value) => match value.dyn_into::<web_sys::Response>() {
+            Ok(response) => Some(read_response(response.into()).await),
             Err(_) => None,
         },
     }
 }
 
-async fn read_response(response: &Response) -> Result<JsValue, WidgetError> {
-    let body = json(response).await;
-    if response.ok() {
+async fn read_response(response: Response) -> Result<JsValue, WidgetError> {
+    let (ok, status) = (response.ok(), response.status());
+    let retry_after = response.headers().get("Retry-After");
+    // The body as `JSON.parse` makes it: serde-wasm-bindgen decodes that object directly.
+    let raw = web_sys::Response::from(response);
+    let body = match raw.json() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(error) => Err(error),
+    };
+    if ok {
         return body.map_err(|_| {
             WidgetError::new(ErrorKind::InvalidResponse, "the session is not valid JSON")
         });
     }
-    let status = response.status();
     let endpoint_message = body.ok().and_then(|b| {
         let error = Reflect::get(&b, &JsValue::from_str("error")).ok()?;
         Reflect::get(&error, &JsValue::from_str("message"))
             .ok()?
             .as_string()
     });
-    let retry_after_ms = response
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
-        .and_then(|v| {
-            parse_retry_after_seconds(&v).or_else(|| {
-                let at = js_sys::Date::parse(&v);
-                (at.is_finite()).then(|| (at - js_sys::Date::now()).max(0.0))
-            })
-        });
+    let retry_after_ms = retry_after.and_then(|v| {
+        parse_retry_after_seconds(&v).or_else(|| {
+            let at = js_sys::Date::parse(&v);
+            (at.is_finite()).then(|| (at - js_sys::Date::now()).max(0.0))
+        })
+    });
     Err(WidgetError {
         kind: classify(status),
         message: describe_status(status, endpoint_message),
         status: Some(status),
         retry_after_ms,
     })
-}
-
-async fn json(response: &Response) -> Result<JsValue, JsValue> {
-    JsFuture::from(response.json()?).await
 }
 
 /// Awaits the host's `getAuthToken` (when set) and returns its token.
@@ -308,10 +278,12 @@ mod tests {
     }
 
     #[test]
-    fn credentials_attribute_values() {
-        assert_eq!(Credentials::parse(None), Credentials::SameOrigin);
-        assert_eq!(Credentials::parse(Some("include")), Credentials::Include);
-        assert_eq!(Credentials::parse(Some("OMIT")), Credentials::Omit);
-        assert_eq!(Credentials::parse(Some("bogus")), Credentials::SameOrigin);
+    fn tokens_that_are_no_header_value_are_caught_before_sending() {
+        assert!(is_header_value("Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"));
+        assert!(is_header_value("Bearer café"), "Latin-1 is a byte string");
+        assert!(!is_header_value("Bearer a\nb"));
+        assert!(!is_header_value("Bearer a\rb"));
+        assert!(!is_header_value("Bearer a\0b"));
+        assert!(!is_header_value("Bearer 🔑"));
     }
 }

@@ -6,21 +6,22 @@
 //! its lifecycle to [`element::Core`]; everything else happens here.
 //!
 //! # Layout
-//! - [`element`]: the shell the loader calls: shadow root, stylesheet, Yew handle, attributes.
-//! - [`controller`]: one element's session lifecycle: fetching, paging, events, timers.
+//! - [`element`]: the shell the loader calls: shadow root, stylesheet, the Yew app's handle.
+//! - [`lifecycle`]: one element's session lifecycle as a pure state machine (SPEC §4 rules).
+//! - [`controller`]: the lifecycle's browser edge: requests, timers, renders, events.
 //! - [`config`]: the element's attributes parsed into a `Config` (pure).
-//! - [`session`]: the SPEC §5 session types and their validation (pure).
+//! - [`session`]: the SPEC §5 session: serde decoding and validation (pure).
 //! - [`fetch`]: requests to the endpoint and the mapping of failures to `rd-error` types.
 //! - [`timing`]: when to refresh before expiry and when to retry after a failure (pure).
 //! - [`share`]: the `channels` attribute and the networks' share URLs (pure).
 //! - [`demo`]: built-in sample data for the `demo` attribute (pure).
 //! - [`qr`]: the link's QR code as an SVG path (pure).
 //! - [`panic`]: the panic hook that turns a panic into `rd-error` and an error state.
-//! - [`surface`]: the public surface listed once (the manifest and checks derive from it).
+//! - [`surface`]: the public surface, written once (`cargo xtask surface` writes it everywhere).
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.
 //! - [`i18n`]: message catalogues, `strings` overrides, `Intl` formatting.
-//! - [`components`]: the Yew components, one per file.
+//! - [`components`]: the Yew app: one component and its view functions, one per file.
 
 pub mod components;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod element;
 pub mod events;
 pub mod fetch;
 pub mod i18n;
+pub mod lifecycle;
 pub mod panic;
 pub mod qr;
 pub mod session;

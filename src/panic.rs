@@ -23,11 +23,14 @@ thread_local! {
 
 /// Installs the hook (once per page). The hook that was there before still runs afterwards,
 /// so a test harness or a host's own hook keeps seeing panics.
+///
+/// Installed through Yew: a Yew app replaces any panic hook not set with
+/// `yew::set_custom_panic_hook` when it first renders, which would silence this one.
 pub fn install() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
+        yew::set_custom_panic_hook(Box::new(move |info| {
             report(&info.to_string());
             previous(info);
         }));

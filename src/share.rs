@@ -44,18 +44,9 @@ pub const DEFAULT: [Channel; 5] = [
 ];
 
 impl Channel {
-    /// The attribute token, also `rd-share`'s `detail.channel`.
+    /// The attribute token, also `rd-share`'s `detail.channel` (`src/surface.rs` lists them).
     pub fn id(self) -> &'static str {
-        match self {
-            Channel::Native => "native",
-            Channel::Email => "email",
-            Channel::X => "x",
-            Channel::Whatsapp => "whatsapp",
-            Channel::Linkedin => "linkedin",
-            Channel::Facebook => "facebook",
-            Channel::Telegram => "telegram",
-            Channel::Sms => "sms",
-        }
+        crate::surface::CHANNELS[self as usize]
     }
 
     /// The display name of a network (brand names are not translated).

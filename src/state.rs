@@ -390,7 +390,8 @@ mod tests {
                 );
             }
         }
-        // The case of the issue: 10 → 20 → 30 → 37, the second press sends nothing.
+        // 37 referrals in pages of 25, page-size 10: 10 → 20 → 30 → 37, the second press
+        // sends nothing.
         assert_eq!(show_all(37, 25, 10), (vec![10, 20, 30, 37], vec![2]));
     }
 

@@ -1,10 +1,28 @@
-//! The element's public surface, listed once: attributes, properties and methods, events, CSS
-//! custom properties (with their defaults) and parts.
+//! The element's public surface, written once: attributes, properties and methods, events, the
+//! `rd-error` types, CSS custom properties (with their defaults), parts, share channels and the
+//! UI texts' message ids with their English text.
 //!
-//! `pkg-template/custom-elements.json` is generated from this table, and tests check the
-//! TypeScript declarations, the README tables, the stylesheet, the components, the JS loader
-//! and the runtime lists against it, so none of them can drift. Nothing here is used by the
-//! wasm build, so the table costs the bundle nothing.
+//! Everything that states the surface elsewhere is generated from here by `cargo xtask surface`
+//! (`xtask/src/surface.rs`): the Custom Elements Manifest, the TypeScript declarations, the
+//! lists in the loader (`pkg-template/element.js`), and the tables of the README and of the
+//! documentation site, each between `surface:<name>` marker comments. `cargo xtask test` fails
+//! when one of them is stale. The widget derives its runtime lists from here too
+//! ([`crate::config::ATTRIBUTES`], the message ids and the English catalogue), through `const`
+//! evaluation, so the descriptions never reach the wasm.
+//!
+//! This file is plain data with no dependencies: the xtask includes it as it is. Descriptions
+//! are Markdown (backticks for code); the generator renders them for each target.
+
+/// How the loader reflects an attribute as a property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reflect {
+    /// A string, or `null` when the attribute is absent.
+    Text,
+    /// A number, or `null` when the attribute is absent.
+    Number,
+    /// `true` when the attribute is present.
+    Boolean,
+}
 
 /// An observed attribute, reflected as a property.
 pub struct Attribute {
@@ -12,8 +30,12 @@ pub struct Attribute {
     pub name: &'static str,
     /// The property name (camelCase).
     pub property: &'static str,
+    /// How the property reflects it.
+    pub reflect: Reflect,
     /// The property's TypeScript type.
     pub ts: &'static str,
+    /// Its type as a JSX prop.
+    pub jsx: &'static str,
     /// The default, as documented.
     pub default: &'static str,
     /// What it does.
@@ -25,60 +47,85 @@ pub const ATTRIBUTES: [Attribute; 7] = [
     Attribute {
         name: "endpoint",
         property: "endpoint",
+        reflect: Reflect::Text,
         ts: "string | null",
-        default: "required unless demo",
-        description: "URL of the host's dashboard-session endpoint (GET).",
+        jsx: "string",
+        default: "required unless `demo`",
+        description: "URL of your dashboard-session endpoint (GET).",
     },
     Attribute {
         name: "credentials",
         property: "credentials",
+        reflect: Reflect::Text,
         ts: "'same-origin' | 'include' | 'omit' | null",
-        default: "same-origin",
-        description: "fetch credentials mode for the endpoint.",
+        jsx: "'same-origin' | 'include' | 'omit'",
+        default: "`same-origin`",
+        description: "fetch credentials mode: `same-origin`, `include`, `omit` (any case).",
     },
     Attribute {
         name: "theme",
         property: "theme",
+        reflect: Reflect::Text,
         ts: "'light' | 'dark' | 'auto' | null",
-        default: "auto",
-        description: "Colour theme; auto follows prefers-color-scheme.",
+        jsx: "'light' | 'dark' | 'auto'",
+        default: "`auto`",
+        description: "`light`, `dark`, `auto` (follows `prefers-color-scheme`).",
     },
     Attribute {
         name: "locale",
         property: "locale",
+        reflect: Reflect::Text,
         ts: "string | null",
-        default: "nearest lang ancestor, then the browser's",
-        description: "BCP 47 tag for texts, numbers and dates.",
+        jsx: "string",
+        default: "nearest `lang` ancestor, then the browser's",
+        description: "BCP 47 tag for text, numbers and dates.",
     },
     Attribute {
         name: "page-size",
         property: "pageSize",
+        reflect: Reflect::Number,
         ts: "number | null",
+        jsx: "number | string",
         default: "5",
-        description: "Referrals shown before \"Show more\" (1-100).",
+        description: "Referrals shown before \"Show more\", and per step (1–100).",
     },
     Attribute {
         name: "channels",
         property: "channels",
+        reflect: Reflect::Text,
         ts: "string | null",
-        default: "native email x whatsapp linkedin",
-        description: "Space-separated share actions, in order, from native email x whatsapp linkedin facebook telegram sms.",
+        jsx: "string",
+        default: "`native email x whatsapp linkedin`",
+        description: "Space-separated share actions, in order, from `native email x whatsapp linkedin facebook telegram sms`.",
     },
     Attribute {
         name: "demo",
         property: "demo",
+        reflect: Reflect::Boolean,
         ts: "boolean",
-        default: "false",
-        description: "Render built-in sample data, with no network.",
+        jsx: "boolean",
+        default: "absent",
+        description: "Render built-in sample data (three pages of referrals), no network.",
     },
 ];
+
+/// The attribute names, in [`ATTRIBUTES`] order (evaluated at compile time).
+pub const fn attribute_names() -> [&'static str; ATTRIBUTES.len()] {
+    let mut names = [""; ATTRIBUTES.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ATTRIBUTES[i].name;
+        i += 1;
+    }
+    names
+}
 
 /// A property or method that is not an attribute.
 pub struct Member {
     /// The name.
     pub name: &'static str,
-    /// `field` or `method`.
-    pub kind: &'static str,
+    /// A method (else a field).
+    pub method: bool,
     /// The TypeScript type (for a method, its return type).
     pub ts: &'static str,
     /// Read-only field.
@@ -91,40 +138,42 @@ pub struct Member {
 pub const MEMBERS: [Member; 4] = [
     Member {
         name: "getAuthToken",
-        kind: "field",
+        method: false,
         ts: "(() => string | null | Promise<string | null>) | null",
         readonly: false,
-        description: "Called and awaited before each request (it may return the token or a promise of it); a non-null result is sent as Authorization: Bearer <token>.",
+        description: "Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`.",
     },
     Member {
         name: "strings",
-        kind: "field",
+        method: false,
         ts: "Record<string, string>",
         readonly: false,
         description: "Overrides of UI texts by message id.",
     },
     Member {
         name: "session",
-        kind: "field",
+        method: false,
         ts: "ReferrerDashboardSession | null",
         readonly: true,
-        description: "The last valid dashboard session as received, or null.",
+        description: "The last valid dashboard session as received, or `null`.",
     },
     Member {
         name: "refresh",
-        kind: "method",
+        method: true,
         ts: "Promise<void>",
         readonly: false,
         description: "Fetches a new session now (or joins the request in flight); resolves when it has settled.",
     },
 ];
 
-/// An event the element fires (all bubble and are composed).
+/// An event the element fires. All bubble and are composed.
 pub struct Event {
     /// The event name.
     pub name: &'static str,
     /// The TypeScript type of `detail`.
     pub detail: &'static str,
+    /// `detail` as the tables show it.
+    pub shape: &'static str,
     /// Whether the host may cancel it.
     pub cancelable: bool,
     /// When it fires.
@@ -136,27 +185,83 @@ pub const EVENTS: [Event; 4] = [
     Event {
         name: "rd-load",
         detail: "{ stats: ReferrerDashboardStats }",
+        shape: "{ stats: { reach, referrals, qualified } }",
         cancelable: false,
         description: "A session was rendered (the first and each refresh).",
     },
     Event {
         name: "rd-copy",
         detail: "{ link: string }",
+        shape: "{ link }",
         cancelable: false,
         description: "The link was copied.",
     },
     Event {
         name: "rd-share",
         detail: "{ channel: ReferrerDashboardChannel; link: string }",
+        shape: "{ channel, link }",
         cancelable: true,
-        description: "A share action was taken; call preventDefault() to handle it yourself.",
+        description: "A share action was taken; call `preventDefault()` to handle it yourself.",
     },
     Event {
         name: "rd-error",
         detail: "{ type: ReferrerDashboardErrorType; message: string; status?: number }",
+        shape: "{ type, message, status? }",
         cancelable: false,
         description: "A request failed or a session was invalid.",
     },
+];
+
+/// A `type` of `rd-error`.
+pub struct ErrorType {
+    /// Its name in `detail.type`.
+    pub name: &'static str,
+    /// What causes it.
+    pub cause: &'static str,
+}
+
+/// Every `rd-error` type, in SPEC §4 order.
+pub const ERROR_TYPES: [ErrorType; 6] = [
+    ErrorType {
+        name: "configuration",
+        cause: "no `endpoint`, or the endpoint answered 404/405, or the `.wasm` is missing or cannot start",
+    },
+    ErrorType {
+        name: "network",
+        cause: "offline, CORS, or the 15 s timeout; or the `.wasm` could not be downloaded or failed its integrity check",
+    },
+    ErrorType {
+        name: "authentication",
+        cause: "401/403, or `getAuthToken` failed",
+    },
+    ErrorType {
+        name: "rate_limit",
+        cause: "429 (retried by itself, never sooner than `Retry-After`)",
+    },
+    ErrorType {
+        name: "server",
+        cause: "5xx and other unexpected statuses",
+    },
+    ErrorType {
+        name: "invalid_response",
+        cause: "the answer breaks the session format; the message names the field, e.g. `invalid session: referrals.items.2.status must be \"qualified\" or \"pending\"`",
+    },
+];
+
+/// The `rd-error` type names, in [`ERROR_TYPES`] order (evaluated at compile time).
+pub const fn error_type_names() -> [&'static str; ERROR_TYPES.len()] {
+    let mut names = [""; ERROR_TYPES.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ERROR_TYPES[i].name;
+        i += 1;
+    }
+    names
+}
+
+/// The share actions of `channels` and `rd-share`'s `detail.channel`, in SPEC §4 order.
+pub const CHANNELS: [&str; 8] = [
+    "native", "email", "x", "whatsapp", "linkedin", "facebook", "telegram", "sms",
 ];
 
 /// A themable custom property.
@@ -177,85 +282,85 @@ pub const CSS_PROPERTIES: [CssProperty; 14] = [
         name: "--rd-font-family",
         light: "inherit",
         dark: "inherit",
-        description: "Font of all text (the host page's by default).",
+        description: "all text (the host page's font by default)",
     },
     CssProperty {
         name: "--rd-font-size",
         light: "1rem",
         dark: "1rem",
-        description: "Base size; everything scales with it.",
+        description: "base size; everything scales with it",
     },
     CssProperty {
         name: "--rd-color-primary",
         light: "#2563eb",
         dark: "#93c5fd",
-        description: "Copy and retry buttons, focus ring.",
+        description: "copy and retry buttons, focus ring",
     },
     CssProperty {
         name: "--rd-color-on-primary",
         light: "#ffffff",
         dark: "#0b1220",
-        description: "Text on primary.",
+        description: "text on primary",
     },
     CssProperty {
         name: "--rd-color-text",
         light: "#111827",
         dark: "#f9fafb",
-        description: "Text.",
+        description: "text",
     },
     CssProperty {
         name: "--rd-color-muted",
         light: "#4b5563",
         dark: "#a3acb9",
-        description: "Labels, dates, hints.",
+        description: "labels, dates, hints",
     },
     CssProperty {
         name: "--rd-color-surface",
         light: "#ffffff",
         dark: "#111827",
-        description: "The card.",
+        description: "the card",
     },
     CssProperty {
         name: "--rd-color-background",
         light: "#f3f4f6",
         dark: "#1f2937",
-        description: "Link field, stat tiles, empty state.",
+        description: "link field, stat tiles, empty state",
     },
     CssProperty {
         name: "--rd-color-border",
         light: "#d1d5db",
         dark: "#4b5563",
-        description: "Borders and dividers.",
+        description: "borders and dividers",
     },
     CssProperty {
         name: "--rd-color-success",
         light: "#047857",
         dark: "#6ee7b7",
-        description: "The Qualified badge.",
+        description: "the \"Qualified\" badge",
     },
     CssProperty {
         name: "--rd-color-warning",
         light: "#b45309",
         dark: "#fcd34d",
-        description: "The Pending badge.",
+        description: "the \"Pending\" badge",
     },
     CssProperty {
         name: "--rd-color-danger",
         light: "#b91c1c",
         dark: "#fca5a5",
-        description: "The error state.",
+        description: "the error state",
     },
     CssProperty {
         name: "--rd-radius",
         light: "12px",
         dark: "12px",
-        description: "Card corners (controls use half).",
+        description: "card corners (controls use half)",
     },
     CssProperty {
         name: "--rd-spacing",
         light: "16px",
         dark: "16px",
-        description: "Padding and gaps.",
+        description: "padding and gaps",
     },
 ];
 
@@ -271,69 +376,179 @@ pub struct Part {
 pub const PARTS: [Part; 16] = [
     Part {
         name: "card",
-        description: "The whole card (a section, a labelled region).",
+        description: "the whole card (`section`, a labelled region)",
     },
     Part {
         name: "link",
-        description: "The read-only link field.",
+        description: "the read-only link field",
     },
     Part {
         name: "copy-button",
-        description: "The copy button (background var(--rd-color-primary)).",
+        description: "the copy button (background `var(--rd-color-primary)`)",
     },
     Part {
         name: "share",
-        description: "The group of share actions.",
+        description: "the group of share actions",
     },
     Part {
         name: "qr",
-        description: "The QR code figure (always dark on white, for scanners).",
+        description: "the QR code figure (always dark on white, for scanners)",
     },
     Part {
         name: "stats",
-        description: "The three counters (dl).",
+        description: "the three counters (`dl`)",
     },
     Part {
         name: "stat",
-        description: "One counter.",
+        description: "one counter",
     },
     Part {
         name: "stat-value",
-        description: "A counter's number.",
+        description: "a counter's number",
     },
     Part {
         name: "stat-label",
-        description: "A counter's label.",
+        description: "a counter's label",
     },
     Part {
         name: "referrals",
-        description: "The list of referrals (ul).",
+        description: "the list of referrals (`ul`)",
     },
     Part {
         name: "referral",
-        description: "One referral (li).",
+        description: "one referral (`li`)",
     },
     Part {
         name: "status",
-        description: "A referral's status badge (text, not colour alone).",
+        description: "a referral's status badge (text, not colour alone)",
     },
     Part {
         name: "more-button",
-        description: "\"Show more\".",
+        description: "\"Show more\"",
     },
     Part {
         name: "empty",
-        description: "The empty state.",
+        description: "the empty state",
     },
     Part {
         name: "error",
-        description: "The error state.",
+        description: "the error state",
     },
     Part {
         name: "retry-button",
-        description: "The error state's retry button.",
+        description: "the error state's retry button",
     },
 ];
 
-#[cfg(test)]
-mod tests;
+/// A UI text: its id (the key of the `strings` property) and its English text, which is also
+/// what any other language's catalogue falls back to.
+pub struct Message {
+    /// The message id.
+    pub id: &'static str,
+    /// The English text.
+    pub english: &'static str,
+    /// Where it appears.
+    pub description: &'static str,
+}
+
+/// Declares [`Msg`], one variant per message, and [`MESSAGES`] in the same order, from one list.
+macro_rules! messages {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $id:literal => $english:literal,)+) => {
+        /// Every UI text, by purpose. Its id and English text are in [`MESSAGES`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl Msg {
+            /// Every message, in declaration order.
+            pub const ALL: [Msg; [$($id),+].len()] = [$(Msg::$variant),+];
+        }
+
+        /// Every message, in [`Msg`] order.
+        pub const MESSAGES: [Message; [$($id),+].len()] = [
+            $(Message { id: $id, english: $english, description: concat!($($doc),+) },)+
+        ];
+    };
+}
+
+messages! {
+    /// The accessible name of the card region.
+    Title = "title" => "Your referral dashboard",
+    /// The label of the link field.
+    LinkLabel = "link-label" => "Your referral link",
+    /// The copy button.
+    Copy = "copy" => "Copy",
+    /// The copy button after copying, also announced.
+    Copied = "copied" => "Copied",
+    /// Shown when the clipboard is unavailable and the link was selected instead.
+    CopyFallback = "copy-fallback" => "Press Ctrl+C (⌘C on a Mac) to copy the selected link",
+    /// The Reach counter's label.
+    Reach = "stat-reach" => "Reach",
+    /// The Referrals counter's label.
+    Referrals = "stat-referrals" => "Referrals",
+    /// The Qualified Referrals counter's label.
+    Qualified = "stat-qualified" => "Qualified referrals",
+    /// The heading of the referrals list.
+    ReferralsHeading = "referrals-heading" => "Your referrals",
+    /// The status of a qualified referral.
+    StatusQualified = "status-qualified" => "Qualified",
+    /// The status of a pending referral.
+    StatusPending = "status-pending" => "Pending",
+    /// The "Show more" button.
+    ShowMore = "show-more" => "Show more",
+    /// The empty state.
+    Empty = "empty" => "No referrals yet",
+    /// The error state's title.
+    ErrorTitle = "error-title" => "We couldn't load your referral dashboard.",
+    /// The retry button.
+    Retry = "retry" => "Try again",
+    /// The notice when a refresh failed and earlier data is shown.
+    Stale = "stale" => "Couldn't refresh; showing earlier data.",
+    /// The loading skeleton's accessible text.
+    Loading = "loading" => "Loading your referral dashboard",
+    /// The accessible name of the share actions.
+    ShareGroup = "share-group" => "Share your link",
+    /// The native share button.
+    ShareNative = "share-native" => "Share…",
+    /// The email share link.
+    ShareEmail = "share-email" => "Email",
+    /// The SMS share link.
+    ShareSms = "share-sms" => "Text message",
+    /// The share message when the session has none.
+    ShareMessage = "share-message" => "Join me with my referral link:",
+    /// The email subject when the session has none.
+    ShareSubject = "share-subject" => "An invitation for you",
+    /// The nudge under the empty state.
+    EmptyHint = "empty-hint" => "Share your link with friends: the people who join will show up here.",
+    /// The accessible name of the QR code.
+    QrLabel = "qr-label" => "QR code of your referral link",
+    /// The name shown for a referral without one.
+    Anonymous = "anonymous" => "Someone",
+}
+
+/// The message ids, in [`Msg`] order (evaluated at compile time).
+pub const fn message_ids() -> [&'static str; MESSAGES.len()] {
+    let mut ids = [""; MESSAGES.len()];
+    let mut i = 0;
+    while i < ids.len() {
+        ids[i] = MESSAGES[i].id;
+        i += 1;
+    }
+    ids
+}
+
+/// The English texts, in [`Msg`] order (evaluated at compile time).
+pub const fn english() -> [&'static str; MESSAGES.len()] {
+    let mut texts = [""; MESSAGES.len()];
+    let mut i = 0;
+    while i < texts.len() {
+        texts[i] = MESSAGES[i].english;
+        i += 1;
+    }
+    texts
+}
+
+/// The texts the loader's own error state shows (drawn when the wasm, and with it the Rust UI,
+/// cannot be loaded), in the order `element.js` uses them.
+pub const LOADER_MESSAGES: [Msg; 3] = [Msg::Title, Msg::ErrorTitle, Msg::Retry];

@@ -1,18 +1,24 @@
-//! The root component: subscribes to the controller and picks skeleton, error or dashboard.
+//! The root component: subscribes to the controller, picks skeleton, error or dashboard, and
+//! handles every click of the card through one listener ([`super::actions`]).
 
 use std::rc::Rc;
 
+use gloo_timers::callback::Timeout;
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::error::ErrorState;
-use super::link::LinkField;
-use super::qr::QrCode;
-use super::referrals::ReferralList;
-use super::share::ShareBar;
-use super::skeleton::Skeleton;
-use super::stats::StatsView;
+use super::actions::Action;
+use super::error::error_state;
+use super::link::{self, COPIED_FOR_MS, Copy, LinkFieldProps, link_field};
+use super::listen::use_event;
+use super::qr::{QrCodeProps, qr_code};
+use super::referrals::{ReferralListProps, referral_list};
+use super::share::{self, ShareBarProps, share_bar};
+use super::skeleton::{SkeletonProps, skeleton};
+use super::stats::{StatsViewProps, stats};
 use crate::controller::Controller;
 use crate::i18n::Msg;
+use crate::share::Channel;
 use crate::state::View;
 
 /// Props of [`App`]: the element's controller.
@@ -20,12 +26,23 @@ use crate::state::View;
 pub struct AppProps {
     /// The controller that owns this element's state.
     pub controller: Rc<Controller>,
+    /// Called after the first render (the element shell waits for it to destroy an app removed
+    /// before it ever rendered).
+    pub on_mounted: Callback<()>,
 }
 
 impl PartialEq for AppProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.controller, &other.controller)
+        Rc::ptr_eq(&self.controller, &other.controller) && self.on_mounted == other.on_mounted
     }
+}
+
+/// What a share needs besides the channel: the link and the texts to send with it.
+#[derive(Clone, Default)]
+struct Sharing {
+    link: AttrValue,
+    message: AttrValue,
+    subject: AttrValue,
 }
 
 /// The whole card.
@@ -34,18 +51,22 @@ pub fn App(props: &AppProps) -> Html {
     let update = use_force_update();
     {
         let controller = props.controller.clone();
+        let on_mounted = props.on_mounted.clone();
         use_effect_with((), move |_| {
             let render = update.clone();
             controller.subscribe(Some(Callback::from(move |()| render.force_update())));
             // Anything that changed between the first render and this subscription shows now.
             update.force_update();
-            controller.mounted();
+            on_mounted.emit(());
             move || controller.subscribe(None)
         });
     }
     let controller = &props.controller;
     let state = controller.state();
     let texts = controller.texts();
+    // Encoding the QR code is the costliest part of a render: once per link.
+    let link = state.session.as_ref().map(|s| s.referrer.link.clone());
+    let drawing = use_memo(link, |link| link.as_deref().and_then(crate::qr::encode));
     {
         // Effects run after the DOM is updated, so `rd-load` means "rendered".
         let controller = controller.clone();
@@ -55,70 +76,117 @@ pub fn App(props: &AppProps) -> Html {
             }
         });
     }
-    let title = texts.get(Msg::Title).to_owned();
-    let body = match (state.view(), &state.session) {
-        (View::Ready, Some(session)) => {
-            let on_copied = {
-                let controller = controller.clone();
-                let link = session.referrer.link.clone();
-                Callback::from(move |()| controller.copied(&link))
-            };
-            let on_share = {
-                let controller = controller.clone();
-                let link = session.referrer.link.clone();
-                Callback::from(move |channel| controller.share(channel, &link))
-            };
-            let message = session
+    let copy = use_state(Copy::default);
+    let reset = use_mut_ref(|| None::<Timeout>);
+    let card = use_node_ref();
+    let sharing = state.session.as_ref().map(|session| Sharing {
+        link: AttrValue::from(session.referrer.link.clone()),
+        message: AttrValue::from(
+            session
                 .share
                 .message
                 .clone()
-                .unwrap_or_else(|| texts.get(Msg::ShareMessage).to_owned());
-            let subject = session
+                .unwrap_or_else(|| texts.get(Msg::ShareMessage).to_owned()),
+        ),
+        subject: AttrValue::from(
+            session
                 .share
                 .subject
                 .clone()
-                .unwrap_or_else(|| texts.get(Msg::ShareSubject).to_owned());
-            let on_more = {
-                let controller = controller.clone();
-                Callback::from(move |()| controller.show_more())
-            };
+                .unwrap_or_else(|| texts.get(Msg::ShareSubject).to_owned()),
+        ),
+    });
+    {
+        let (controller, copy, card_ref) = (controller.clone(), copy.clone(), card.clone());
+        let sharing = sharing.clone().unwrap_or_default();
+        use_event(
+            &card,
+            "click",
+            Callback::from(move |event: web_sys::Event| match Action::of(&event) {
+                Some(Action::Retry) => controller.retry(),
+                Some(Action::More) => controller.show_more(),
+                Some(Action::Share(channel)) => {
+                    if !controller.share(channel, &sharing.link) {
+                        // The host handles it: the link must not open.
+                        event.prevent_default();
+                    } else if channel == Channel::Native {
+                        share::open_share_sheet(&sharing.link, &sharing.message, &sharing.subject);
+                    }
+                }
+                Some(Action::Copy) => {
+                    let (controller, copy, reset) =
+                        (controller.clone(), copy.clone(), reset.clone());
+                    let (link, card) = (sharing.link.clone(), card_ref.cast::<web_sys::Element>());
+                    // The clipboard write starts inside the click (user activation).
+                    let written = link::write(&sharing.link);
+                    spawn_local(async move {
+                        if written.await {
+                            copy.set(Copy::Copied);
+                            controller.copied(&link);
+                            let idle = copy.clone();
+                            *reset.borrow_mut() =
+                                Some(Timeout::new(COPIED_FOR_MS, move || idle.set(Copy::Idle)));
+                        } else {
+                            if let Some(card) = card {
+                                link::select(&card);
+                            }
+                            copy.set(Copy::Selected);
+                        }
+                    });
+                }
+                None => {}
+            }),
+        );
+    }
+    let title = texts.get(Msg::Title).to_owned();
+    let body = match (state.view(), sharing) {
+        (View::Ready, Some(sharing)) => {
             let stale = state.error.is_some() && !state.loading_more;
+            let stats_of = state.session.as_ref().map(|s| s.stats).unwrap_or_default();
             html! {
                 <>
                     <div class="top">
                         <div class="main">
-                            <LinkField link={AttrValue::from(session.referrer.link.clone())}
-                                texts={texts.clone()} {on_copied} />
-                            <ShareBar channels={controller.channels()}
-                                link={AttrValue::from(session.referrer.link.clone())}
-                                message={AttrValue::from(message)} subject={AttrValue::from(subject)}
-                                texts={texts.clone()} {on_share} />
+                            { link_field(&LinkFieldProps {
+                                link: sharing.link.clone(),
+                                texts: texts.clone(),
+                                copy: *copy,
+                            }) }
+                            { share_bar(&ShareBarProps {
+                                channels: controller.channels(),
+                                link: sharing.link,
+                                message: sharing.message,
+                                subject: sharing.subject,
+                                texts: texts.clone(),
+                            }) }
                         </div>
-                        <QrCode link={AttrValue::from(session.referrer.link.clone())}
-                            label={AttrValue::from(texts.get(Msg::QrLabel).to_owned())} />
+                        { qr_code(&QrCodeProps {
+                            drawing: drawing.as_ref().as_ref(),
+                            label: AttrValue::from(texts.get(Msg::QrLabel).to_owned()),
+                        }) }
                     </div>
-                    <StatsView stats={session.stats} texts={texts.clone()} />
-                    <ReferralList items={state.items.clone()} shown={state.shown}
-                        has_more={state.has_more()} loading={state.loading_more}
-                        texts={texts.clone()} {on_more} />
+                    { stats(&StatsViewProps { stats: stats_of, texts: texts.clone() }) }
+                    { referral_list(&ReferralListProps {
+                        items: state.items.clone(),
+                        shown: state.shown,
+                        has_more: state.has_more(),
+                        loading: state.loading_more,
+                        texts: texts.clone(),
+                    }) }
                     if stale {
                         <p class="notice" role="status">{ texts.get(Msg::Stale) }</p>
                     }
                 </>
             }
         }
-        (View::Failed, _) => {
-            let on_retry = {
-                let controller = controller.clone();
-                Callback::from(move |()| controller.load())
-            };
-            html! { <ErrorState texts={texts.clone()} {on_retry} /> }
-        }
-        _ => html! { <Skeleton texts={texts.clone()} /> },
+        (View::Failed, _) => error_state(&texts),
+        _ => skeleton(&SkeletonProps {
+            texts: texts.clone(),
+        }),
     };
     html! {
         <section part="card" class="card" aria-label={title} lang={texts.locale().to_owned()}
-            dir={if texts.rtl() { "rtl" } else { "ltr" }}
+            dir={if texts.rtl() { "rtl" } else { "ltr" }} ref={card}
             aria-busy={if state.view() == View::Loading { "true" } else { "false" }}>
             { body }
         </section>

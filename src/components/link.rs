@@ -2,89 +2,50 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{Clipboard, HtmlInputElement};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Clipboard, Element, HtmlInputElement};
 use yew::prelude::*;
 
-use super::listen::use_event;
+use super::actions::Action;
 use crate::i18n::{Msg, Texts};
 
 /// How long the button says "Copied" before it reads "Copy" again.
-const COPIED_FOR_MS: u32 = 2_000;
-
-/// Props of [`LinkField`].
-#[derive(Properties, PartialEq)]
-pub struct LinkFieldProps {
-    /// The referral link (validated `http:`/`https:`).
-    pub link: AttrValue,
-    /// Texts.
-    pub texts: Rc<Texts>,
-    /// Called after a successful copy.
-    pub on_copied: Callback<()>,
-}
+pub const COPIED_FOR_MS: u32 = 2_000;
 
 /// What the copy button last achieved.
-#[derive(Clone, Copy, PartialEq)]
-enum Copy {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Copy {
+    /// Nothing yet (or long enough ago).
+    #[default]
     Idle,
+    /// The link is on the clipboard.
     Copied,
     /// The clipboard was unavailable or refused; the link text is selected instead.
     Selected,
 }
 
-/// The read-only link field and the copy button.
-#[component]
-pub fn LinkField(props: &LinkFieldProps) -> Html {
-    let input = use_node_ref();
-    let copy = use_state(|| Copy::Idle);
-    let reset = use_mut_ref(|| None::<Timeout>);
-    let button = use_node_ref();
-    let on_click = {
-        let input = input.clone();
-        let copy = copy.clone();
-        let link = props.link.clone();
-        let on_copied = props.on_copied.clone();
-        Callback::from(move |_| {
-            let input = input.clone();
-            let copy = copy.clone();
-            let link = link.clone();
-            let on_copied = on_copied.clone();
-            let reset = reset.clone();
-            // The clipboard call must start inside the click (user activation), so it is made
-            // before the first await.
-            let write = clipboard().map(|c| JsFuture::from(c.write_text(&link)));
-            spawn_local(async move {
-                let ok = match write {
-                    Some(write) => write.await.is_ok(),
-                    None => false,
-                };
-                if ok {
-                    copy.set(Copy::Copied);
-                    on_copied.emit(());
-                    let copy = copy.clone();
-                    *reset.borrow_mut() =
-                        Some(Timeout::new(COPIED_FOR_MS, move || copy.set(Copy::Idle)));
-                } else {
-                    if let Some(field) = input.cast::<HtmlInputElement>() {
-                        let _ = field.focus();
-                        field.select();
-                    }
-                    copy.set(Copy::Selected);
-                }
-            });
-        })
-    };
-    use_event(&button, "click", on_click);
+/// Props of [`link_field`].
+pub struct LinkFieldProps {
+    /// The referral link (validated `http:`/`https:`).
+    pub link: AttrValue,
+    /// Texts.
+    pub texts: Rc<Texts>,
+    /// What the last copy achieved.
+    pub copy: Copy,
+}
+
+/// The read-only link field and the copy button, with a live region that says what the copy
+/// did.
+pub fn link_field(props: &LinkFieldProps) -> Html {
     let texts = &props.texts;
-    let label = if *copy == Copy::Copied {
+    let label = if props.copy == Copy::Copied {
         texts.get(Msg::Copied)
     } else {
         texts.get(Msg::Copy)
     };
-    let announcement = match *copy {
+    let announcement = match props.copy {
         Copy::Idle => "",
         Copy::Copied => texts.get(Msg::Copied),
         Copy::Selected => texts.get(Msg::CopyFallback),
@@ -93,16 +54,47 @@ pub fn LinkField(props: &LinkFieldProps) -> Html {
         <div class="link">
             <label for="rd-link" class="label">{ texts.get(Msg::LinkLabel) }</label>
             <div class="link-row">
-                <input id="rd-link" part="link" type="text" readonly=true ref={input} dir="ltr"
+                <input id="rd-link" part="link" type="text" readonly=true dir="ltr"
                     value={props.link.clone()} spellcheck="false" />
-                <button part="copy-button" type="button" class="primary" ref={button}
-                    data-state={if *copy == Copy::Copied { "copied" } else { "idle" }}>
+                <button part="copy-button" type="button" class="primary" data-action={Action::COPY}
+                    data-state={if props.copy == Copy::Copied { "copied" } else { "idle" }}>
                     { label }
                 </button>
             </div>
-            <p class={if *copy == Copy::Selected { "hint" } else { "sr-only" }}
-                role="status" aria-live="polite">{ announcement }</p>
+            // Literal classes: a computed one would pull Yew's class-list parser into the wasm.
+            if props.copy == Copy::Selected {
+                <p class="hint" role="status" aria-live="polite">{ announcement }</p>
+            } else {
+                <p class="sr-only" role="status" aria-live="polite">{ announcement }</p>
+            }
         </div>
+    }
+}
+
+/// Copies `link` to the clipboard; the future says whether it worked (not where the Clipboard
+/// API is missing, in an insecure context, or refuses). The write starts now, before anything
+/// is awaited: it must happen inside the click, which gives the page the right to write.
+pub fn write(link: &str) -> impl Future<Output = bool> + use<> {
+    let write = clipboard().map(|c| JsFuture::from(c.write_text(link)));
+    async move {
+        match write {
+            Some(write) => write.await.is_ok(),
+            None => false,
+        }
+    }
+}
+
+/// The fallback when the clipboard refuses: the link field inside `card`, focused and selected,
+/// so that the user's own Ctrl/⌘+C copies it.
+pub fn select(card: &Element) {
+    let field = card
+        .query_selector("input[part=link]")
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<HtmlInputElement>().ok());
+    if let Some(field) = field {
+        let _ = field.focus();
+        field.select();
     }
 }
 

@@ -2,23 +2,21 @@
 
 use yew::prelude::*;
 
-use crate::qr;
+use crate::qr::QrPath;
 use crate::session::push_usize;
 
-/// Props of [`QrCode`].
-#[derive(Properties, PartialEq)]
-pub struct QrCodeProps {
-    /// The referral link.
-    pub link: AttrValue,
+/// Props of [`qr_code`].
+pub struct QrCodeProps<'a> {
+    /// The link's QR code, encoded once per link by the caller (`qr::encode`); `None` when the
+    /// link is too long for one.
+    pub drawing: Option<&'a QrPath>,
     /// Accessible name.
     pub label: AttrValue,
 }
 
-/// The link's QR code (nothing when the link is too long for one).
-#[component]
-pub fn QrCode(props: &QrCodeProps) -> Html {
-    let drawing = use_memo(props.link.clone(), |link| qr::encode(link));
-    let Some(drawing) = drawing.as_ref() else {
+/// The link's QR code (nothing when there is none).
+pub fn qr_code(props: &QrCodeProps) -> Html {
+    let Some(drawing) = props.drawing else {
         return Html::default();
     };
     let mut view_box = String::from("0 0 ");

@@ -4,12 +4,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::listen::use_event;
+use super::actions::Action;
 use crate::i18n::{Msg, Texts};
 use crate::session::{Referral, Status};
 
 /// Props of [`ReferralList`].
-#[derive(Properties, PartialEq)]
 pub struct ReferralListProps {
     /// Every referral loaded so far, newest first.
     pub items: Rc<Vec<Referral>>,
@@ -21,16 +20,13 @@ pub struct ReferralListProps {
     pub loading: bool,
     /// Texts and date formatting.
     pub texts: Rc<Texts>,
-    /// "Show more" was pressed.
-    pub on_more: Callback<()>,
 }
 
 /// The list, or the empty state.
 ///
 /// The list's title is not a heading element: the widget cannot know the host page's heading
 /// levels, and a wrong level is worse for screen readers than a labelled list.
-#[component]
-pub fn ReferralList(props: &ReferralListProps) -> Html {
+pub fn referral_list(props: &ReferralListProps) -> Html {
     let texts = &props.texts;
     let heading =
         html! { <p class="heading" id="rd-referrals">{ texts.get(Msg::ReferralsHeading) }</p> };
@@ -47,9 +43,14 @@ pub fn ReferralList(props: &ReferralListProps) -> Html {
     }
     let now = js_sys::Date::now();
     let rows = props.items.iter().take(props.shown).map(|referral| {
-        let (status, class) = match referral.status {
-            Status::Qualified => (texts.get(Msg::StatusQualified), "status qualified"),
-            Status::Pending => (texts.get(Msg::StatusPending), "status pending"),
+        // Literal classes: a computed one would pull Yew's class-list parser into the wasm.
+        let status = match referral.status {
+            Status::Qualified => html! {
+                <span part="status" class="status qualified">{ texts.get(Msg::StatusQualified) }</span>
+            },
+            Status::Pending => html! {
+                <span part="status" class="status pending">{ texts.get(Msg::StatusPending) }</span>
+            },
         };
         let name = if referral.name.trim().is_empty() {
             texts.get(Msg::Anonymous).to_owned()
@@ -60,7 +61,7 @@ pub fn ReferralList(props: &ReferralListProps) -> Html {
             <li part="referral" class="referral" key={referral.id.clone()}>
                 // Names are the referred people's own: their direction follows their script.
                 <span class="name" dir="auto">{ name }</span>
-                <span part="status" class={class}>{ status }</span>
+                { status }
                 if let Some(joined) = referral.joined_at {
                     <time class="date" datetime={iso(joined)} title={texts.date(joined)}>
                         { texts.relative(joined, now) }
@@ -74,8 +75,11 @@ pub fn ReferralList(props: &ReferralListProps) -> Html {
             { heading }
             <ul part="referrals" class="list" aria-labelledby="rd-referrals">{ for rows }</ul>
             if props.has_more {
-                <MoreButton loading={props.loading} label={texts.get(Msg::ShowMore).to_owned()}
-                    on_more={props.on_more.clone()} />
+                <button part="more-button" type="button" class="secondary"
+                    data-action={Action::MORE} disabled={props.loading}
+                    aria-busy={if props.loading { "true" } else { "false" }}>
+                    { texts.get(Msg::ShowMore) }
+                </button>
             }
         </div>
     }
@@ -84,29 +88,4 @@ pub fn ReferralList(props: &ReferralListProps) -> Html {
 /// A moment as an ISO 8601 string for `<time datetime>`.
 fn iso(ms: f64) -> String {
     String::from(js_sys::Date::new(&ms.into()).to_iso_string())
-}
-
-/// Props of [`MoreButton`].
-#[derive(Properties, PartialEq)]
-pub struct MoreButtonProps {
-    /// A page is being fetched: the button is disabled.
-    pub loading: bool,
-    /// Its text.
-    pub label: AttrValue,
-    /// Pressed.
-    pub on_more: Callback<()>,
-}
-
-/// "Show more" (its own component so its listener comes and goes with it).
-#[component]
-pub fn MoreButton(props: &MoreButtonProps) -> Html {
-    let button = use_node_ref();
-    let on_more = props.on_more.clone();
-    use_event(&button, "click", Callback::from(move |_| on_more.emit(())));
-    html! {
-        <button part="more-button" type="button" class="secondary" ref={button}
-            disabled={props.loading} aria-busy={if props.loading { "true" } else { "false" }}>
-            { props.label.clone() }
-        </button>
-    }
 }

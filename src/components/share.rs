@@ -1,6 +1,7 @@
 //! Share actions: the browser's share sheet where supported, and links to the networks'
-//! public share pages. Each fires the cancelable `rd-share` first; a host that cancels it
-//! handles the share itself and the widget does nothing else.
+//! public share pages. A click on one fires the cancelable `rd-share` first (see
+//! [`super::actions`]); a host that cancels it handles the share itself and the widget does
+//! nothing else.
 
 use std::rc::Rc;
 
@@ -9,12 +10,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use super::listen::use_event;
+use super::actions::Action;
 use crate::i18n::{Msg, Texts};
 use crate::share::{self, Channel};
 
-/// Props of [`ShareBar`].
-#[derive(Properties, PartialEq)]
+/// Props of [`share_bar`].
 pub struct ShareBarProps {
     /// The actions to show, in order.
     pub channels: Vec<Channel>,
@@ -26,13 +26,10 @@ pub struct ShareBarProps {
     pub subject: AttrValue,
     /// Texts.
     pub texts: Rc<Texts>,
-    /// Fires `rd-share`; returns `false` when the host cancelled it.
-    pub on_share: Callback<Channel, bool>,
 }
 
-/// The row of share actions.
-#[component]
-pub fn ShareBar(props: &ShareBarProps) -> Html {
+/// The row of share actions: a button for the share sheet, a link for each network.
+pub fn share_bar(props: &ShareBarProps) -> Html {
     let native = native_share_supported();
     let items = props
         .channels
@@ -60,65 +57,19 @@ fn label(texts: &Texts, channel: Channel) -> String {
 }
 
 fn action(props: &ShareBarProps, channel: Channel) -> Html {
-    html! {
-        <ShareAction {channel} label={label(&props.texts, channel)} link={props.link.clone()}
-            message={props.message.clone()} subject={props.subject.clone()}
-            on_share={props.on_share.clone()} />
-    }
-}
-
-/// Props of [`ShareAction`].
-#[derive(Properties, PartialEq)]
-pub struct ShareActionProps {
-    /// Which action.
-    pub channel: Channel,
-    /// Its text.
-    pub label: AttrValue,
-    /// The referral link.
-    pub link: AttrValue,
-    /// Share text.
-    pub message: AttrValue,
-    /// Email subject.
-    pub subject: AttrValue,
-    /// Fires `rd-share`; `false` when cancelled.
-    pub on_share: Callback<Channel, bool>,
-}
-
-/// One share action: a button for the share sheet, a link otherwise.
-#[component]
-pub fn ShareAction(props: &ShareActionProps) -> Html {
-    let node = use_node_ref();
-    let channel = props.channel;
-    let on_click = {
-        let (on_share, link, message, subject) = (
-            props.on_share.clone(),
-            props.link.clone(),
-            props.message.clone(),
-            props.subject.clone(),
-        );
-        Callback::from(move |event: web_sys::Event| {
-            if !on_share.emit(channel) {
-                // The host handles it: the link must not open.
-                event.prevent_default();
-            } else if channel == Channel::Native {
-                open_share_sheet(&link, &message, &subject);
-            }
-        })
-    };
-    use_event(&node, "click", on_click);
+    let label = label(&props.texts, channel);
     if channel == Channel::Native {
         return html! {
-            <button type="button" class="share-action" data-channel="native" ref={node}>
-                { props.label.clone() }
-            </button>
+            <button type="button" class="share-action" data-action={Action::SHARE}
+                data-channel="native">{ label }</button>
         };
     }
     let href =
         share::share_url(channel, &props.link, &props.message, &props.subject).unwrap_or_default();
     let target = channel.is_web().then_some("_blank");
     html! {
-        <a class="share-action" data-channel={channel.id()} href={href} target={target}
-            rel="noopener noreferrer" ref={node}>{ props.label.clone() }</a>
+        <a class="share-action" data-action={Action::SHARE} data-channel={channel.id()} href={href}
+            target={target} rel="noopener noreferrer">{ label }</a>
     }
 }
 
@@ -130,7 +81,7 @@ fn native_share_supported() -> bool {
 
 /// `navigator.share({title, text, url})`. A dismissed sheet rejects with `AbortError`, which is
 /// the user's choice, not a failure, so the result is ignored.
-fn open_share_sheet(link: &str, message: &str, subject: &str) {
+pub fn open_share_sheet(link: &str, message: &str, subject: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };

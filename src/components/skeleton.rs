@@ -7,15 +7,13 @@ use yew::prelude::*;
 use crate::i18n::{Msg, Texts};
 
 /// Props of [`Skeleton`].
-#[derive(Properties, PartialEq)]
 pub struct SkeletonProps {
     /// Texts.
     pub texts: Rc<Texts>,
 }
 
 /// Grey blocks in the shape of the dashboard, with an accessible loading text.
-#[component]
-pub fn Skeleton(props: &SkeletonProps) -> Html {
+pub fn skeleton(props: &SkeletonProps) -> Html {
     html! {
         <div class="skeleton" role="status">
             <span class="sr-only">{ props.texts.get(Msg::Loading) }</span>

@@ -8,7 +8,6 @@ use crate::i18n::{Msg, Texts};
 use crate::session::Stats;
 
 /// Props of [`StatsView`].
-#[derive(Properties, PartialEq)]
 pub struct StatsViewProps {
     /// The counters.
     pub stats: Stats,
@@ -18,8 +17,7 @@ pub struct StatsViewProps {
 
 /// The three counters with their labels. A large Reach is shown compact ("12K") with the exact
 /// count as its tooltip.
-#[component]
-pub fn StatsView(props: &StatsViewProps) -> Html {
+pub fn stats(props: &StatsViewProps) -> Html {
     let texts = &props.texts;
     let stat = |key: &'static str, value: f64, label: Msg, compact: bool| {
         let exact = texts.number(value);

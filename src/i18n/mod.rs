@@ -7,137 +7,18 @@
 //! data beyond its catalogues.
 //!
 //! # Layout
-//! - [`catalogues`]: the message catalogues.
+//! - [`catalogues`]: the catalogues of the languages besides English, keyed by message id.
+//! - [`messages`]: message ids to texts, with the fallback to English.
 
 pub mod catalogues;
+pub mod messages;
+
+pub use crate::surface::Msg;
+use messages::Table;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-
-/// Number of messages.
-pub const COUNT: usize = 26;
-
-/// Every UI text, by purpose (catalogue order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
-    /// Accessible name of the card region.
-    Title,
-    /// Label of the link field.
-    LinkLabel,
-    /// Copy button.
-    Copy,
-    /// Copy button after copying, also announced.
-    Copied,
-    /// Shown when the clipboard is unavailable and the link text was selected instead.
-    CopyFallback,
-    /// Reach stat label.
-    Reach,
-    /// Referrals stat label.
-    Referrals,
-    /// Qualified Referrals stat label.
-    Qualified,
-    /// Heading of the referrals list.
-    ReferralsHeading,
-    /// Status text of a qualified referral.
-    StatusQualified,
-    /// Status text of a pending referral.
-    StatusPending,
-    /// "Show more" button.
-    ShowMore,
-    /// Empty state.
-    Empty,
-    /// Error state title.
-    ErrorTitle,
-    /// Retry button.
-    Retry,
-    /// Notice when a refresh failed and older data is shown.
-    Stale,
-    /// Accessible text of the loading skeleton.
-    Loading,
-    /// Accessible name of the share actions group.
-    ShareGroup,
-    /// The native share button.
-    ShareNative,
-    /// The email share link.
-    ShareEmail,
-    /// The SMS share link.
-    ShareSms,
-    /// Default share message when the session has none.
-    ShareMessage,
-    /// Default email subject when the session has none.
-    ShareSubject,
-    /// The nudge under the empty state.
-    EmptyHint,
-    /// Accessible name of the QR code.
-    QrLabel,
-    /// Name shown for a referral without one.
-    Anonymous,
-}
-
-impl Msg {
-    /// Every message, in catalogue order.
-    pub const ALL: [Msg; COUNT] = [
-        Msg::Title,
-        Msg::LinkLabel,
-        Msg::Copy,
-        Msg::Copied,
-        Msg::CopyFallback,
-        Msg::Reach,
-        Msg::Referrals,
-        Msg::Qualified,
-        Msg::ReferralsHeading,
-        Msg::StatusQualified,
-        Msg::StatusPending,
-        Msg::ShowMore,
-        Msg::Empty,
-        Msg::ErrorTitle,
-        Msg::Retry,
-        Msg::Stale,
-        Msg::Loading,
-        Msg::ShareGroup,
-        Msg::ShareNative,
-        Msg::ShareEmail,
-        Msg::ShareSms,
-        Msg::ShareMessage,
-        Msg::ShareSubject,
-        Msg::EmptyHint,
-        Msg::QrLabel,
-        Msg::Anonymous,
-    ];
-
-    /// The public message id, used as the key of the `strings` property.
-    pub fn id(self) -> &'static str {
-        match self {
-            Msg::Title => "title",
-            Msg::LinkLabel => "link-label",
-            Msg::Copy => "copy",
-            Msg::Copied => "copied",
-            Msg::CopyFallback => "copy-fallback",
-            Msg::Reach => "stat-reach",
-            Msg::Referrals => "stat-referrals",
-            Msg::Qualified => "stat-qualified",
-            Msg::ReferralsHeading => "referrals-heading",
-            Msg::StatusQualified => "status-qualified",
-            Msg::StatusPending => "status-pending",
-            Msg::ShowMore => "show-more",
-            Msg::Empty => "empty",
-            Msg::ErrorTitle => "error-title",
-            Msg::Retry => "retry",
-            Msg::Stale => "stale",
-            Msg::Loading => "loading",
-            Msg::ShareGroup => "share-group",
-            Msg::ShareNative => "share-native",
-            Msg::ShareEmail => "share-email",
-            Msg::ShareSms => "share-sms",
-            Msg::ShareMessage => "share-message",
-            Msg::ShareSubject => "share-subject",
-            Msg::EmptyHint => "empty-hint",
-            Msg::QrLabel => "qr-label",
-            Msg::Anonymous => "anonymous",
-        }
-    }
-}
 
 /// The primary language subtag, lowercase (`pt-BR` → `pt`).
 pub fn primary_language(tag: &str) -> String {
@@ -150,10 +31,7 @@ pub fn primary_language(tag: &str) -> String {
 
 /// Whether text in this language runs right to left.
 pub fn is_rtl(tag: &str) -> bool {
-    matches!(
-        primary_language(tag).as_str(),
-        "ar" | "he" | "iw" | "fa" | "ur" | "ps" | "yi" | "dv" | "ckb" | "sd" | "ug"
-    )
+    catalogues::RIGHT_TO_LEFT.contains(&primary_language(tag).as_str())
 }
 
 /// Reach at or above this is shown compact ("12K"), with the exact count in a tooltip: the
@@ -270,7 +148,7 @@ impl Formatters {
 /// The texts and formatters for one locale, plus the host's overrides.
 pub struct Texts {
     locale: String,
-    table: &'static catalogues::Catalogue,
+    table: Option<&'static Table>,
     overrides: Vec<(String, String)>,
     formatters: Option<Formatters>,
 }
@@ -287,7 +165,7 @@ impl Texts {
     pub fn new(locale: &str, overrides: Vec<(String, String)>) -> Self {
         Self {
             locale: locale.to_owned(),
-            table: catalogues::for_tag(locale),
+            table: messages::table_for(&primary_language(locale)),
             overrides,
             formatters: None,
         }
@@ -300,7 +178,7 @@ impl Texts {
             .ok()
             .and_then(|list| list.get(0).as_string());
         self.locale = canonical.unwrap_or_else(|| "en".to_owned());
-        self.table = catalogues::for_tag(&self.locale);
+        self.table = messages::table_for(&primary_language(&self.locale));
         self.formatters = Formatters::new(&self.locale);
         self
     }
@@ -322,7 +200,7 @@ impl Texts {
             .iter()
             .find(|(key, _)| key == id)
             .map(|(_, text)| text.as_str())
-            .unwrap_or_else(|| self.table[msg as usize])
+            .unwrap_or_else(|| messages::text(self.table, msg))
     }
 
     /// A count in the locale's digits and grouping.
@@ -380,22 +258,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn message_ids_are_unique_and_kebab_case() {
-        for (i, a) in Msg::ALL.iter().enumerate() {
-            assert_eq!(*a as usize, i, "ALL is in declaration order");
-            assert!(a.id().bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
-            for b in &Msg::ALL[i + 1..] {
-                assert_ne!(a.id(), b.id());
-            }
-        }
-    }
-
-    #[test]
     fn overrides_win_over_the_catalogue() {
         let texts = Texts::new("en", vec![("copy".into(), "Copy link".into())]);
         assert_eq!(texts.get(Msg::Copy), "Copy link");
         assert_eq!(texts.get(Msg::Retry), "Try again");
         assert_eq!(Texts::new("fr-CA", Vec::new()).get(Msg::Retry), "Réessayer");
+    }
+
+    #[test]
+    fn tags_pick_their_language_by_primary_subtag_and_fall_back_to_english() {
+        let copy = |tag| Texts::new(tag, Vec::new()).get(Msg::Copy).to_owned();
+        assert_eq!(copy("de"), "Kopieren");
+        assert_eq!(copy("de-AT"), "Kopieren");
+        assert_eq!(copy("es-MX"), "Copiar");
+        assert_eq!(copy("PT_br"), "Copiar");
+        assert_eq!(copy("pt-PT"), "Copiar", "the one Portuguese catalogue");
+        assert_eq!(copy("iw"), "העתקה");
+        assert_eq!(copy("zh-Hans"), "Copy");
+        assert_eq!(copy(""), "Copy");
     }
 
     #[test]

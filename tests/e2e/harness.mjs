@@ -52,7 +52,7 @@ export function referrals(n, from = 0) {
  * `{ status, headers, body }` (an object body is sent as JSON), or a promise of one, or
  * `{ hold: true }` to never answer.
  */
-export async function startHarness({ csp = STRICT_CSP } = {}) {
+export async function startHarness({ csp = STRICT_CSP, cors = false } = {}) {
   const requests = [];
   const harness = {
     requests,
@@ -98,6 +98,14 @@ export async function startHarness({ csp = STRICT_CSP } = {}) {
         return res.end();
       }
     }
+    // With `cors`, the session routes answer pages of any other origin, cookies included.
+    const allow = cors && req.headers.origin
+      ? { 'access-control-allow-origin': req.headers.origin, 'access-control-allow-credentials': 'true', vary: 'Origin' }
+      : {};
+    if (cors && req.method === 'OPTIONS') {
+      res.writeHead(204, { ...allow, 'access-control-allow-headers': 'authorization, accept' });
+      return res.end();
+    }
     if (url.pathname === '/session' || url.pathname === '/other-session') {
       const record = { path: url.pathname, url: req.url, cursor: url.searchParams.get('cursor'), headers: req.headers, at: Date.now() };
       requests.push(record);
@@ -107,6 +115,7 @@ export async function startHarness({ csp = STRICT_CSP } = {}) {
       res.writeHead(answer.status ?? 200, {
         'content-type': 'application/json',
         'cache-control': 'no-store',
+        ...allow,
         ...(answer.headers ?? {}),
       });
       return res.end(body);

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventCount, launch, nthEvent } from './helpers.mjs';
-import { addWidget, openWidget, referrals, session, startHarness } from './harness.mjs';
+import { STRICT_CSP, addWidget, openWidget, referrals, session, startHarness } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -27,39 +27,76 @@ function gate() {
   return { promise, open };
 }
 
-test('a short-lived session is re-fetched before it expires', async (t) => {
-  const expiries = [];
-  const { harness, page } = await setup(t, { endpoint: '/session' }, {
-    endpoint: () => {
-      const expiresAt = Date.now() + 3_000;
-      expiries.push(expiresAt);
-      return { body: session({ expires_at: new Date(expiresAt).toISOString() }) };
-    },
+/**
+ * Opens the harness page with Playwright's clock installed, so a test can stop it and move it
+ * on. `endpoint(pageNow)` answers each request; `pageNow()` is the page's clock, for expiry
+ * times. `pause()` stops the page's clock; `refresh()` then asks for a session while it stands
+ * still, so the answer, and any timer it sets, start at a known moment and "not before" and "by
+ * then" are exact. `fetches()` counts the widget's `fetch()` calls, made synchronously: "no
+ * request yet" is a fact, not a race.
+ */
+async function withClock(t, endpoint) {
+  const harness = await startHarness();
+  t.after(() => harness.close());
+  const { context, page } = await openWidget(browser, harness);
+  t.after(() => context.close());
+  const pageNow = () => page.evaluate(() => Date.now());
+  harness.endpoint = () => endpoint(pageNow);
+  await page.clock.install();
+  await addWidget(page, { endpoint: '/session' });
+  return {
+    harness,
+    page,
+    widget: page.locator('referrer-dashboard'),
+    // A little ahead of where it is: the clock flows while the call travels, and cannot go back.
+    pause: async () => page.clock.pauseAt((await pageNow()) + 1_000),
+    refresh: () => page.evaluate(() => document.querySelector('referrer-dashboard').refresh()),
+    fetches: () => page.evaluate(() => window.__fetches),
+  };
+}
+
+const expiringIn = async (pageNow, ms) => new Date((await pageNow()) + ms).toISOString();
+
+test('a short-lived session is re-fetched before it expires, not before', async (t) => {
+  // After the first, each session lives 3 s from the page's now: refreshed a tenth early, at 2.7 s.
+  let n = 0;
+  const { page, pause, refresh, fetches } = await withClock(t, async (pageNow) => {
+    n += 1;
+    return { body: n === 1 ? session() : session({ expires_at: await expiringIn(pageNow, 3_000) }) };
   });
-  await nthEvent(page, 'rd-load', 2);
-  const [first, second] = harness.sessionRequests();
-  assert.ok(second.at < expiries[0], `second request ${second.at - expiries[0]} ms relative to expiry`);
-  assert.ok(second.at - first.at >= 1_000, 'not a request loop');
+  await nthEvent(page, 'rd-load');
+  await pause();
+  await refresh();
+  assert.equal(await fetches(), 2);
+  await page.clock.runFor(2_600);
+  assert.equal(await fetches(), 2, 'not yet 0.1 s before the refresh is due');
+  await page.clock.runFor(200);
+  assert.equal(await fetches(), 3, 'refreshed at 2.7 s, before the 3 s expiry');
+  await nthEvent(page, 'rd-load', 3);
+  await page.clock.runFor(2_600);
+  assert.equal(await fetches(), 3, 'the new session gets its own 2.7 s, not a request loop');
 });
 
 test('a failed refresh keeps the data on screen with a notice, then recovers by itself', async (t) => {
   let n = 0;
-  const { page, widget, harness } = await setup(t, { endpoint: '/session' }, {
-    endpoint: () => {
-      n += 1;
-      if (n === 1) return { body: session({ expires_at: new Date(Date.now() + 1_500).toISOString() }) };
-      if (n === 2) return { status: 500, body: { error: { type: 'server', message: 'boom' } } };
-      return { body: session({ stats: { reach: 9, referrals: 9, qualified: 9 } }) };
-    },
+  const { page, widget, harness, pause, refresh, fetches } = await withClock(t, () => {
+    n += 1;
+    if (n === 2) return { status: 500, body: { error: { type: 'server', message: 'boom' } } };
+    return { body: session(n === 1 ? {} : { stats: { reach: 9, referrals: 9, qualified: 9 } }) };
   });
   await nthEvent(page, 'rd-load');
+  await pause();
+  await refresh();
   const error = await nthEvent(page, 'rd-error');
   assert.deepEqual(error, { type: 'server', message: 'boom', status: 500 });
   assert.equal(await widget.locator('[part="link"]').inputValue(), 'https://example.com/r/ADA123');
   await widget.locator('.notice').waitFor();
   assert.equal(await widget.locator('.notice').count(), 1, 'a quiet notice says the refresh failed');
   assert.equal(await widget.locator('[part="error"]').count(), 0, 'no error state while data is shown');
-  // The automatic retry (capped exponential backoff) brings fresh data and clears the notice.
+  // The automatic retry (2 s, jittered by a quarter either way) brings fresh data and clears the notice.
+  await page.clock.runFor(1_400);
+  assert.equal(await fetches(), 2, 'no retry sooner than the backoff allows (1.5 s at the earliest)');
+  await page.clock.runFor(1_200);
   await nthEvent(page, 'rd-load', 2);
   assert.deepEqual(await widget.locator('[part="stat-value"]').allTextContents(), ['9', '9', '9']);
   assert.equal(await widget.locator('.notice').count(), 0);
@@ -286,6 +323,44 @@ test('the credentials attribute is honoured', async (t) => {
   await nthEvent(page, 'rd-load', 2);
   const cookies = harness.sessionRequests().map((r) => r.headers.cookie ?? null);
   assert.deepEqual(cookies, ['host_session=abc', null]);
+});
+
+test('credentials is read one way by the early request and by the core: trimmed, any case', async (t) => {
+  // The endpoint on another port: cross-origin (so only `include` sends cookies) yet same-site
+  // (so the browser keeps the host's cookie for it).
+  const api = await startHarness({ cors: true });
+  t.after(() => api.close());
+  const harness = await startHarness({ csp: `${STRICT_CSP}; connect-src 'self' ${api.url}` });
+  t.after(() => harness.close());
+  let sessionArrived;
+  const arrived = new Promise((resolve) => (sessionArrived = resolve));
+  api.endpoint = () => {
+    sessionArrived();
+    return { body: session() };
+  };
+  // The wasm waits for the first session request: that one can only be the loader's.
+  harness.beforeFile = (file) => (file.endsWith('.wasm') ? arrived : undefined);
+  const page = await openHostPage(t, harness);
+  await page.context().addCookies([{ name: 'host_session', value: 'abc', url: api.url }]);
+  const add = (credentials) =>
+    page.evaluate(
+      ([endpoint, credentials]) => {
+        document.querySelector('referrer-dashboard')?.remove();
+        const el = document.createElement('referrer-dashboard');
+        el.setAttribute('endpoint', endpoint);
+        el.setAttribute('credentials', credentials);
+        document.querySelector('#main').append(el);
+      },
+      [`${api.url}/session`, credentials],
+    );
+  await add('Include');
+  await nthEvent(page, 'rd-load');
+  // The core's own request, with the same attribute.
+  await page.evaluate(() => document.querySelector('referrer-dashboard').refresh());
+  await add(' OMIT ');
+  await nthEvent(page, 'rd-load', 3);
+  const cookies = api.sessionRequests().map((r) => r.headers.cookie ?? null);
+  assert.deepEqual(cookies, ['host_session=abc', 'host_session=abc', null], 'early, core (Include), core ( OMIT )');
 });
 
 /** A fresh page on the harness's host page (no element yet) that records rd-load and rd-error. */

@@ -188,6 +188,7 @@ async function typeCheck(dir, files, jsx) {
     lib: ['dom', 'es2022'],
     module: 'esnext',
     moduleResolution: 'bundler',
+    resolveJsonModule: true,
     ...(jsx ? { jsx: 'react-jsx' } : {}),
   };
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files }));
@@ -199,7 +200,7 @@ async function typeCheck(dir, files, jsx) {
   }
 }
 
-test('the types: React JSX takes HTML attributes and the element own props under tsc --strict, rejects wrong ones, and need no React types elsewhere', async (t) => {
+test('the types: React JSX takes HTML attributes and the element own props under tsc --strict, rejects wrong ones; events are typed on document and window; the manifest is exported', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'rd-types-'));
   t.after(() => rm(work, { recursive: true, force: true }));
   const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], PACKAGE_DIR));
@@ -283,8 +284,31 @@ if (element) {
   element.pageSize = 10;
   element.addEventListener('rd-copy', (event) => console.log(event.detail.link));
 }
+// The events bubble and are composed: typed wherever they are heard.
+document.addEventListener('rd-copy', (e) => e.detail.link);
+window.addEventListener('rd-error', (e) => e.detail.status ?? e.detail.type);
+document.body.addEventListener('rd-share', (e) => e.detail.channel === 'email' && e.preventDefault());
 `,
   );
-  const bare = await typeCheck(plain, ['main.ts'], false);
+  // Tools read the Custom Elements Manifest through the package's exports.
+  await writeFile(
+    join(plain, 'tools.ts'),
+    `import manifest from 'referrer-dashboard/custom-elements.json' with { type: 'json' };
+export const tag: string = manifest.modules[0].declarations[0].tagName;
+`,
+  );
+  const bare = await typeCheck(plain, ['main.ts', 'tools.ts'], false);
   assert.ok(bare.ok, `a consumer without @types/react type-checks:\n${bare.output}`);
+  const resolved = await exec('node', ['--input-type=module', '-e', "console.log(import.meta.resolve('referrer-dashboard/custom-elements.json'))"], { cwd: plain });
+  assert.match(resolved.stdout, /node_modules\/referrer-dashboard\/custom-elements\.json$/m);
+
+  await writeFile(
+    join(plain, 'wrong.ts'),
+    `import 'referrer-dashboard';
+document.addEventListener('rd-copy', (e) => e.detail.channel);
+`,
+  );
+  const untyped = await typeCheck(plain, ['wrong.ts'], false);
+  assert.equal(untyped.ok, false, 'the detail is typed, not any');
+  assert.match(untyped.output, /wrong\.ts\(2,\d+\): error TS2339: Property 'channel' does not exist/);
 });

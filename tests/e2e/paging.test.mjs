@@ -1,7 +1,7 @@
 // "Show more" against the real server, whose session pages hold 25 referrals: every press shows
 // exactly page-size more (the last one the rest), and a page is fetched exactly when a step
-// needs rows the element does not hold yet. Issue 17: with 37 referrals and page-size 10 it
-// used to go 10 → 20 → 25 → 35 → 37.
+// needs rows the element does not hold yet. (With 37 referrals and page-size 10 it once went
+// 10 → 20 → 25 → 35 → 37.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, mintToken, startDemo, startProcess, watchErrors, PACKAGE_DIR, SITE_DIR } from './helpers.mjs';

@@ -1,16 +1,15 @@
 // How the widget looks and who can use it: axe-core in every state and theme, keyboard-only use,
-// theming through --rd-* and ::part(), locales, right to left, and screenshots for a person.
+// theming through --rd-* and ::part(), locales, right to left, and the layout at two widths.
+// (`cargo xtask screenshots` takes pictures of the same, for a person to look at.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { launch, nthEvent, startDemo } from './helpers.mjs';
 import { addWidget, openWidget, referrals, session, startHarness } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-const SCREENSHOTS = join(process.env.RD_SCREENSHOT_DIR ?? 'target/screenshots');
 
 let browser;
 before(async () => {
@@ -206,38 +205,60 @@ test('no horizontal scroll at 320 px, and every target is at least 24 by 24 px',
   assert.equal(small, 0);
 });
 
-test('screenshots at 320 and 1024 px, light and dark, for a person to look at', async (t) => {
-  await mkdir(SCREENSHOTS, { recursive: true });
+test('the demo at 320 and 1024 px, light and dark: it fits, follows the scheme and lays out by its own width', async (t) => {
   const server = await startDemo();
   t.after(() => server.stop());
   for (const width of [320, 1024]) {
     for (const scheme of ['light', 'dark']) {
       const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
+      t.after(() => context.close());
       const page = await context.newPage();
       await page.goto(`${server.url}/`);
-      await page.locator('referrer-dashboard [part="stat-value"]').first().waitFor();
-      const path = join(SCREENSHOTS, `dashboard-${width}-${scheme}.png`);
-      await page.locator('referrer-dashboard').screenshot({ path });
-      t.diagnostic(path);
-      await context.close();
+      const widget = page.locator('referrer-dashboard');
+      await widget.locator('[part="stat-value"]').first().waitFor();
+      const at = `${width} px, ${scheme}`;
+      const layout = await widget.evaluate((host) => {
+        const root = host.shadowRoot;
+        const box = (selector) => root.querySelector(selector).getBoundingClientRect();
+        const stats = [...root.querySelectorAll('[part="stat"]')].map((s) => s.getBoundingClientRect().top);
+        return {
+          host: host.getBoundingClientRect().width,
+          card: box('[part="card"]'),
+          link: box('[part="link"]'),
+          qr: box('[part="qr"]'),
+          stats,
+          background: getComputedStyle(root.querySelector('[part="card"]')).backgroundColor,
+          scrollWidth: document.documentElement.scrollWidth,
+        };
+      });
+      assert.equal(layout.scrollWidth, width, `${at}: no horizontal scroll`);
+      assert.ok(layout.card.right <= width, `${at}: the card fits the viewport`);
+      assert.equal(layout.background, scheme === 'dark' ? 'rgb(17, 24, 39)' : 'rgb(255, 255, 255)', `${at}: the card follows the scheme`);
+      assert.ok(layout.qr.width > 0 && Math.abs(layout.qr.width - layout.qr.height) < 2, `${at}: a square QR code`);
+      // Container queries on the element's own width: QR beside the link from 560 px, the
+      // three stats in a row from 400 px, stacked below that.
+      if (layout.host >= 560) assert.ok(layout.qr.left >= layout.link.right && layout.qr.top < layout.link.bottom, `${at}: QR beside the link`);
+      else assert.ok(layout.qr.top >= layout.link.bottom, `${at}: QR below the link`);
+      const row = new Set(layout.stats.map(Math.round)).size === 1;
+      assert.equal(row, layout.host >= 400, `${at}: stats in a row from 400 px (host ${layout.host} px)`);
     }
   }
 });
 
-test('screenshots of the other states and of right to left', async (t) => {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  const shots = [
-    ['empty', STATES.empty, {}],
-    ['error', STATES.error, {}],
-    ['loading', STATES.loading, {}],
-    ['rtl-ar', STATES.loaded, { locale: 'ar' }],
-  ];
-  for (const [name, { endpoint, ready }, attributes] of shots) {
-    const { page, widget } = await setup(t, { endpoint, attributes, contextOptions: { viewport: { width: 480, height: 700 } } });
-    await widget.locator(ready).first().waitFor();
-    const path = join(SCREENSHOTS, `state-${name}.png`);
-    await widget.screenshot({ path, animations: 'disabled' });
-    t.diagnostic(path);
+test('every state shows something visible: skeleton, empty state, error state, right to left', async (t) => {
+  for (const [state, attributes, visible] of [
+    ['loading', {}, '.skeleton .bone'],
+    ['empty', {}, '[part="empty"]'],
+    ['error', {}, '[part="retry-button"]'],
+    ['loaded', { locale: 'ar' }, '[part="referral"]'],
+  ]) {
+    const { widget } = await setup(t, { endpoint: STATES[state].endpoint, attributes, contextOptions: { viewport: { width: 480, height: 700 } } });
+    const target = widget.locator(visible).first();
+    await target.waitFor();
+    const box = await target.boundingBox();
+    assert.ok(box.width > 20 && box.height > 8, `${state}: ${visible} is on screen (${JSON.stringify(box)})`);
+    const card = await widget.locator('[part="card"]').boundingBox();
+    assert.ok(card.height > 80, `${state}: the card has room (${card.height} px)`);
   }
 });
 

@@ -4,15 +4,19 @@
 //! - `test`: lint and run every test suite (host, wasm in Chromium, server, end-to-end).
 //! - `dist`: write the npm package to `target/dist/npm/` and script-tag files to `target/dist/cdn/`.
 //! - `bench`: size, browser and server benchmarks (see `BENCHMARKS.md`).
+//! - `surface`: write the public surface of `src/surface.rs` into every file that states it.
+//! - `screenshots`: PNGs of the widget in its states to `target/screenshots/`, for a person.
 //!
 //! Each installs what a fresh machine lacks first (see [`tools`]).
 //!
 //! # Layout
 //! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium.
 //! - `build`: building the widget and assembling the package.
+//! - `surface`: the generated surface (manifest, types, loader lists, README and site tables).
 //! - `tasks`: the commands themselves.
 
 mod build;
+mod surface;
 mod tasks;
 mod tools;
 
@@ -23,12 +27,14 @@ use std::time::Instant;
 /// Errors are messages for the person at the terminal.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench>
+const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshots>
 
-  demo   build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
-  test   lint and run every test suite (host, wasm in Chromium, server, end-to-end)
-  dist   write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/
-  bench  size, browser and server benchmarks (results in target/bench/, figures in BENCHMARKS.md)";
+  demo         build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
+  test         lint and run every test suite (host, wasm in Chromium, server, end-to-end)
+  dist         write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/
+  bench        size, browser and server benchmarks (results in target/bench/, figures in BENCHMARKS.md)
+  surface      write src/surface.rs into the manifest, types, loader and README/site tables
+  screenshots  PNGs of the widget in its states and themes to target/screenshots/";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         Some("test") => tasks::test(),
         Some("dist") => tasks::dist().map(|_| ()),
         Some("bench") => tasks::bench(),
+        Some("surface") => tasks::surface(),
+        Some("screenshots") => tasks::screenshots(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,9 +1,9 @@
-//! The commands: demo, test, dist.
+//! The commands: demo, test, dist, bench, surface, screenshots.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::{Result, build, cargo, cmd, root, run, step, tools};
+use crate::{Result, build, cargo, cmd, root, run, step, surface, tools};
 
 /// The server binary the demo and the end-to-end tests run.
 fn server_binary() -> PathBuf {
@@ -136,6 +136,46 @@ pub fn bench() -> Result<()> {
     Ok(())
 }
 
+/// `node`, told where the server binary, the package, the CDN files and the site are.
+fn node_with_builds() -> std::process::Command {
+    let mut node = cmd("node");
+    node.env("RD_SERVER_BIN", server_binary())
+        .env("RD_PACKAGE_DIR", build::npm_dir())
+        .env("RD_CDN_DIR", build::cdn_dir())
+        .env("RD_SITE_DIR", build::site_dir());
+    node
+}
+
+/// `cargo xtask screenshots`: the widget as a person sees it, written to `target/screenshots/`
+/// (the tests assert what these pictures show; the pictures are for looking at).
+pub fn screenshots() -> Result<()> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    dist()?;
+    build::site()?;
+    build_server()?;
+    step("screenshots in headless Chromium");
+    let dir = root().join("target/screenshots");
+    let mut node = node_with_builds();
+    node.arg("tests/screenshots.mjs").arg(&dir);
+    run(&mut node)?;
+    eprintln!("\nscreenshots in {}", dir.display());
+    Ok(())
+}
+
+/// `cargo xtask surface`.
+pub fn surface() -> Result<()> {
+    step("writing src/surface.rs into the manifest, types, loader and README/site tables");
+    let changed = surface::write()?;
+    if changed.is_empty() {
+        eprintln!("everything was current");
+    }
+    for path in changed {
+        eprintln!("  wrote {path}");
+    }
+    Ok(())
+}
+
 /// `cargo xtask test`.
 pub fn test() -> Result<()> {
     tools::ensure_build_tools()?;
@@ -149,6 +189,8 @@ pub fn test() -> Result<()> {
         Ok(())
     };
     timed("lint", &mut || {
+        step("lint: the generated surface is current (cargo xtask surface)");
+        surface::check()?;
         step("lint: rustfmt");
         run(cmd(&cargo()).args(["fmt", "--all", "--", "--check"]))?;
         step("lint: clippy (host)");
@@ -206,13 +248,8 @@ pub fn test() -> Result<()> {
             .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
             .collect();
         files.sort();
-        let mut node = cmd("node");
-        node.args(["--test", "--test-reporter=spec"])
-            .args(&files)
-            .env("RD_SERVER_BIN", server_binary())
-            .env("RD_PACKAGE_DIR", build::npm_dir())
-            .env("RD_CDN_DIR", build::cdn_dir())
-            .env("RD_SITE_DIR", build::site_dir());
+        let mut node = node_with_builds();
+        node.args(["--test", "--test-reporter=spec"]).args(&files);
         run(&mut node)
     })?;
     eprintln!("\nsuite timings:");

@@ -1,0 +1,41 @@
+#![cfg_attr(not(target_arch = "wasm32"), allow(missing_docs))]
+#![cfg(target_arch = "wasm32")]
+//! A real panic after an element has rendered still becomes `rd-error` and an error state. (Its
+//! own test page: the panic aborts this wasm instance.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+mod support;
+use support::{define_element, document, next_event};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn a_panic_after_the_first_render_reaches_the_element() {
+    define_element();
+    let el = document().create_element("referrer-dashboard").unwrap();
+    el.set_attribute("demo", "").unwrap();
+    let loaded = next_event(&el, "rd-load");
+    document().body().unwrap().append_child(&el).unwrap();
+    // Rendering is when Yew installs its own panic hook, unless one was set through it.
+    loaded.await;
+
+    let errored = next_event(&el, "rd-error");
+    // Panics in a callback of its own, as a panic in an event handler or timer would.
+    let boom = Closure::once_into_js(|| -> () { panic!("boom after render") });
+    web_sys::window()
+        .unwrap()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(boom.unchecked_ref(), 0)
+        .unwrap();
+    let detail = errored.await.detail();
+    let message = Reflect::get(&detail, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(message.contains("boom after render"), "{message}");
+    let root = el.shadow_root().unwrap();
+    assert!(root.query_selector("[part=error]").unwrap().is_some());
+}
