@@ -108,6 +108,27 @@ pub struct Config {
     )]
     pub session_ttl_secs: u64,
 
+    /// How long upstream data is cached, in seconds. Default: the session lifetime, or 900 when
+    /// `DASHBOARD_WEBHOOK_SECRET` is set (webhooks then drop what changed, so cached data can
+    /// live long while sessions keep their short `expires_at`).
+    #[arg(
+        long,
+        env = "DASHBOARD_CACHE_TTL_SECS",
+        value_name = "DASHBOARD_CACHE_TTL_SECS"
+    )]
+    pub cache_ttl_secs: Option<u64>,
+
+    /// Enables `POST /api/referral-factory/webhook`: the platform's webhooks, authenticated by
+    /// this value in the `X-Dashboard-Webhook-Secret` header (32+ bytes), drop the cached data
+    /// of the referrer they name.
+    #[arg(
+        long,
+        env = "DASHBOARD_WEBHOOK_SECRET",
+        value_name = "DASHBOARD_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
+
     /// Requests one identity may make per minute (bursts of half that).
     #[arg(
         long,
@@ -241,9 +262,19 @@ impl Config {
         SocketAddr::new(self.bind, self.port)
     }
 
-    /// Session and cache lifetime.
+    /// Session lifetime (`expires_at`).
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(self.session_ttl_secs)
+    }
+
+    /// How long upstream data is cached: `DASHBOARD_CACHE_TTL_SECS`, else the session lifetime,
+    /// or [`WEBHOOK_CACHE_TTL`] when webhooks drop what changed.
+    pub fn cache_ttl(&self) -> Duration {
+        match (self.cache_ttl_secs, &self.webhook_secret) {
+            (Some(secs), _) => Duration::from_secs(secs),
+            (None, Some(_)) => WEBHOOK_CACHE_TTL,
+            (None, None) => self.session_ttl(),
+        }
     }
 
     /// The database: `DASHBOARD_DB`, else the default file, or an in-memory one in sandbox mode.
@@ -394,6 +425,22 @@ impl Config {
                 "must be at least 500 (and unset outside tests)",
             ));
         }
+        if let Some(secret) = &self.webhook_secret
+            && secret.len() < MIN_SECRET_LEN
+        {
+            return Err(problem(
+                "DASHBOARD_WEBHOOK_SECRET",
+                "must be at least 32 bytes (anyone who guesses it can empty the cache)",
+            ));
+        }
+        if let Some(secs) = self.cache_ttl_secs
+            && !(5..=86_400).contains(&secs)
+        {
+            return Err(problem(
+                "DASHBOARD_CACHE_TTL_SECS",
+                "must be between 5 and 86400",
+            ));
+        }
         if self.session_ttl_secs < 5 || self.session_ttl_secs > 3600 {
             return Err(problem(
                 "DASHBOARD_SESSION_TTL_SECS",
@@ -426,6 +473,10 @@ fn is_loopback(url: &Url) -> bool {
         None => false,
     }
 }
+
+/// How long upstream data is cached when webhooks drop what changed: 15 minutes bounds how long
+/// a missed webhook leaves a dashboard out of date.
+pub const WEBHOOK_CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// The database file when `DASHBOARD_DB` is not set (outside sandbox mode).
 pub const DEFAULT_DB: &str = "referrer-dashboard.sqlite3";
@@ -590,5 +641,32 @@ mod tests {
         ])
         .validate()
         .unwrap();
+    }
+
+    #[test]
+    fn the_cache_lives_longer_only_with_webhooks_or_when_told() {
+        let plain = parse(&["--sandbox"]);
+        assert_eq!(plain.cache_ttl(), plain.session_ttl());
+        let hooked = parse(&["--sandbox", "--webhook-secret", LONG_SECRET]);
+        hooked.validate().unwrap();
+        assert_eq!(hooked.cache_ttl(), WEBHOOK_CACHE_TTL);
+        let told = parse(&[
+            "--sandbox",
+            "--webhook-secret",
+            LONG_SECRET,
+            "--cache-ttl-secs",
+            "120",
+        ]);
+        assert_eq!(told.cache_ttl(), Duration::from_secs(120));
+        let short = parse(&["--sandbox", "--webhook-secret", "short"]);
+        assert_eq!(
+            short.validate().unwrap_err().variable,
+            "DASHBOARD_WEBHOOK_SECRET"
+        );
+        let zero = parse(&["--sandbox", "--cache-ttl-secs", "0"]);
+        assert_eq!(
+            zero.validate().unwrap_err().variable,
+            "DASHBOARD_CACHE_TTL_SECS"
+        );
     }
 }

@@ -38,7 +38,7 @@ use crate::session::{
     self, Cursor, CursorKey, PageBody, ReferrerBody, SessionBody, ShareBody, StatsBody,
 };
 use crate::shared::{Shared, Unavailable};
-use crate::store::{Claim, Mapping, MappingStore, Store};
+use crate::store::{Claim, Lookup, Mapping, MappingStore, Store, email_hash};
 use crate::upstream::{Client, Created, PlatformUser, UpstreamError};
 
 /// The most building one session may take before the last good one is served instead: under
@@ -192,6 +192,17 @@ enum Origin {
 /// reserved before it starts so that it never spends the first and is refused the second.
 const MIN_BUILD_CALLS: usize = 2;
 
+/// How a webhook names a referrer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Referred {
+    /// Their platform id.
+    Id(u64),
+    /// Their referral code.
+    Code(String),
+    /// Their email.
+    Email(String),
+}
+
 /// The referrer as the platform knows them.
 enum Referrer {
     /// Read with analytics.
@@ -205,6 +216,7 @@ pub struct Dashboard {
     upstream: Client,
     store: Store,
     ttl: Duration,
+    cache_ttl: Duration,
     cursors: CursorKey,
     budget: Arc<Budget>,
     limit: IdentityLimit,
@@ -244,8 +256,11 @@ pub struct Parts {
     pub budget: Arc<Budget>,
     /// The user mapping.
     pub store: Store,
-    /// Session lifetime and cache TTL.
+    /// Session lifetime (`expires_at`).
     pub ttl: Duration,
+    /// How long upstream data is cached: the session lifetime, or longer where webhooks drop
+    /// what changed (see [`crate::webhook`]).
+    pub cache_ttl: Duration,
     /// Signs cursors.
     pub cursors: CursorKey,
     /// Requests per identity per minute.
@@ -262,8 +277,8 @@ impl Dashboard {
     pub fn new(parts: Parts) -> Self {
         let mut limit = IdentityLimit::per_minute(parts.requests_per_min);
         let mut new_users = NewUserLimit::per_minute(parts.new_users_per_min);
-        let mut sessions = Cache::new(parts.ttl, MAX_CACHED_SESSIONS);
-        let mut lists = Cache::new(parts.ttl, MAX_CACHED_LISTS);
+        let mut sessions = Cache::new(parts.cache_ttl, MAX_CACHED_SESSIONS);
+        let mut lists = Cache::new(parts.cache_ttl, MAX_CACHED_LISTS);
         if let Some(shared) = &parts.shared {
             // Per campaign: a session or list of one campaign is never served for another.
             let campaign = parts.upstream.campaign_id();
@@ -276,6 +291,7 @@ impl Dashboard {
             upstream: parts.upstream,
             store: parts.store,
             ttl: parts.ttl,
+            cache_ttl: parts.cache_ttl,
             cursors: parts.cursors,
             budget: parts.budget,
             limit,
@@ -318,6 +334,50 @@ impl Dashboard {
         sessions.map_err(|_| Error::Unavailable)
     }
 
+    /// Drops the cached data of the referrer a webhook names (see [`crate::webhook`]): their
+    /// referral list and, when a subject is linked to them, that subject's session; on every
+    /// instance with Redis. Returns whether the referrer is known here (linked to a subject).
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the mapping cannot be read; [`Error::Unavailable`] when Redis
+    /// cannot be told (this instance's copies are dropped all the same).
+    pub async fn invalidate_referrer(&self, referrer: &Referred) -> Result<bool, Error> {
+        let campaign = self.upstream.campaign_id();
+        let (platform_id, subject) = match referrer {
+            Referred::Id(id) => (Some(*id), self.store.owner(campaign, *id).await?),
+            Referred::Code(code) => {
+                let found = self
+                    .store
+                    .find(campaign, &Lookup::Code(code.clone()))
+                    .await?;
+                (
+                    found.as_ref().map(|l| l.platform_id),
+                    found.map(|l| l.subject),
+                )
+            }
+            Referred::Email(email) => {
+                let lookup = Lookup::EmailHash(email_hash(email));
+                let found = self.store.find(campaign, &lookup).await?;
+                (
+                    found.as_ref().map(|l| l.platform_id),
+                    found.map(|l| l.subject),
+                )
+            }
+        };
+        let mut unavailable = false;
+        if let Some(id) = platform_id {
+            unavailable |= self.lists.invalidate_everywhere(&id).await.is_err();
+        }
+        let known = subject.is_some();
+        if let Some(subject) = subject {
+            unavailable |= self.sessions.invalidate_everywhere(&subject).await.is_err();
+        }
+        if unavailable {
+            return Err(Error::Unavailable);
+        }
+        Ok(known)
+    }
+
     /// Session lifetime.
     pub fn ttl(&self) -> Duration {
         self.ttl
@@ -353,15 +413,17 @@ impl Dashboard {
             .map_err(|retry_after| Error::RateLimited { retry_after })
     }
 
-    /// A cached session as served: valid until its data's TTL ends, or, when stale, until the
-    /// budget is expected to have room again.
+    /// A cached session as served: valid for a session lifetime, but not past the end of its
+    /// data's time in the cache; when stale, until the budget is expected to have room again.
     fn serve(&self, hit: &Hit<SessionBody>) -> SessionBody {
         let mut body = (*hit.value).clone();
         let valid_for = if hit.stale {
             self.budget.wait_estimate().max(STALE_RETRY)
         } else {
-            self.ttl
-                .saturating_sub(Instant::now().duration_since(hit.fetched_at))
+            let left = self
+                .cache_ttl
+                .saturating_sub(Instant::now().duration_since(hit.fetched_at));
+            self.ttl.min(left)
         };
         body.expires_at = expires_in(valid_for);
         // Also stale when it was built on a referral list kept from before a failure.
@@ -500,6 +562,7 @@ impl Dashboard {
         if let Some(mapping) = mapping {
             match self.upstream.user_with_analytics(mapping.platform_id).await {
                 Ok(mut user) => {
+                    self.keep_current(who, &mapping, &user).await?;
                     user.url = user.url.or(mapping.link);
                     return Ok(Referrer::Existing(user));
                 }
@@ -545,6 +608,31 @@ impl Dashboard {
         }
     }
 
+    /// Refreshes a stored mapping whose code or email (hashed) is out of date, so a webhook that
+    /// names the referrer by either finds them. A write only when something changed.
+    async fn keep_current(
+        &self,
+        who: &Identity,
+        mapping: &Mapping,
+        user: &PlatformUser,
+    ) -> Result<(), Error> {
+        let hash = email_hash(&who.email);
+        let code = user.code.clone().or_else(|| mapping.code.clone());
+        if mapping.email_hash.as_deref() == Some(hash.as_str()) && mapping.code == code {
+            return Ok(());
+        }
+        let fresher = Mapping {
+            code,
+            link: user.url.clone().or_else(|| mapping.link.clone()),
+            email_hash: Some(hash),
+            ..mapping.clone()
+        };
+        self.store
+            .claim(&who.subject, self.upstream.campaign_id(), &fresher)
+            .await?;
+        Ok(())
+    }
+
     /// Links an existing platform user (if allowed), then reads their counters.
     async fn adopt(&self, who: &Identity, found: &PlatformUser) -> Result<Referrer, Error> {
         self.link(who, found, Origin::Found).await?;
@@ -571,6 +659,7 @@ impl Dashboard {
             platform_id: user.id,
             code: user.code.clone(),
             link: user.url.clone(),
+            email_hash: Some(email_hash(&who.email)),
         };
         match self.store.claim(&who.subject, campaign, &mapping).await? {
             Claim::Stored => Ok(()),

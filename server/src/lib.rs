@@ -12,6 +12,7 @@
 //! - [`dashboard`]: building a session: create-or-fetch, counters, referral pages.
 //! - [`session`]: the session JSON, name masking, dates, signed cursors (pure).
 //! - [`upstream`]: the Referral Factory client, the only module that sees the key.
+//! - [`webhook`]: the platform's webhooks, dropping the cached data of the referrer they name.
 //! - [`budget`]: the upstream call budget over any 60 s window.
 //! - [`cache`]: per-key TTL cache with shared fetches and stale fallback.
 //! - [`limit`]: the per-identity, per-address and new-user request limits.
@@ -35,6 +36,7 @@ pub mod session;
 pub mod shared;
 pub mod store;
 pub mod upstream;
+pub mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -256,6 +258,7 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
         budget,
         store: Store::connect(&config.database()).await?,
         ttl: overrides.ttl.unwrap_or_else(|| config.session_ttl()),
+        cache_ttl: overrides.ttl.unwrap_or_else(|| config.cache_ttl()),
         cursors: CursorKey::derive(&secret),
         requests_per_min: config.requests_per_min,
         new_users_per_min: config.new_users_per_min,
@@ -300,6 +303,9 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
         .route("/healthz", get(move || healthz(health.clone(), mode)));
     if let Some(secret) = demo_secret {
         router = router.merge(demo::token_routes(secret));
+    }
+    if let Some(secret) = &config.webhook_secret {
+        router = router.merge(webhook::router(dashboard.clone(), secret));
     }
     if let Some(site) = &config.site_dir {
         router = router.merge(demo::site(site, config.package_dir.as_deref()));

@@ -121,13 +121,15 @@ impl AddressLimit {
 
     /// Counts requests across every instance that shares `shared`.
     #[must_use]
-    pub fn with_shared(mut self, shared: Shared) -> Self {
-        self.shared = Some(Gcra::new(
-            shared,
-            "address",
-            self.per_minute,
-            self.per_minute,
-        ));
+    pub fn with_shared(self, shared: Shared) -> Self {
+        self.with_shared_as(shared, "address")
+    }
+
+    /// [`AddressLimit::with_shared`] under a name of its own, for a second limit per address
+    /// (the webhook's) that must not share the first one's counts.
+    #[must_use]
+    pub fn with_shared_as(mut self, shared: Shared, name: &str) -> Self {
+        self.shared = Some(Gcra::new(shared, name, self.per_minute, self.per_minute));
         self
     }
 

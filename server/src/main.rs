@@ -119,6 +119,23 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // In sandbox mode with webhooks on, the sandbox sends its events to this very server, so a
+    // lead added in the sandbox shows in the next session (the loop a real campaign runs).
+    if let (Some(sandbox), Some(secret)) = (&app.sandbox, &config.webhook_secret) {
+        let url = format!(
+            "http://{addr}{}",
+            referrer_dashboard_server::webhook::WEBHOOK_PATH
+        );
+        sandbox.point_webhooks(
+            url,
+            referrer_dashboard_server::webhook::SECRET_HEADER,
+            secret,
+        );
+        tracing::info!(
+            sandbox = %sandbox.addr(),
+            "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals"
+        );
+    }
     // Tests and `cargo xtask demo` wait for this exact line.
     println!("listening on http://{addr}");
     match referrer_dashboard_server::serve(listener, app.router, shutdown_signal()).await {

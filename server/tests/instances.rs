@@ -125,7 +125,10 @@ async fn a_storm_on_three_instances_never_exceeds_the_shared_budget_in_any_windo
         busiest <= LIMIT,
         "{busiest} calls in one window, budget {LIMIT}"
     );
-    assert!(calls.len() > 2 * LIMIT, "the storm used several windows");
+    // More calls than one window allows, none over it in any window: the storm crossed window
+    // boundaries, which is what the budget is tested on. (How many windows it spans depends on how
+    // fast the machine answers the refused requests, so no more is asked.)
+    assert!(calls.len() > LIMIT, "the storm used several windows");
     assert!(answers.sessions > 0 && answers.limited > 0);
     // One fetch per user whichever instance their requests reached, and no call spent on a build
     // that was then refused: a new user costs exactly two (search, create), as on one instance.

@@ -6,13 +6,16 @@
 mod common;
 
 use common::engines::Postgres as PostgresServer;
-use referrer_dashboard_server::store::{Claim, Database, Mapping, MappingStore, Store};
+use referrer_dashboard_server::store::{
+    Claim, Database, Linked, Lookup, Mapping, MappingStore, Store, email_hash,
+};
 
 fn mapping(id: u64) -> Mapping {
     Mapping {
         platform_id: id,
         code: Some(format!("C{id}")),
         link: Some(format!("https://x.example/r/C{id}")),
+        email_hash: None,
     }
 }
 
@@ -101,8 +104,63 @@ async fn concurrent_claims_have_one_winner(store: &Store) {
     );
 }
 
+/// A webhook names a referrer by code or email: both find the linked subject, in its campaign
+/// only; an email's hash is kept when a later claim brings none, and replaced when it brings one.
+async fn referrers_are_found_by_code_and_email(store: &Store) {
+    let hash = email_hash(" Ada@Example.com ");
+    assert_eq!(hash, email_hash("ada@example.com"), "trimmed, any case");
+    let with_email = Mapping {
+        email_hash: Some(hash.clone()),
+        ..mapping(501)
+    };
+    assert_eq!(
+        store.claim("ada", 5, &with_email).await.unwrap(),
+        Claim::Stored
+    );
+    let ada = Some(Linked {
+        subject: "ada".into(),
+        platform_id: 501,
+    });
+    assert_eq!(
+        store.find(5, &Lookup::Code("C501".into())).await.unwrap(),
+        ada
+    );
+    assert_eq!(
+        store
+            .find(5, &Lookup::EmailHash(hash.clone()))
+            .await
+            .unwrap(),
+        ada
+    );
+    assert_eq!(
+        store.find(6, &Lookup::Code("C501".into())).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.find(5, &Lookup::Code("nope".into())).await.unwrap(),
+        None
+    );
+    // A refresh without an email keeps the hash; one with a new email replaces it.
+    store.claim("ada", 5, &mapping(501)).await.unwrap();
+    assert_eq!(
+        store
+            .find(5, &Lookup::EmailHash(hash.clone()))
+            .await
+            .unwrap(),
+        ada
+    );
+    let moved = Mapping {
+        email_hash: Some(email_hash("ada@new.example")),
+        ..mapping(501)
+    };
+    store.claim("ada", 5, &moved).await.unwrap();
+    assert_eq!(store.find(5, &Lookup::EmailHash(hash)).await.unwrap(), None);
+    assert_eq!(store.get("ada", 5).await.unwrap(), Some(moved));
+}
+
 async fn contract(store: Store) {
     round_trip(&store).await;
+    referrers_are_found_by_code_and_email(&store).await;
     one_subject_per_platform_user(&store).await;
     concurrent_claims_have_one_winner(&store).await;
 }

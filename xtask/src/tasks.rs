@@ -116,6 +116,10 @@ pub fn bench() -> Result<()> {
             "dialects",
             "upstream calls per case in the best and the worst platform dialect",
         ),
+        (
+            "webhooks",
+            "upstream calls and event-to-screen delay for 100 watching users, without and with webhooks",
+        ),
     ] {
         step(&["server: ", what].concat());
         run(cmd(&cargo()).args([

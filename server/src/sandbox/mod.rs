@@ -141,6 +141,17 @@ impl Sandbox {
     pub fn calls(&self) -> Vec<Call> {
         lock(&self.shared.calls).clone()
     }
+
+    /// Points its webhooks at `url` with the header `name: value`, every field under its own
+    /// name (what `POST /__sandbox/webhooks` does over HTTP).
+    pub fn point_webhooks(&self, url: String, name: &str, value: &str) {
+        let config = webhooks::Config {
+            url,
+            headers: [(name.to_owned(), value.to_owned())].into(),
+            ..webhooks::Config::default()
+        };
+        *lock(&self.shared.webhooks) = config;
+    }
 }
 
 fn router(shared: Arc<Shared>) -> Router {

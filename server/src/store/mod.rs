@@ -12,7 +12,7 @@
 //! on two, cannot both win. `server/tests/store_contract.rs` runs one suite against both.
 //!
 //! # Layout
-//! - [`MappingStore`]: the four operations every engine provides, with their semantics.
+//! - [`MappingStore`]: the operations every engine provides, with their semantics.
 //! - [`sqlite`]: the embedded default (a file, mode 0600).
 //! - [`postgres`]: the shared one (a pool, migrations under an advisory lock).
 
@@ -53,6 +53,38 @@ pub struct Mapping {
     pub code: Option<String>,
     /// Their referral link, when known.
     pub link: Option<String>,
+    /// [`email_hash`] of the subject's email when it was last linked or seen: how a webhook
+    /// naming the referrer by email finds them, without the email itself being stored.
+    pub email_hash: Option<String>,
+}
+
+/// How a webhook names a referrer, as a store can look them up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// By referral code.
+    Code(String),
+    /// By [`email_hash`] of their email.
+    EmailHash(String),
+}
+
+/// A linked referrer found by a [`Lookup`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    /// The host's subject.
+    pub subject: String,
+    /// The platform user.
+    pub platform_id: u64,
+}
+
+/// An email as stored: a SHA-256 of its compared form (trimmed, lower-cased), hex. Enough to find
+/// a referrer a webhook names by email; not the email.
+pub fn email_hash(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let key = crate::identity::email_key(email);
+    Sha256::digest([b"referrer-dashboard email\0", key.as_bytes()].concat())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What [`MappingStore::claim`] did.
@@ -111,6 +143,16 @@ pub trait MappingStore: Send + Sync {
         subject: &str,
         campaign_id: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The linked referrer a code or an email hash names, if any.
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn find(
+        &self,
+        campaign_id: u64,
+        lookup: &Lookup,
+    ) -> impl Future<Output = Result<Option<Linked>, StoreError>> + Send;
 }
 
 /// Where `DASHBOARD_DB` points.
@@ -207,6 +249,13 @@ impl MappingStore for Store {
         match self {
             Self::Sqlite(s) => s.delete(subject, campaign_id).await,
             Self::Postgres(s) => s.delete(subject, campaign_id).await,
+        }
+    }
+
+    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Option<Linked>, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.find(campaign_id, lookup).await,
+            Self::Postgres(s) => s.find(campaign_id, lookup).await,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The PostgreSQL [`MappingStore`], shared by every instance of a deployment.
 //!
-//! Same table, primary key and unique index as the SQLite store, created by the same three
+//! Same table, primary key and unique index as the SQLite store, created by the same
 //! migrations. Each migration runs in its own transaction that first takes a transaction-level
 //! advisory lock, so instances starting together apply each one exactly once: the others wait
 //! for the lock, then find the version already there. Connections come from a small pool; TLS
@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Executor, Row};
 
-use super::{Claim, Mapping, MappingStore, StoreError, failed};
+use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
 
 /// Schema migrations, in order; version `n` is the first `n` applied. The SQLite store's, in
 /// PostgreSQL's words (its third also dropped shared users left by older versions; no
@@ -31,6 +31,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE referrers ADD COLUMN link TEXT",
     // One platform user belongs to at most one subject.
     "CREATE UNIQUE INDEX referrers_platform_user ON referrers (campaign_id, platform_id)",
+    // Webhooks name a referrer by code or email: a hash of the email, and indexes for both.
+    "ALTER TABLE referrers ADD COLUMN email_hash TEXT;
+     CREATE INDEX referrers_code ON referrers (campaign_id, code);
+     CREATE INDEX referrers_email ON referrers (campaign_id, email_hash)",
 ];
 
 /// The unique index that says a platform user already has a subject.
@@ -128,10 +132,12 @@ impl MappingStore for Postgres {
         mapping: &Mapping,
     ) -> Result<Claim, StoreError> {
         let written = sqlx::query(
-            "INSERT INTO referrers (subject, campaign_id, platform_id, code, link)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO referrers (subject, campaign_id, platform_id, code, link, email_hash)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (subject, campaign_id) DO UPDATE
-             SET code = EXCLUDED.code, link = EXCLUDED.link, updated_at = now()
+             SET code = EXCLUDED.code, link = EXCLUDED.link,
+                 email_hash = coalesce(EXCLUDED.email_hash, referrers.email_hash),
+                 updated_at = now()
              WHERE referrers.platform_id = EXCLUDED.platform_id",
         )
         .bind(subject)
@@ -139,6 +145,7 @@ impl MappingStore for Postgres {
         .bind(mapping.platform_id as i64)
         .bind(&mapping.code)
         .bind(&mapping.link)
+        .bind(&mapping.email_hash)
         .execute(&self.pool)
         .await;
         match written {
@@ -184,6 +191,34 @@ impl MappingStore for Postgres {
             .map(drop)
             .map_err(failed("delete"))
     }
+
+    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Option<Linked>, StoreError> {
+        let (sql, value) = match lookup {
+            Lookup::Code(code) => (
+                "SELECT subject, platform_id FROM referrers WHERE campaign_id = $1 AND code = $2",
+                code,
+            ),
+            Lookup::EmailHash(hash) => (
+                "SELECT subject, platform_id FROM referrers
+                 WHERE campaign_id = $1 AND email_hash = $2",
+                hash,
+            ),
+        };
+        let row = sqlx::query(sql)
+            .bind(campaign_id as i64)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(failed("read"))?;
+        row.map(|row| -> Result<Linked, sqlx::Error> {
+            Ok(Linked {
+                subject: row.try_get(0)?,
+                platform_id: row.try_get::<i64, _>(1)? as u64,
+            })
+        })
+        .transpose()
+        .map_err(failed("read"))
+    }
 }
 
 async fn read(
@@ -192,7 +227,8 @@ async fn read(
     campaign_id: u64,
 ) -> Result<Option<Mapping>, StoreError> {
     let row = sqlx::query(
-        "SELECT platform_id, code, link FROM referrers WHERE subject = $1 AND campaign_id = $2",
+        "SELECT platform_id, code, link, email_hash FROM referrers
+         WHERE subject = $1 AND campaign_id = $2",
     )
     .bind(subject)
     .bind(campaign_id as i64)
@@ -204,6 +240,7 @@ async fn read(
             platform_id: row.try_get::<i64, _>(0)? as u64,
             code: row.try_get(1)?,
             link: row.try_get(2)?,
+            email_hash: row.try_get(3)?,
         })
     })
     .transpose()

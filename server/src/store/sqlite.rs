@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-use super::{Claim, Mapping, MappingStore, StoreError, failed};
+use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
 
 /// Schema migrations, applied in order, each in one transaction with its `user_version` step.
 const MIGRATIONS: &[&str] = &[
@@ -35,6 +35,10 @@ const MIGRATIONS: &[&str] = &[
           AND (first.created_at < referrers.created_at
                OR (first.created_at = referrers.created_at AND first.subject < referrers.subject)));
      CREATE UNIQUE INDEX referrers_platform_user ON referrers (campaign_id, platform_id);",
+    // Webhooks name a referrer by code or email: a hash of the email, and indexes for both.
+    "ALTER TABLE referrers ADD COLUMN email_hash TEXT;
+     CREATE INDEX referrers_code ON referrers (campaign_id, code);
+     CREATE INDEX referrers_email ON referrers (campaign_id, email_hash);",
 ];
 
 /// How long a statement waits for another connection's lock (another process starting on the
@@ -102,17 +106,20 @@ impl MappingStore for Sqlite {
         let (subject, mapping) = (subject.to_owned(), mapping.clone());
         self.with(move |conn| {
             let written = conn.execute(
-                "INSERT INTO referrers (subject, campaign_id, platform_id, code, link)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO referrers (subject, campaign_id, platform_id, code, link, email_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (subject, campaign_id) DO UPDATE
-                 SET code = excluded.code, link = excluded.link, updated_at = unixepoch()
+                 SET code = excluded.code, link = excluded.link,
+                     email_hash = coalesce(excluded.email_hash, email_hash),
+                     updated_at = unixepoch()
                  WHERE platform_id = excluded.platform_id",
                 params![
                     subject,
                     campaign_id as i64,
                     mapping.platform_id as i64,
                     mapping.code,
-                    mapping.link
+                    mapping.link,
+                    mapping.email_hash
                 ],
             );
             match written {
@@ -169,17 +176,40 @@ impl MappingStore for Sqlite {
         })
         .await
     }
+
+    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Option<Linked>, StoreError> {
+        let (column, value) = match lookup {
+            Lookup::Code(code) => ("code", code.clone()),
+            Lookup::EmailHash(hash) => ("email_hash", hash.clone()),
+        };
+        let sql = format!(
+            "SELECT subject, platform_id FROM referrers WHERE campaign_id = ?1 AND {column} = ?2"
+        );
+        self.with(move |conn| {
+            conn.query_row(&sql, params![campaign_id as i64, value], |row| {
+                Ok(Linked {
+                    subject: row.get(0)?,
+                    platform_id: row.get::<_, i64>(1)? as u64,
+                })
+            })
+            .optional()
+            .map_err(failed("read"))
+        })
+        .await
+    }
 }
 
 fn read(conn: &Connection, subject: &str, campaign_id: u64) -> Result<Option<Mapping>, StoreError> {
     conn.query_row(
-        "SELECT platform_id, code, link FROM referrers WHERE subject = ?1 AND campaign_id = ?2",
+        "SELECT platform_id, code, link, email_hash FROM referrers
+         WHERE subject = ?1 AND campaign_id = ?2",
         params![subject, campaign_id as i64],
         |row| {
             Ok(Mapping {
                 platform_id: row.get::<_, i64>(0)? as u64,
                 code: row.get(1)?,
                 link: row.get(2)?,
+                email_hash: row.get(3)?,
             })
         },
     )
@@ -242,6 +272,7 @@ mod tests {
 
     fn mapping(id: u64) -> Mapping {
         Mapping {
+            email_hash: None,
             platform_id: id,
             code: Some("ABC".into()),
             link: Some("https://x.example/r/ABC".into()),

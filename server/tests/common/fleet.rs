@@ -180,7 +180,7 @@ impl Fleet {
     }
 
     /// The sandbox's control route `path`.
-    fn control(&self, path: &str) -> String {
+    pub fn control(&self, path: &str) -> String {
         self.sandbox
             .base
             .replace("/api/v2", &format!("/__sandbox/{path}"))

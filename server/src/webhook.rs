@@ -1,0 +1,266 @@
+//! The platform's outbound webhooks, received: `POST /api/referral-factory/webhook`.
+//!
+//! Referral Factory can POST to a URL of the business's when a new referrer joins, a new lead
+//! is created, a lead is qualified or a reward is issued, with the user fields the business
+//! toggles, under names it chooses, and up to three headers of its own. The platform signs
+//! nothing, so a header carries a shared secret (`X-Dashboard-Webhook-Secret`), compared in
+//! constant time; a wrong or missing one is 401 and changes nothing.
+//!
+//! A valid call names one referrer, by any of the fields the backend guide tells the business
+//! to send (a lead event: the lead's `referrer_id`, `referrer_code` or `referrer_email`; a
+//! new-referrer event: the user's own `id`, `code` or `email`), in a JSON or form body. That
+//! referrer's cached session and referral list are dropped, on every instance with Redis, and
+//! the next request builds them afresh: with webhooks, cached data can live for
+//! `DASHBOARD_CACHE_TTL_SECS` (15 minutes) while sessions keep their short `expires_at`, so a
+//! change shows within one session lifetime and nothing changed costs nothing upstream.
+//!
+//! The answer is 202 whether the referrer is known here or not (no trace of who is), and the
+//! same call twice does no more than once. Rebuilds after an invalidation go through the
+//! upstream budget like every other fetch, so a storm of webhooks cannot exceed it. Calls are
+//! limited per client address.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::dashboard::{Dashboard, Referred};
+use crate::error::{Error, retry_after_secs};
+use crate::limit::AddressLimit;
+
+/// The webhook's path in the binary (SPEC §6).
+pub const WEBHOOK_PATH: &str = "/api/referral-factory/webhook";
+
+/// The header that carries the shared secret.
+pub const SECRET_HEADER: &str = "x-dashboard-webhook-secret";
+
+/// Calls per client address and minute: the platform sends one per event; a campaign busy
+/// enough to send more than this in a minute from one address is better served by the cache
+/// expiring on its own than by rebuilding every dashboard several times a second.
+pub const CALLS_PER_MIN: u32 = 600;
+
+/// The largest body read: a webhook is a few fields (the server's own limit is larger).
+const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// The fields that name the referrer of a lead event, in the order they are tried.
+const LEAD_FIELDS: [&str; 3] = ["referrer_id", "referrer_code", "referrer_email"];
+
+/// The fields that name the user of a new-referrer event, in the order they are tried.
+const USER_FIELDS: [&str; 3] = ["id", "code", "email"];
+
+struct Hook {
+    dashboard: Arc<Dashboard>,
+    /// SHA-256 of the secret: compared in constant time with the header's, whatever its length.
+    secret: [u8; 32],
+    limit: AddressLimit,
+}
+
+/// A router with the webhook at [`WEBHOOK_PATH`], accepting calls that carry `secret`.
+pub fn router(dashboard: Arc<Dashboard>, secret: &str) -> Router {
+    let mut limit = AddressLimit::per_minute(CALLS_PER_MIN);
+    if let Some(shared) = dashboard.shared() {
+        limit = limit.with_shared_as(shared.clone(), "webhook-address");
+    }
+    let hook = Arc::new(Hook {
+        dashboard,
+        secret: Sha256::digest(secret.as_bytes()).into(),
+        limit,
+    });
+    Router::new()
+        .route(WEBHOOK_PATH, post(receive))
+        .with_state(hook)
+}
+
+async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // The client address, when the server provides it (as `crate::serve` does).
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    if let Some(peer) = peer
+        && let Err(wait) = hook.limit.admit(peer).await
+    {
+        return Error::RateLimited { retry_after: wait }.into_response();
+    }
+    let headers = parts.headers;
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|v| Sha256::digest(v.as_bytes()));
+    let valid = given.is_some_and(|given| bool::from(given[..].ct_eq(&hook.secret[..])));
+    if !valid {
+        tracing::debug!("webhook refused: missing or wrong secret");
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": {"type": "authentication", "message": "missing or wrong X-Dashboard-Webhook-Secret"}}),
+        );
+    }
+    // Read only now: a caller without the secret does not get its body read at all.
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"error": {"type": "invalid_request", "message": "the body is too large"}}),
+        );
+    };
+    let Some(fields) = fields(&headers, &body) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({"error": {"type": "invalid_request", "message": "the body must be a JSON object or a form"}}),
+        );
+    };
+    let Some(referrer) = referred(&fields) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({"error": {"type": "invalid_request", "message":
+                "no referrer named: send referrer_id, referrer_code or referrer_email (lead events) or id, code or email (new referrer)"}}),
+        );
+    };
+    match hook.dashboard.invalidate_referrer(&referrer).await {
+        Ok(known) => {
+            if known {
+                tracing::info!("webhook: a referrer's cached dashboard was dropped");
+            } else {
+                tracing::debug!("webhook for a referrer not linked here; nothing cached to drop");
+            }
+            // The same answer either way: nothing tells a caller who is known here.
+            answer(StatusCode::ACCEPTED, json!({"status": "accepted"}))
+        }
+        Err(error) => {
+            let retry = retry_after_secs(std::time::Duration::from_secs(1));
+            let mut response = error.into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            response
+        }
+    }
+}
+
+fn answer(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The body's fields, from JSON (an object, its `data` or `user` object merged in) or a form.
+fn fields(headers: &HeaderMap, body: &[u8]) -> Option<Map<String, Value>> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        return Some(
+            url::form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect(),
+        );
+    }
+    let Value::Object(mut top) = serde_json::from_slice::<Value>(body).ok()? else {
+        return None;
+    };
+    // Some payloads wrap the user: look one level in, without overriding the top level.
+    for wrapper in ["data", "user"] {
+        if let Some(Value::Object(inner)) = top.get(wrapper).cloned() {
+            for (key, value) in inner {
+                top.entry(key).or_insert(value);
+            }
+        }
+    }
+    Some(top)
+}
+
+/// The referrer the fields name: a lead's referrer first, else the user itself.
+pub fn referred(fields: &Map<String, Value>) -> Option<Referred> {
+    let text = |name: &str| -> Option<String> {
+        match fields.get(name)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    for names in [LEAD_FIELDS, USER_FIELDS] {
+        let [id, code, email] = names;
+        if let Some(id) = text(id).and_then(|v| v.parse::<u64>().ok()) {
+            return Some(Referred::Id(id));
+        }
+        if let Some(code) = text(code) {
+            return Some(Referred::Code(code));
+        }
+        if let Some(email) = text(email).filter(|e| e.contains('@')) {
+            return Some(Referred::Email(email));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_lead_event_names_its_referrer_before_itself() {
+        let lead = map(json!({"id": 99, "referrer_id": "7", "email": "lead@example.net"}));
+        assert_eq!(referred(&lead), Some(Referred::Id(7)));
+        let by_code = map(json!({"id": 99, "referrer_code": "ADA7"}));
+        assert_eq!(referred(&by_code), Some(Referred::Code("ADA7".into())));
+        let by_email = map(json!({"referrer_email": " Ada@Example.com "}));
+        assert_eq!(
+            referred(&by_email),
+            Some(Referred::Email("Ada@Example.com".into()))
+        );
+    }
+
+    #[test]
+    fn a_new_referrer_event_names_the_user() {
+        assert_eq!(referred(&map(json!({"id": 12}))), Some(Referred::Id(12)));
+        assert_eq!(
+            referred(&map(json!({"code": "X1"}))),
+            Some(Referred::Code("X1".into()))
+        );
+        assert_eq!(
+            referred(&map(json!({"email": "a@b.example"}))),
+            Some(Referred::Email("a@b.example".into()))
+        );
+        assert_eq!(
+            referred(&map(json!({"email": "not-an-email", "first_name": "Jo"}))),
+            None
+        );
+        assert_eq!(referred(&map(json!({"id": "abc"}))), None);
+    }
+
+    #[test]
+    fn bodies_are_read_as_json_wrapped_or_not_or_as_a_form() {
+        let json_headers = HeaderMap::new();
+        let wrapped = fields(
+            &json_headers,
+            br#"{"event": "x", "data": {"referrer_id": 3}}"#,
+        )
+        .unwrap();
+        assert_eq!(referred(&wrapped), Some(Referred::Id(3)));
+        let mut form_headers = HeaderMap::new();
+        form_headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let form = fields(&form_headers, b"referrer_code=ADA%207&event=new_lead").unwrap();
+        assert_eq!(referred(&form), Some(Referred::Code("ADA 7".into())));
+        assert!(fields(&json_headers, b"[1, 2]").is_none());
+        assert!(fields(&json_headers, b"not json").is_none());
+    }
+}
