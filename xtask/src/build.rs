@@ -177,10 +177,7 @@ pub fn npm_package() -> Result<PathBuf> {
             copy(&entry.path(), &sources.join(entry.file_name()))?;
         }
     }
-    for name in SHIPPED_AS_IS
-        .iter()
-        .chain(&["referrer_dashboard_bg.wasm"])
-    {
+    for name in SHIPPED_AS_IS.iter().chain(&["referrer_dashboard_bg.wasm"]) {
         copy(&sources.join(name), &dir.join(name))?;
     }
     let entry = "referrer-dashboard.js";

@@ -562,7 +562,12 @@ fn js_loader_texts() -> String {
         .iter()
         .map(|&msg| MESSAGES[msg as usize].id)
         .collect();
-    let mut out = ["const LOADER_IDS = ", &js_list(&ids), ";\nconst LOADER_TEXTS = {\n"].concat();
+    let mut out = [
+        "const LOADER_IDS = ",
+        &js_list(&ids),
+        ";\nconst LOADER_TEXTS = {\n",
+    ]
+    .concat();
     out.push_str(&["  en: ", &loader_texts(None), ",\n"].concat());
     for (language, catalogue) in catalogues::LANGUAGES {
         out.push_str(&["  ", language, ": ", &loader_texts(Some(catalogue)), ",\n"].concat());
@@ -775,7 +780,9 @@ mod tests {
             r#"["Your referral dashboard", "We couldn't load your referral dashboard.", "Nochmal", "Loading your referral dashboard"]"#
         );
         let block = js_loader_texts();
-        assert!(block.starts_with("const LOADER_IDS = ['title', 'error-title', 'retry', 'loading'];"));
+        assert!(
+            block.starts_with("const LOADER_IDS = ['title', 'error-title', 'retry', 'loading'];")
+        );
         assert!(block.contains("  de: [\"Ihr Empfehlungs-Dashboard\""));
         assert!(block.contains("const ALIASES = { iw: 'he' };"));
         assert!(block.contains("const RTL = ['ar', 'he'"));
