@@ -5,12 +5,18 @@
 //   scaling  sessions of 10, 1,000 and 10,000 referrals in one page: load time, JS heap, wasm
 //            memory; "Show more" cost per page (revealing, and fetching a cursor page)
 //   cycles   JS heap and wasm memory after 200 mount/unmount cycles
+//   phone    the network of a phone: 150 ms round trip, 1.6 Mbps down, 0.75 Mbps up (the
+//            figures of issue 16, through CDP's Network.emulateNetworkConditions), every file
+//            gzip-compressed as a CDN sends it; time to the element's first content and to
+//            rd-load, ours with and without the preload recipe against the vanilla element
 //
-//   node benches/browser.mjs <package-dir> [--runs N] [--out file.json]
+//   node benches/browser.mjs <package-dir> [--runs N] [--phone-runs N] [--only phone]
+//                            [--sources target/pkg-src] [--out file.json]
 import { createServer } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
-import { transform } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 
 const args = process.argv.slice(2);
@@ -21,6 +27,11 @@ const option = (name, fallback) => {
 };
 const RUNS = Number(option('--runs', 25));
 const OUT = option('--out', 'target/bench/browser.json');
+const PHONE_RUNS = Number(option('--phone-runs', 9));
+const ONLY = option('--only', null);
+// The package's JS before bundling (xtask's package_sources), for the variant without the early
+// request.
+const SOURCES = option('--sources', join(PACKAGE, '../../pkg-src'));
 const HERE = dirname(new URL(import.meta.url).pathname);
 const FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -52,7 +63,9 @@ const body = (key, make) => bodies.get(key) ?? bodies.set(key, JSON.stringify(ma
 
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 let vanillaConfig = '';
-// Records, the same way for both elements: `load` when rd-load fires, `shown` at the first
+// Records, the same way for both elements: `first` at the first animation frame whose paint
+// includes the element's card (the loader's skeleton, or the vanilla element's whole card),
+// `load` when rd-load fires, `shown` at the first
 // animation frame whose paint includes the copy button (rAF runs before that frame's paint),
 // and resolves `__done` once both are known. The copy button works from
 // max(shown, load): both elements attach its click handler before firing rd-load.
@@ -63,6 +76,9 @@ const RECORDER = `<script>
   document.addEventListener('rd-load', () => (window.__t.load ??= performance.now()));
   const watch = () => {
     const host = document.querySelector('referrer-dashboard, vanilla-dashboard');
+    if (window.__t.first === undefined && host?.shadowRoot?.querySelector('[part~="card"]')) {
+      window.__t.first = performance.now();
+    }
     if (window.__t.shown === undefined && host?.shadowRoot?.querySelector('[part~="copy-button"]')) {
       window.__t.shown = performance.now();
     }
@@ -72,22 +88,37 @@ const RECORDER = `<script>
   requestAnimationFrame(watch);
 </script>`;
 
-// The loader without its early session request: the readable source with the request left
-// out, minified the way the package build minifies it.
+// The package's module without the loader's early session request: bundled from the sources
+// the way the package build bundles it, with the request left out of element.js.
 let noEarly;
 async function withoutEarlyRequest() {
   if (noEarly) return noEarly;
-  const text = await readFile(join(HERE, '../pkg-template/element.js'), 'utf8');
-  const patched = text.replace('const early = this.#prefetch();', 'const early = null;');
+  const text = await readFile(join(SOURCES, 'element.js'), 'utf8');
+  const patched = text.replace('this.#start(root, this.#prefetch());', 'this.#start(root, null);');
   if (patched === text) throw new Error('element.js no longer starts an early request the way this bench expects');
-  noEarly = (await transform(patched, { minify: true, format: 'esm' })).code;
+  const result = await build({
+    entryPoints: [join(SOURCES, 'referrer-dashboard.js')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    plugins: [{ name: 'no-early', setup: (b) => b.onLoad({ filter: /element\.js$/ }, () => ({ contents: patched, loader: 'js' })) }],
+  });
+  noEarly = result.outputFiles[0].text;
   return noEarly;
 }
 
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
+  // Gzip (level 9, as a CDN would) when the request asks for it: only the phone pages do.
+  const gzip = url.searchParams.get('gz') === '1' || req.headers.referer?.includes('gz=1');
   const send = (status, type, content) => {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    const headers = { 'content-type': type, 'cache-control': 'no-store' };
+    if (gzip && content.length) {
+      content = gzipSync(content, { level: 9 });
+      headers['content-encoding'] = 'gzip';
+    }
+    res.writeHead(status, headers);
     res.end(content);
   };
   const n = Number(url.searchParams.get('n') ?? 20);
@@ -108,7 +139,11 @@ const server = createServer(async (req, res) => {
     const extra =
       (url.searchParams.get('paged') === '1' ? '&amp;paged=1' : '') +
       (url.searchParams.has('delay') ? `&amp;delay=${Number(url.searchParams.get('delay'))}` : '');
-    return send(200, 'text/html', `<!doctype html><html lang="en"><head><meta charset="utf-8">${RECORDER}
+    // The preload recipe of the README: module and wasm requested with the HTML.
+    const preload = url.searchParams.get('preload') === '1'
+      ? `<link rel="modulepreload" href="/${pkg}/referrer-dashboard.js"><link rel="preload" href="/${pkg}/referrer_dashboard_bg.wasm" as="fetch" crossorigin>`
+      : '';
+    return send(200, 'text/html', `<!doctype html><html lang="en"><head><meta charset="utf-8">${RECORDER}${preload}
       <script type="module" src="/${pkg}/referrer-dashboard.js"></script></head>
       <body><referrer-dashboard endpoint="/session?n=${n}${extra}" locale="en-US"></referrer-dashboard></body></html>`);
   }
@@ -123,7 +158,7 @@ const server = createServer(async (req, res) => {
   const match = url.pathname.match(/^\/(pkg|pkg-noprefetch)\/(.+)$/);
   if (match) {
     let content = await readFile(join(PACKAGE, match[2]));
-    if (match[1] === 'pkg-noprefetch' && match[2] === 'element.js') content = await withoutEarlyRequest();
+    if (match[1] === 'pkg-noprefetch' && match[2] === 'referrer-dashboard.js') content = await withoutEarlyRequest();
     return send(200, TYPES[extname(match[2])] ?? 'application/octet-stream', content);
   }
   if (url.pathname === '/favicon.ico') return send(204, 'text/plain', '');
@@ -139,25 +174,70 @@ const stats = (values) => {
   return { median: at(0.5), p10: at(0.1), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1], runs: values.length };
 };
 
+/** The wasm memories alive in a page, found through CDP (the package exports nothing of the wasm). */
+async function wasmMemories(cdp) {
+  const { result: prototype } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: prototype.objectId });
+  const { result } = await cdp.send('Runtime.callFunctionOn', {
+    objectId: objects.objectId,
+    functionDeclaration: 'function () { return this.map((memory) => memory.buffer.byteLength); }',
+    returnByValue: true,
+  });
+  return result.value;
+}
+
+/**
+ * The phone network of issue 16, as CDP takes it: latency is the round trip in ms, throughputs
+ * in bytes per second (1.6 Mbps = 200,000 B/s down, 0.75 Mbps = 93,750 B/s up).
+ */
+const PHONE = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 0.75e6 / 8 };
+
 /** One cold page load (fresh context: no HTTP or compile cache); returns its timings. */
-async function load(path) {
+async function load(path, { network } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  if (network) {
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', network);
+  }
   await page.goto(`${BASE}${path}`);
   // One evaluate that waits for the page's own signal: polling would compete for the main thread.
   await page.evaluate(() =>
     Promise.race([window.__done, new Promise((_, fail) => setTimeout(() => fail(new Error('no rd-load within 60 s')), 60_000))]),
   );
   const timings = await page.evaluate(() => ({ ...window.__t, interactive: Math.max(window.__t.shown, window.__t.load) }));
-  const memory = await page.evaluate(async () => {
-    const heap = performance.memory?.usedJSHeapSize ?? 0;
-    const wasm = document.querySelector('referrer-dashboard')
-      ? // The wasm's exports have minified names (xtask's minify_boundary): find the memory.
-        Object.values(await (await import('/pkg/referrer_dashboard.js')).default()).find((e) => e instanceof WebAssembly.Memory).buffer.byteLength
-      : 0;
-    return { heap, wasm };
-  });
-  return { page, context, timings, memory };
+  const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  const wasm = path.includes('ours') ? Math.max(0, ...(await wasmMemories(cdp))) : 0;
+  return { page, context, timings, memory: { heap, wasm } };
+}
+
+/** The phone profile: first content and rd-load, median of PHONE_RUNS cold loads each, interleaved. */
+async function phone() {
+  const pages = {
+    ours: '/ours.html?gz=1',
+    'ours, preload recipe': '/ours.html?gz=1&preload=1',
+    vanilla: '/vanilla.html?gz=1',
+  };
+  const taken = Object.fromEntries(Object.keys(pages).map((k) => [k, { first: [], load: [] }]));
+  for (let i = 0; i < PHONE_RUNS + 1; i += 1) {
+    for (const [name, path] of Object.entries(pages)) {
+      const { timings, context } = await load(path, { network: PHONE });
+      await context.close();
+      if (i === 0) continue; // warm-up
+      taken[name].first.push(timings.first);
+      taken[name].load.push(timings.load);
+    }
+  }
+  const result = Object.fromEntries(Object.entries(taken).map(([name, t]) => [name, { first: stats(t.first), load: stats(t.load) }]));
+  console.log(`\nphone: 150 ms RTT, 1.6 Mbps down, 0.75 Mbps up, gzip; 20 referrals; median of ${PHONE_RUNS} cold loads (ms)`);
+  console.log(`${''.padEnd(24)} ${'first content'.padStart(14)} ${'rd-load'.padStart(9)} ${'× vanilla'.padStart(18)}`);
+  const v = result.vanilla;
+  for (const [name, r] of Object.entries(result)) {
+    const ratio = `${(r.first.median / v.first.median).toFixed(2)} / ${(r.load.median / v.load.median).toFixed(2)}`;
+    console.log(`${name.padEnd(24)} ${r.first.median.toFixed(0).padStart(14)} ${r.load.median.toFixed(0).padStart(9)} ${ratio.padStart(18)}`);
+  }
+  return result;
 }
 
 // The vanilla element draws the real element's stylesheet and QR code.
@@ -176,6 +256,15 @@ async function load(path) {
   const vanillaMarkup = await vanilla.page.evaluate(() => document.querySelector('vanilla-dashboard').shadowRoot.innerHTML.length);
   await vanilla.context.close();
   console.log(`markup size: ours ${markup} chars, vanilla ${vanillaMarkup} chars`);
+}
+
+if (ONLY === 'phone') {
+  const result = await phone();
+  await browser.close();
+  server.close();
+  await mkdir(dirname(OUT), { recursive: true });
+  await writeFile(OUT.replace(/\.json$/, '-phone.json'), JSON.stringify({ phone: result }, null, 2));
+  process.exit(0);
 }
 
 // Render, interleaved so drift hits every variant alike.
@@ -272,9 +361,7 @@ const cycles = await (async () => {
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-    const wasm = await page.evaluate(async () =>
-      Object.values(await (await import('/pkg/referrer_dashboard.js')).default()).find((e) => e instanceof WebAssembly.Memory).buffer.byteLength,
-    );
+    const [wasm] = await wasmMemories(cdp);
     return { heap: usedSize, wasm };
   };
   await run(20);
@@ -286,8 +373,10 @@ const cycles = await (async () => {
 })();
 console.log(`\n200 mount/unmount cycles: JS heap ${(cycles.before.heap / 1000).toFixed(0)} → ${(cycles.after.heap / 1000).toFixed(0)} KB (${(cycles.heapChange * 100).toFixed(1)} %), wasm memory ${cycles.before.wasm / 1024} → ${cycles.after.wasm / 1024} KiB`);
 
+const phoneNetwork = await phone();
+
 await browser.close();
 server.close();
 await mkdir(dirname(OUT), { recursive: true });
-await writeFile(OUT, JSON.stringify({ render, ratio, scaling, showMore: { reveal, fetched }, cycles }, null, 2));
+await writeFile(OUT, JSON.stringify({ render, ratio, scaling, showMore: { reveal, fetched }, cycles, phone: phoneNetwork }, null, 2));
 console.log(`\nresults: ${OUT}`);

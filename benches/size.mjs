@@ -1,10 +1,10 @@
-// Transfer size of the widget: every file a page downloads (wasm, JS glue, loader, entry), raw,
+// Transfer size of the widget: every file a page downloads (the wasm and the JS module), raw,
 // gzip -9 and brotli -11, and the total. The CSS ships inside the wasm (constructable
 // stylesheet); its minified size is reported on its own line for reference.
 //
 //   node benches/size.mjs <package-dir> [--budget KB] [--css file]
 // With --budget, exits 1 when the gzip total exceeds it (the budget only goes down).
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -15,7 +15,8 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const budgetKb = option('--budget') === undefined ? undefined : Number(option('--budget'));
-const FILES = ['referrer_dashboard_bg.wasm', 'referrer_dashboard.js', 'element.js', 'referrer-dashboard.js'];
+// The wasm and every JS module (one, bundled, since issue 16; three before).
+const FILES = ['referrer_dashboard_bg.wasm', ...(await readdir(dir)).filter((f) => f.endsWith('.js')).sort()];
 
 const measure = (bytes) => ({
   raw: bytes.length,

@@ -2,16 +2,25 @@
 //
 // WebAssembly cannot subclass HTMLElement, so this file does only that: it owns the element,
 // its shadow root and its properties, and forwards every lifecycle callback to the Rust core
-// (src/element.rs). Logic lives in Rust; the one screen drawn here is the error state for when
-// the wasm, and with it the Rust UI, cannot be loaded.
+// (src/element.rs). Logic lives in Rust; the two screens drawn here are the ones the Rust UI
+// cannot draw because it is not there yet: the skeleton shown the moment the element connects
+// (replaced by the Yew app once the wasm has arrived), and the error state for when the wasm
+// cannot be loaded.
 
 // surface:attributes (generated from src/surface.rs by `cargo xtask surface`)
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
-export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo'];
+export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo', 'loading'];
 const BOOLEAN = new Set(['demo']);
 const NUMBER = new Set(['page-size']);
 // /surface:attributes
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+
+/**
+ * How near the viewport a `loading="lazy"` element starts loading: about a screen of a phone
+ * ahead (`<img loading="lazy">` uses more, 1250–2500 px, for a file that is only downloaded;
+ * this one is also compiled and asks the host's backend for a session).
+ */
+const LAZY_MARGIN = '600px';
 
 /** Whether the page's deferred and module scripts may still run (DOMContentLoaded not yet). */
 const scriptsPending = () => {
@@ -21,36 +30,51 @@ const scriptsPending = () => {
 };
 
 /**
- * The error state the loader draws when the wasm cannot be loaded (offline, a failed integrity
- * check, a wrong MIME type): the Rust UI and its stylesheet are inside the wasm, so this one is
- * plain DOM with a small stylesheet of its own, using the same parts and `--rd-*` properties.
- * Its texts ("title", "error-title", "retry") are the catalogues' (generated below from
- * src/surface.rs and src/i18n/catalogues.rs) and the host's `strings` overrides apply.
+ * The texts the loader draws itself, in the element's language: "title", "error-title", "retry"
+ * and "loading" from the catalogues (generated below from src/surface.rs and
+ * src/i18n/catalogues.rs), the host's `strings` overrides applied.
  */
-// surface:failure-texts (generated from src/surface.rs by `cargo xtask surface`)
-const FAILURE_TEXTS = {
-  en: ["Your referral dashboard", "We couldn't load your referral dashboard.", "Try again"],
-  es: ["Tu panel de referidos", "No hemos podido cargar tu panel de referidos.", "Reintentar"],
-  fr: ["Votre tableau de bord de parrainage", "Impossible de charger votre tableau de bord de parrainage.", "Réessayer"],
-  de: ["Ihr Empfehlungs-Dashboard", "Ihr Empfehlungs-Dashboard konnte nicht geladen werden.", "Erneut versuchen"],
-  pt: ["Seu painel de indicações", "Não foi possível carregar seu painel de indicações.", "Tentar novamente"],
-  ja: ["紹介ダッシュボード", "紹介ダッシュボードを読み込めませんでした。", "再試行"],
-  ar: ["لوحة الإحالات الخاصة بك", "تعذّر تحميل لوحة الإحالات الخاصة بك.", "إعادة المحاولة"],
-  he: ["לוח ההפניות שלך", "לא הצלחנו לטעון את לוח ההפניות שלך.", "ניסיון חוזר"],
+// surface:loader-texts (generated from src/surface.rs by `cargo xtask surface`)
+const LOADER_IDS = ['title', 'error-title', 'retry', 'loading'];
+const LOADER_TEXTS = {
+  en: ["Your referral dashboard", "We couldn't load your referral dashboard.", "Try again", "Loading your referral dashboard"],
+  es: ["Tu panel de referidos", "No hemos podido cargar tu panel de referidos.", "Reintentar", "Cargando tu panel de referidos"],
+  fr: ["Votre tableau de bord de parrainage", "Impossible de charger votre tableau de bord de parrainage.", "Réessayer", "Chargement de votre tableau de bord de parrainage"],
+  de: ["Ihr Empfehlungs-Dashboard", "Ihr Empfehlungs-Dashboard konnte nicht geladen werden.", "Erneut versuchen", "Ihr Empfehlungs-Dashboard wird geladen"],
+  pt: ["Seu painel de indicações", "Não foi possível carregar seu painel de indicações.", "Tentar novamente", "Carregando seu painel de indicações"],
+  ja: ["紹介ダッシュボード", "紹介ダッシュボードを読み込めませんでした。", "再試行", "紹介ダッシュボードを読み込んでいます"],
+  ar: ["لوحة الإحالات الخاصة بك", "تعذّر تحميل لوحة الإحالات الخاصة بك.", "إعادة المحاولة", "جارٍ تحميل لوحة الإحالات"],
+  he: ["לוח ההפניות שלך", "לא הצלחנו לטעון את לוח ההפניות שלך.", "ניסיון חוזר", "לוח ההפניות נטען"],
 };
 /** Other subtags of the same languages. */
 const ALIASES = { iw: 'he' };
 /** Languages written right to left (as `i18n::is_rtl`). */
 const RTL = ['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug'];
-// /surface:failure-texts
-const FAILURE_CSS = `:host{display:block;color-scheme:light dark;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal}
-:host([hidden]){display:none}:host([theme=light]){color-scheme:light}:host([theme=dark]){color-scheme:dark}
-.card{padding:var(--rd-spacing,16px);background:var(--rd-color-surface,light-dark(#fff,#111827));color:var(--rd-color-text,light-dark(#111827,#f9fafb));border:1px solid var(--rd-color-border,light-dark(#d1d5db,#4b5563));border-radius:var(--rd-radius,12px)}
-.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--rd-spacing,16px)/2);padding-inline-start:calc(var(--rd-spacing,16px)*.75);border-inline-start:4px solid var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
+// /surface:loader-texts
+/**
+ * The loader's one stylesheet (skeleton and error state), constructed once and adopted by every
+ * element: no inline style, so a strict CSP's `style-src 'self'` is enough. The Rust UI and its
+ * stylesheet are inside the wasm; this one uses the same parts and `--rd-*` properties, and
+ * the skeleton's rules are the widget's (src/styles/widget.css), so the Yew app's own skeleton
+ * takes its place without a pixel moving. Sized like the card with five referrals.
+ */
+const LOADER_CSS = `:host{display:block;container-type:inline-size;color-scheme:light;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal;--_s:var(--rd-spacing,16px);--_r:var(--rd-radius,12px)}
+:host([hidden]){display:none}:host([theme=dark]){color-scheme:dark}@media (prefers-color-scheme:dark){:host(:not([theme=light])){color-scheme:dark}}
+*{box-sizing:border-box}
+.card{padding:var(--_s);background:var(--rd-color-surface,light-dark(#fff,#111827));color:var(--rd-color-text,light-dark(#111827,#f9fafb));border:1px solid var(--rd-color-border,light-dark(#d1d5db,#4b5563));border-radius:var(--_r)}
+.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--_s)/2);padding-inline-start:calc(var(--_s)*.75);border-inline-start:4px solid var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
 p{margin:0;font-weight:600;color:var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
-button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-height:1.2;color:var(--rd-color-on-primary,light-dark(#fff,#0b1220));background:var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border:1px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border-radius:calc(var(--rd-radius,12px)/2);cursor:pointer}
-button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));outline-offset:2px}`;
-let failureSheet = null;
+button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-height:1.2;color:var(--rd-color-on-primary,light-dark(#fff,#0b1220));background:var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border:1px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border-radius:calc(var(--_r)/2);cursor:pointer}
+button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));outline-offset:2px}
+.skeleton,.sk-top,.sk-main,.sk-list{display:flex;flex-direction:column;gap:var(--_s)}.sk-main{flex:1;gap:calc(var(--_s)*.75)}.sk-list{gap:calc(var(--_s)/2)}
+.bone{block-size:2.125em;border-radius:calc(var(--_r)/2);background:var(--rd-color-background,light-dark(#f3f4f6,#1f2937));animation:pulse 1.4s ease-in-out infinite}
+.sk-link{block-size:calc(4.0625em + 4px)}.sk-share{block-size:2.35em}.sk-qr{align-self:center;inline-size:calc(9em + 2px);block-size:calc(9em + 2px)}.sk-head{inline-size:40%;block-size:1.3125em}.sk-more{inline-size:8em;block-size:2.75em}
+.bones{display:grid;gap:calc(var(--_s)/2)}.bones .bone{block-size:calc(var(--_s) + 1.5625em)}
+@container (min-width:400px){.bones{grid-template-columns:repeat(3,1fr)}.bones .bone{block-size:calc(var(--_s)*1.5 + 3.1875em)}}
+@container (min-width:560px){.sk-top{flex-direction:row}.sk-qr{align-self:flex-start}}
+@keyframes pulse{50%{opacity:.55}}@media (prefers-reduced-motion:reduce){.bone{animation:none}}@media (forced-colors:active){.card,.bone{border:1px solid CanvasText}}
+.sr-only{position:absolute;inline-size:1px;block-size:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}`;
+let loaderSheet = null;
 
 /** The element's locale, as the core finds it: `locale`, the nearest `lang`, the browser's. */
 function localeOf(host) {
@@ -63,38 +87,59 @@ function localeOf(host) {
   return navigator.language || 'en';
 }
 
-/** Draws the loader's error state into `root`; `retry` runs when its button is pressed. */
-function showFailure(host, root, retry) {
-  if (!failureSheet) {
-    failureSheet = new CSSStyleSheet();
-    failureSheet.replaceSync(FAILURE_CSS);
+/** An element `tag` with `attributes`, its `children` (elements or text) appended. */
+function make(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+/**
+ * Draws into `root` the card the loader owns, `aria-busy` when `busy`: `body(text)` makes its
+ * content, `text(id)` giving the element's text for a message id of `LOADER_IDS`.
+ */
+function drawCard(host, root, busy, body) {
+  if (!loaderSheet) {
+    loaderSheet = new CSSStyleSheet();
+    loaderSheet.replaceSync(LOADER_CSS);
   }
-  root.adoptedStyleSheets = [failureSheet];
+  root.adoptedStyleSheets = [loaderSheet];
   const locale = localeOf(host);
   const language = locale.split(/[-_]/)[0].toLowerCase();
   const key = Object.hasOwn(ALIASES, language) ? ALIASES[language] : language;
-  const catalogue = Object.hasOwn(FAILURE_TEXTS, key) ? FAILURE_TEXTS[key] : FAILURE_TEXTS.en;
+  const catalogue = Object.hasOwn(LOADER_TEXTS, key) ? LOADER_TEXTS[key] : LOADER_TEXTS.en;
   const strings = host.strings ?? {};
-  const [title, message, again] = ['title', 'error-title', 'retry'].map((id, i) =>
-    typeof strings[id] === 'string' ? strings[id] : catalogue[i],
-  );
-  const make = (tag, attributes, text) => {
-    const element = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-    if (text) element.textContent = text;
-    return element;
-  };
-  const card = make('section', { part: 'card', class: 'card', 'aria-label': title, lang: locale, dir: RTL.includes(language) ? 'rtl' : 'ltr' });
-  const box = make('div', { part: 'error', class: 'error', role: 'alert' });
-  const button = make('button', { part: 'retry-button', type: 'button', class: 'primary' }, again);
-  button.addEventListener('click', () => {
-    button.disabled = true;
-    button.setAttribute('aria-busy', 'true');
-    retry();
-  });
-  box.append(make('p', {}, message), button);
-  card.append(box);
+  const text = (id) => (typeof strings[id] === 'string' ? strings[id] : catalogue[LOADER_IDS.indexOf(id)]);
+  const card = make('section', { part: 'card', class: 'card', 'aria-label': text('title'), 'aria-busy': String(busy), lang: locale, dir: RTL.includes(language) ? 'rtl' : 'ltr' }, body(text));
   root.replaceChildren(card);
+}
+
+/** The skeleton: the card's shape in grey, announced as loading. The Yew app replaces it. */
+function showSkeleton(host, root) {
+  const bones = (n, extra = '') => Array.from({ length: n }, () => make('div', { class: `bone ${extra}` }));
+  const hidden = (attributes, ...children) => make('div', { 'aria-hidden': 'true', ...attributes }, ...children);
+  drawCard(host, root, true, (text) =>
+    make('div', { class: 'skeleton', role: 'status' },
+      make('span', { class: 'sr-only' }, text('loading')),
+      hidden({ class: 'sk-top' }, make('div', { class: 'sk-main' }, ...bones(1, 'sk-link'), ...bones(1, 'sk-share')), ...bones(1, 'sk-qr')),
+      hidden({ class: 'bones' }, ...bones(3)),
+      hidden({ class: 'sk-list' }, ...bones(1, 'sk-head'), ...bones(5), ...bones(1, 'sk-more')),
+    ),
+  );
+}
+
+/** The error state, for when the wasm cannot be loaded; `retry` runs when its button is pressed. */
+function showFailure(host, root, retry) {
+  drawCard(host, root, false, (text) => {
+    const button = make('button', { part: 'retry-button', type: 'button', class: 'primary' }, text('retry'));
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      button.setAttribute('aria-busy', 'true');
+      retry();
+    });
+    return make('div', { part: 'error', class: 'error', role: 'alert' }, make('p', {}, text('error-title')), button);
+  });
 }
 
 /**
@@ -120,6 +165,8 @@ export function define(load, name = 'referrer-dashboard') {
     #getAuthToken = null;
     #strings = {};
     #upgraded = false;
+    /** With `loading="lazy"`, the observer waiting for the element to come near the viewport. */
+    #near = null;
 
     /** Awaited before each request; a non-null result is sent as a bearer token. */
     get getAuthToken() {
@@ -166,15 +213,43 @@ export function define(load, name = 'referrer-dashboard') {
         this.#core.connect(null);
         return;
       }
+      if (this.#near) return; // moved while waiting to come near the viewport
+      const lazy = this.getAttribute('loading')?.trim().toLowerCase() === 'lazy';
+      // Something on screen at once: until the wasm (and with it the Yew app) is there.
+      if ((lazy || !wasm) && !root.firstChild) showSkeleton(this, root);
+      if (lazy) {
+        // As <img loading="lazy">: nothing is fetched until the element is about to be seen.
+        this.#near = new IntersectionObserver(
+          (entries) => {
+            if (!entries.some((entry) => entry.isIntersecting)) return;
+            this.#stopWatching();
+            this.#begin(root);
+          },
+          { rootMargin: LAZY_MARGIN },
+        );
+        this.#near.observe(this);
+        return;
+      }
+      this.#begin(root);
+    }
+
+    /** Stops waiting for the element to come near the viewport. */
+    #stopWatching() {
+      this.#near?.disconnect();
+      this.#near = null;
+    }
+
+    /** Creates the core now if the wasm is there, else once it is (fetching the session meanwhile). */
+    #begin(root) {
       if (wasm) {
+        root.replaceChildren(); // the loader's skeleton
         this.#core = wasm.create(this, root);
         this.#core.connect(null);
         return;
       }
       // The wasm is still loading: start the session request now, in parallel, and hand it
       // to the core (which checks the answer like any other and owns its timeout).
-      const early = this.#prefetch();
-      this.#start(root, early);
+      this.#start(root, this.#prefetch());
     }
 
     /** Creates the core once the wasm is there; if it cannot be loaded, says so and shows why. */
@@ -186,7 +261,7 @@ export function define(load, name = 'referrer-dashboard') {
             early?.abort.abort();
             return;
           }
-          root.replaceChildren(); // the loader's error state, after a retry
+          root.replaceChildren(); // the loader's skeleton, or its error state after a retry
           this.#core = wasm.create(this, root);
           this.#core.connect(early);
         },
@@ -257,7 +332,9 @@ export function define(load, name = 'referrer-dashboard') {
       // Moving the element (removed and inserted in one task) must not tear it down, so
       // decide once the current task is done.
       queueMicrotask(() => {
-        if (this.isConnected || !this.#core) return;
+        if (this.isConnected) return;
+        this.#stopWatching();
+        if (!this.#core) return;
         this.#core.disconnect();
         this.#core.free();
         this.#core = null;

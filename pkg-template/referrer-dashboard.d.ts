@@ -83,6 +83,8 @@ export declare class ReferrerDashboard extends HTMLElement {
   channels: string | null;
   /** Render built-in sample data (three pages of referrals), no network. Attribute `demo`; default: absent. */
   demo: boolean;
+  /** `eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects. Attribute `loading`; default: `eager`. */
+  loading: 'eager' | 'lazy' | null;
   /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. */
   getAuthToken: (() => string | null | Promise<string | null>) | null;
   /** Overrides of UI texts by message id. */
@@ -149,6 +151,7 @@ export interface ReferrerDashboardJsxProps {
   'page-size'?: number | string;
   channels?: string;
   demo?: boolean;
+  loading?: 'eager' | 'lazy';
   getAuthToken?: (() => string | null | Promise<string | null>) | null;
   strings?: Record<string, string>;
   'onrd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;

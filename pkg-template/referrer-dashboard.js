@@ -44,8 +44,10 @@ const load = () =>
   ));
 
 // The download starts the moment this module runs, before any element asks: the wasm is the
-// largest file and the last in the chain, so no round trip waits in front of it.
-load().catch(() => {}); // each element reports a failure itself
+// largest file and the last in the chain, so no round trip waits in front of it. Elements
+// already in the page (module scripts run once it is parsed) ask for it themselves, right
+// below, unless they are all `loading="lazy"`: those wait until they come near the viewport.
+if (!document.getElementsByTagName('referrer-dashboard').length) load().catch(() => {}); // each element reports a failure itself
 
 export const ReferrerDashboard = define(load);
 export default ReferrerDashboard;

@@ -43,7 +43,7 @@ pub struct Attribute {
 }
 
 /// Every attribute, in SPEC §4 order.
-pub const ATTRIBUTES: [Attribute; 7] = [
+pub const ATTRIBUTES: [Attribute; 8] = [
     Attribute {
         name: "endpoint",
         property: "endpoint",
@@ -106,6 +106,15 @@ pub const ATTRIBUTES: [Attribute; 7] = [
         jsx: "boolean",
         default: "absent",
         description: "Render built-in sample data (three pages of referrals), no network.",
+    },
+    Attribute {
+        name: "loading",
+        property: "loading",
+        reflect: Reflect::Text,
+        ts: "'eager' | 'lazy' | null",
+        jsx: "'eager' | 'lazy'",
+        default: "`eager`",
+        description: "`eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects.",
     },
 ];
 
@@ -549,6 +558,6 @@ pub const fn english() -> [&'static str; MESSAGES.len()] {
     texts
 }
 
-/// The texts the loader's own error state shows (drawn when the wasm, and with it the Rust UI,
-/// cannot be loaded), in the order `element.js` uses them.
-pub const LOADER_MESSAGES: [Msg; 3] = [Msg::Title, Msg::ErrorTitle, Msg::Retry];
+/// The texts the loader draws itself (its skeleton before the wasm arrives, and its error state
+/// when the wasm, and with it the Rust UI, cannot be loaded), in the order `element.js` uses them.
+pub const LOADER_MESSAGES: [Msg; 4] = [Msg::Title, Msg::ErrorTitle, Msg::Retry, Msg::Loading];

@@ -210,6 +210,11 @@ pub struct Config {
     )]
     pub package_dir: Option<PathBuf>,
 
+    /// The script-tag build (`target/dist/cdn/`) to serve under `/cdn/`, its content-hashed
+    /// files with `Cache-Control: public, max-age=31536000, immutable`.
+    #[arg(long, env = "DASHBOARD_CDN_DIR", value_name = "DASHBOARD_CDN_DIR")]
+    pub cdn_dir: Option<PathBuf>,
+
     /// Origins allowed to call the endpoint cross-origin, comma-separated (CORS is off when empty).
     #[arg(
         long,

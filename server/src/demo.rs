@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::Query;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -90,11 +91,52 @@ fn mint(secret: &[u8], user: &str) -> Response {
     }
 }
 
-/// The demo site from `site`, and the built package under `/referrer-dashboard/`.
-pub fn site(site: &Path, package: Option<&Path>) -> Router {
+/// How long a content-hashed file may be cached: a year, the longest `max-age` caches honour.
+/// Its name changes whenever a byte of it does, so a cached copy is never stale.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// How a file under a stable name is cached: kept, but revalidated before each use, so a new
+/// build is seen at once (the demo is rebuilt under the same names).
+pub const REVALIDATE: &str = "no-cache";
+
+/// The `Cache-Control` of a package or CDN file named `name`: [`IMMUTABLE`] when the name
+/// carries a content hash as the CDN build writes it (`stem.<10 hex digits>.ext`), else
+/// [`REVALIDATE`].
+pub fn cache_control(name: &str) -> &'static str {
+    let mut parts = name.rsplit('.');
+    let (_extension, hash) = (parts.next(), parts.next());
+    let hashed = parts.next().is_some()
+        && hash.is_some_and(|h| h.len() == 10 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hashed { IMMUTABLE } else { REVALIDATE }
+}
+
+/// Static files from `dir`, each with the `Cache-Control` of [`cache_control`].
+fn files(dir: &Path) -> Router {
+    Router::new()
+        .fallback_service(ServeDir::new(dir))
+        .layer(middleware::map_response(
+            |uri: Uri, mut response: Response| async move {
+                let name = uri.path().rsplit('/').next().unwrap_or_default();
+                if response.status().is_success() {
+                    response.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static(cache_control(name)),
+                    );
+                }
+                response
+            },
+        ))
+}
+
+/// The demo site from `site`, the built package under `/referrer-dashboard/` and the
+/// script-tag build under `/cdn/`.
+pub fn site(site: &Path, package: Option<&Path>, cdn: Option<&Path>) -> Router {
     let mut router = Router::new();
     if let Some(package) = package {
-        router = router.nest_service("/referrer-dashboard", ServeDir::new(package));
+        router = router.nest("/referrer-dashboard", files(package));
+    }
+    if let Some(cdn) = cdn {
+        router = router.nest("/cdn", files(cdn));
     }
     // Browsers ask for /favicon.ico on every page; answer with the site's SVG icon, or with
     // nothing (204) when it has none.
@@ -110,4 +152,24 @@ pub fn site(site: &Path, package: Option<&Path>) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_hashed_files_are_cached_for_good_and_stable_names_revalidated() {
+        assert_eq!(cache_control("referrer-dashboard.37b287ed60.js"), IMMUTABLE);
+        assert_eq!(
+            cache_control("referrer_dashboard_bg.197677019c.wasm"),
+            IMMUTABLE
+        );
+        assert_eq!(cache_control("referrer-dashboard.js"), REVALIDATE);
+        assert_eq!(cache_control("referrer_dashboard_bg.wasm"), REVALIDATE);
+        assert_eq!(cache_control("manifest.json"), REVALIDATE);
+        assert_eq!(cache_control("37b287ed60.js"), REVALIDATE, "no stem");
+        assert_eq!(cache_control("app.37b287ed6.js"), REVALIDATE, "9 digits");
+        assert_eq!(cache_control("app.37b287ed6z.js"), REVALIDATE, "not hex");
+    }
 }

@@ -308,7 +308,11 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
         router = router.merge(webhook::router(dashboard.clone(), secret));
     }
     if let Some(site) = &config.site_dir {
-        router = router.merge(demo::site(site, config.package_dir.as_deref()));
+        router = router.merge(demo::site(
+            site,
+            config.package_dir.as_deref(),
+            config.cdn_dir.as_deref(),
+        ));
     }
     if !config.cors_origins.is_empty() {
         router = router.layer(cors(&config.cors_origins, config.cors_credentials));

@@ -135,10 +135,11 @@ export async function startHarness({ csp = STRICT_CSP, cors = false } = {}) {
 
 /**
  * Opens the host page in a fresh context, recording rd-* events and CSP violations, and adds
- * a `<referrer-dashboard>` with `attributes` (and `properties` set before it connects).
+ * a `<referrer-dashboard>` with `attributes` (and `properties` set before it connects), in
+ * `context` when given (a test that routes requests first), else in a fresh one.
  */
-export async function openWidget(browser, harness, { attributes = {}, contextOptions = {}, init } = {}) {
-  const context = await browser.newContext(contextOptions);
+export async function openWidget(browser, harness, { attributes = {}, contextOptions = {}, init, context: given } = {}) {
+  const context = given ?? (await browser.newContext(contextOptions));
   const page = await context.newPage();
   await page.addInitScript(() => {
     window.__rdEvents = [];

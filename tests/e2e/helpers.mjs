@@ -70,7 +70,8 @@ export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m)
 
 /** The demo as `cargo xtask demo` runs it: sandbox, demo identities, site and package. */
 export function startDemo(env = {}) {
-  return startProcess([], { DASHBOARD_SITE_DIR: SITE_DIR, DASHBOARD_PACKAGE_DIR: PACKAGE_DIR, ...env });
+  const cdn = process.env.RD_CDN_DIR ? { DASHBOARD_CDN_DIR: process.env.RD_CDN_DIR } : {};
+  return startProcess([], { DASHBOARD_SITE_DIR: SITE_DIR, DASHBOARD_PACKAGE_DIR: PACKAGE_DIR, ...cdn, ...env });
 }
 
 /** An HS256 JWT, as a host backend would mint it. */
@@ -113,4 +114,20 @@ export async function nthEvent(page, type, n = 1) {
 /** How many events of `type` were recorded so far. */
 export function eventCount(page, type) {
   return page.evaluate((type) => window.__rdEvents.filter((e) => e.type === type).length, type);
+}
+
+/**
+ * The byte length of every WebAssembly memory alive in `page`, found through the DevTools
+ * protocol (`cdp`, a CDP session of the page): the package's one module exports nothing of
+ * the wasm, and importing the glue separately would instantiate a second copy.
+ */
+export async function wasmMemories(cdp) {
+  const { result: prototype } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: prototype.objectId });
+  const { result } = await cdp.send('Runtime.callFunctionOn', {
+    objectId: objects.objectId,
+    functionDeclaration: 'function () { return this.map((memory) => memory.buffer.byteLength); }',
+    returnByValue: true,
+  });
+  return result.value;
 }

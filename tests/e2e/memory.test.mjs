@@ -2,7 +2,7 @@
 // memory where they were.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './helpers.mjs';
+import { launch, wasmMemories } from './helpers.mjs';
 import { openWidget, startHarness } from './harness.mjs';
 
 const CYCLES = 200;
@@ -61,13 +61,10 @@ test(`${CYCLES} add/remove cycles leave no growth in heap, timers or wasm memory
     await cdp.send('HeapProfiler.collectGarbage');
     await cdp.send('HeapProfiler.collectGarbage');
     const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-    const { timers, wasm } = await page.evaluate(async () => {
-      const glue = await import('/pkg/referrer_dashboard.js');
-      // The wasm's exports have minified names (xtask's minify_boundary): find the memory.
-      const memory = Object.values(await glue.default()).find((e) => e instanceof WebAssembly.Memory);
-      return { timers: window.__timers.size, wasm: memory.buffer.byteLength };
-    });
-    return { heap: usedSize, timers, wasm };
+    const timers = await page.evaluate(() => window.__timers.size);
+    const memories = await wasmMemories(cdp);
+    assert.equal(memories.length, 1, 'one wasm instance for every element');
+    return { heap: usedSize, timers, wasm: memories[0] };
   };
 
   await cycle(20); // warm-up: code paths compiled, allocator grown to its working size

@@ -55,7 +55,7 @@ fn targets() -> Vec<(&'static str, Target)> {
             "pkg-template/element.js",
             Target::Blocks(vec![
                 ("attributes", js_attributes()),
-                ("failure-texts", js_failure_texts()),
+                ("loader-texts", js_loader_texts()),
             ]),
         ),
         (
@@ -557,8 +557,17 @@ fn js_attributes() -> String {
 
 /// The loader's error-state texts per language (`title`, `error-title`, `retry`), the
 /// aliases of language subtags, and the right-to-left languages.
-fn js_failure_texts() -> String {
-    let mut out = String::from("const FAILURE_TEXTS = {\n");
+fn js_loader_texts() -> String {
+    let ids: Vec<&str> = LOADER_MESSAGES
+        .iter()
+        .map(|&msg| MESSAGES[msg as usize].id)
+        .collect();
+    let mut out = [
+        "const LOADER_IDS = ",
+        &js_list(&ids),
+        ";\nconst LOADER_TEXTS = {\n",
+    ]
+    .concat();
     out.push_str(&["  en: ", &loader_texts(None), ",\n"].concat());
     for (language, catalogue) in catalogues::LANGUAGES {
         out.push_str(&["  ", language, ": ", &loader_texts(Some(catalogue)), ",\n"].concat());
@@ -768,9 +777,12 @@ mod tests {
     fn the_loader_falls_back_to_english_where_a_catalogue_lacks_a_text() {
         assert_eq!(
             loader_texts(Some(&[("retry", "Nochmal"), ("copy", "Kopieren")])),
-            r#"["Your referral dashboard", "We couldn't load your referral dashboard.", "Nochmal"]"#
+            r#"["Your referral dashboard", "We couldn't load your referral dashboard.", "Nochmal", "Loading your referral dashboard"]"#
         );
-        let block = js_failure_texts();
+        let block = js_loader_texts();
+        assert!(
+            block.starts_with("const LOADER_IDS = ['title', 'error-title', 'retry', 'loading'];")
+        );
         assert!(block.contains("  de: [\"Ihr Empfehlungs-Dashboard\""));
         assert!(block.contains("const ALIASES = { iw: 'he' };"));
         assert!(block.contains("const RTL = ['ar', 'he'"));

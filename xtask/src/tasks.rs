@@ -47,7 +47,8 @@ pub fn demo() -> Result<()> {
     let mut server = cmd(server_binary().to_string_lossy().as_ref());
     server
         .env("DASHBOARD_SITE_DIR", &site)
-        .env("DASHBOARD_PACKAGE_DIR", &package);
+        .env("DASHBOARD_PACKAGE_DIR", &package)
+        .env("DASHBOARD_CDN_DIR", build::cdn_dir());
     let has_key = ["REFERRAL_FACTORY_API_KEY", "REFERRAL_FACTORY_API_KEY_FILE"]
         .iter()
         .any(|v| std::env::var_os(v).is_some());
