@@ -173,3 +173,40 @@ fn the_docs_install_from_the_tarball_and_run_the_release_binary() {
     assert!(readme.contains("cargo build --release -p referrer-dashboard-server"));
     assert!(readme.contains("target/release/referrer-dashboard-server"));
 }
+
+/// Every setting the server reads from the environment is in the configuration tables of the
+/// README and of the backend guide (hidden test settings aside): a new variable without docs
+/// fails here.
+#[test]
+fn every_server_setting_is_in_both_configuration_tables() {
+    let config = read("server/src/config.rs");
+    let variables: Vec<&str> = config
+        .split("env = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|name| !name.contains("_TEST_"))
+        .collect();
+    assert!(variables.len() > 20, "settings found: {variables:?}");
+    let readme = read("README.md");
+    let readme = readme
+        .split("## Configuration (server)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README has a server configuration section");
+    let guide = read("www/docs/backend.html");
+    let guide = guide
+        .split("id=\"configuration\"")
+        .nth(1)
+        .and_then(|rest| rest.split("<h2").next())
+        .expect("the backend guide has a configuration section");
+    for name in variables {
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README's configuration table lacks {name}"
+        );
+        assert!(
+            guide.contains(&format!("<code>{name}</code>")),
+            "the backend guide's configuration table lacks {name}"
+        );
+    }
+}
