@@ -298,13 +298,12 @@ export function define(load, name = 'referrer-dashboard') {
         // A host usually sets getAuthToken from its own script, which runs after this module:
         // while the page's deferred and module scripts are still running (until
         // DOMContentLoaded), wait for them, then give the host one task more before deciding
-        // there is none. Never longer than the wasm takes: the core would ask by then anyway.
+        // there is none. Not cut short when the wasm is there first: the core adopts this
+        // request and waits for it, and one sent before the host's script would be a 401 in
+        // the console and a second request.
         if (typeof this.getAuthToken !== 'function') {
           if (scriptsPending()) {
-            await Promise.race([
-              new Promise((r) => document.addEventListener('DOMContentLoaded', r, { once: true })),
-              load().catch(() => {}),
-            ]);
+            await new Promise((r) => document.addEventListener('DOMContentLoaded', r, { once: true }));
           }
           await new Promise((r) => setTimeout(r, 0));
         }
