@@ -61,16 +61,37 @@ impl Sqlite {
         let mut conn = Connection::open(path).map_err(failed("open"))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(failed("configure"))?;
-        // WAL lets readers proceed during a write; in-memory databases ignore it.
-        let _: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(failed("configure"))?;
+        wal(&conn)?;
         migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
     }
+}
 
+/// Switches to WAL, which lets readers proceed during a write (in-memory databases ignore it).
+/// Switching needs the file to itself, and SQLite answers "busy" at once, without its busy
+/// handler, when another process is opening or switching the same new file at that moment: so
+/// ask again, for as long as a locked statement would wait.
+fn wal(conn: &Connection) -> Result<(), StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        }) {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(failed("configure")(e)),
+        }
+    }
+}
+
+impl Sqlite {
     /// Runs `f` on the connection off the async threads.
     async fn with<T: Send + 'static>(
         &self,
