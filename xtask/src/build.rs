@@ -505,6 +505,44 @@ pub fn twiggy_top(n: usize) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The vendored serde-wasm-bindgen (vendor/serde-wasm-bindgen/PATCH.md) is the published
+    /// 0.6.5 but for its `src/error.rs`: SHA-256 of the published files, as crates.io serves them.
+    #[test]
+    fn the_vendored_serde_wasm_bindgen_is_the_published_one_but_its_errors() {
+        let dir = root().join("vendor/serde-wasm-bindgen");
+        for (file, published) in [
+            (
+                "src/de.rs",
+                "6e8cebdac35eb7074a8c769451f9d4dc1815bb0f1ad8dbdfcadf5acd7ecfd202",
+            ),
+            (
+                "src/lib.rs",
+                "032dbf0b41c4f66d00ee7a7b056425b9979980db465cf73661bf35ef823181d4",
+            ),
+            (
+                "src/ser.rs",
+                "e688fb40905b5aec7cf13f7cc0a2c4fe13a606e59ad6d7bec5bc2c6c52f88c62",
+            ),
+        ] {
+            let bytes = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(
+                hex(&Sha256::digest(&bytes)),
+                published,
+                "{file} was changed"
+            );
+        }
+        let patched = std::fs::read_to_string(dir.join("src/error.rs")).unwrap_or_default();
+        assert!(
+            patched.contains("fn invalid_type(") && patched.contains("fn invalid_value("),
+            "the patch is in src/error.rs"
+        );
+        let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap_or_default();
+        assert!(
+            manifest.contains(r#"serde-wasm-bindgen = { path = "vendor/serde-wasm-bindgen" }"#),
+            "the workspace uses it"
+        );
+    }
+
     #[test]
     fn boundary_names_are_replaced_whole() {
         let glue = "wasm.memory.buffer; wasm.memoryX; wasm.create(a); create(b);";
