@@ -57,6 +57,11 @@ async fn one_subject_per_platform_user(store: &Store) {
         "the same id in another campaign is another account"
     );
     assert_eq!(
+        store.claim("alice", 1, &mapping(9)).await.unwrap(),
+        Claim::Stored,
+        "the owner re-claiming refreshes the details"
+    );
+    assert_eq!(
         store.claim("alice", 1, &mapping(10)).await.unwrap(),
         Claim::SubjectTaken(mapping(9))
     );

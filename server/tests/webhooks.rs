@@ -364,6 +364,67 @@ async fn the_same_event_twice_does_no_more_than_once_and_a_flood_is_limited() {
 }
 
 #[tokio::test]
+async fn a_storm_of_webhooks_cannot_take_the_rebuilds_over_the_budget() {
+    use common::fleet::busiest_window;
+    use referrer_dashboard_server::budget::{Budget, Window};
+    // A budget of 6 calls a second: three rebuilds of Ada's session (user and referrals).
+    const LIMIT: usize = 6;
+    const SPAN: Duration = Duration::from_secs(1);
+    let sandbox = sandbox().await;
+    let overrides = Overrides {
+        budget: Some(Budget::new(
+            Window::new(LIMIT as u32, SPAN, Duration::ZERO),
+            Duration::from_millis(300),
+        )),
+        ..Overrides::default()
+    };
+    let base = server_for(
+        &sandbox,
+        &[
+            "--webhook-secret",
+            HOOK_SECRET,
+            "--upstream-per-user-per-min",
+            "1000000",
+            "--requests-per-min",
+            "1000000",
+        ],
+        overrides,
+    )
+    .await;
+    let mut answers = Vec::new();
+    // Every request follows a webhook that drops Ada's cached session.
+    for _ in 0..20 {
+        let (status, _) = post_hook(
+            &base,
+            Some(HOOK_SECRET),
+            Body::Json(json!({"referrer_id": ADA_ID})),
+        )
+        .await;
+        assert_eq!(status, 202);
+        let (status, _, body) = get_session(&base, Some(&ada()), "").await;
+        answers.push((status, body["stale"] == true));
+    }
+    let times: Vec<f64> = sandbox.calls().iter().map(|c| c.at_ms).collect();
+    let busiest = busiest_window(times, SPAN.as_secs_f64() * 1000.0);
+    assert!(
+        busiest <= LIMIT,
+        "{busiest} calls in one window, budget {LIMIT}"
+    );
+    // Each answer is a session, a stale one, or `rate_limit`; the budget held some back.
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == 200 || *status == 429),
+        "{answers:?}"
+    );
+    let held = answers
+        .iter()
+        .filter(|(status, stale)| *status == 429 || *stale)
+        .count();
+    assert!(held > 0, "the storm reached the budget: {answers:?}");
+}
+
+#[tokio::test]
 async fn without_a_secret_configured_there_is_no_webhook() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;

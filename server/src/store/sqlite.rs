@@ -320,35 +320,6 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    #[tokio::test]
-    async fn a_platform_user_belongs_to_one_subject_only() {
-        let store = Sqlite::open(Path::new(":memory:")).unwrap();
-        assert_eq!(
-            store.claim("alice", 1, &mapping(9)).await.unwrap(),
-            Claim::Stored
-        );
-        assert_eq!(
-            store.claim("mallory", 1, &mapping(9)).await.unwrap(),
-            Claim::TakenBy("alice".into())
-        );
-        assert_eq!(store.get("mallory", 1).await.unwrap(), None);
-        assert_eq!(store.owner(1, 9).await.unwrap().as_deref(), Some("alice"));
-        // The same user in another campaign is another account.
-        assert_eq!(
-            store.claim("mallory", 2, &mapping(9)).await.unwrap(),
-            Claim::Stored
-        );
-        // The owner re-claiming refreshes details; a subject keeps its user.
-        assert_eq!(
-            store.claim("alice", 1, &mapping(9)).await.unwrap(),
-            Claim::Stored
-        );
-        assert_eq!(
-            store.claim("alice", 1, &mapping(10)).await.unwrap(),
-            Claim::SubjectTaken(mapping(9))
-        );
-    }
-
     #[test]
     fn an_old_database_with_a_shared_platform_user_keeps_the_first_subject() {
         let dir = temp("upgrade");
