@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's commands.
 //!
 //! - `demo`: build the widget and serve the demo at http://127.0.0.1:8080 (`PORT` overrides).
-//! - `test`: lint and run every test suite (host, wasm in Chromium, server, end-to-end).
+//! - `test [stage...]`: lint and run every test suite (host, wasm in Chromium, server,
+//!   end-to-end), or only the stages named (`lint`, `host`, `wasm`, `e2e`).
 //! - `dist`: write the npm package to `target/dist/npm/` and script-tag files to `target/dist/cdn/`.
 //! - `bench`: size, browser and server benchmarks (see `BENCHMARKS.md`).
 //! - `surface`: write the public surface of `src/surface.rs` into every file that states it.
@@ -30,7 +31,8 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshots>
 
   demo         build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
-  test         lint and run every test suite (host, wasm in Chromium, server, end-to-end)
+  test [stage] lint and run every test suite, or the stages named: lint, host (host and
+               server tests), wasm (wasm tests in Chromium), e2e (end-to-end)
   dist         write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/
   bench        size, browser and server benchmarks (results in target/bench/, figures in BENCHMARKS.md)
   surface      write src/surface.rs into the manifest, types, loader and README/site tables
@@ -41,7 +43,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let result = match args.first().map(String::as_str) {
         Some("demo") => tasks::demo(),
-        Some("test") => tasks::test(),
+        Some("test") => tasks::test(&args[1..]),
         Some("dist") => tasks::dist().map(|_| ()),
         Some("bench") => tasks::bench(),
         Some("surface") => tasks::surface(),

@@ -181,85 +181,159 @@ pub fn surface() -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask test`.
-pub fn test() -> Result<()> {
-    tools::ensure_build_tools()?;
-    tools::ensure_browser()?;
-    tools::ensure_databases()?;
-    let mut timings = Vec::new();
-    let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
-        let started = Instant::now();
-        f()?;
-        timings.push((name, started.elapsed()));
-        Ok(())
+/// A stage of `cargo xtask test`, runnable alone (`cargo xtask test <stage>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The generated surface, rustfmt, clippy for the host and for wasm32.
+    Lint,
+    /// Host unit tests of every crate and the server's tests (real SQLite, PostgreSQL, Redis).
+    Host,
+    /// The widget, package, size budget, CDN files and site built; wasm tests in Chromium.
+    Wasm,
+    /// End-to-end tests in headless Chromium against the built package and the server.
+    E2e,
+}
+
+impl Stage {
+    /// Every stage, in the order a full run takes them.
+    pub const ALL: [Stage; 4] = [Stage::Lint, Stage::Host, Stage::Wasm, Stage::E2e];
+
+    /// The stage a command-line word names.
+    ///
+    /// # Errors
+    /// When `word` names no stage.
+    pub fn parse(word: &str) -> Result<Stage> {
+        Stage::ALL
+            .into_iter()
+            .find(|stage| stage.name() == word)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown test stage '{word}' (one of: {})", names.join(", ")).into()
+            })
+    }
+
+    /// The word that names the stage.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Lint => "lint",
+            Stage::Host => "host",
+            Stage::Wasm => "wasm",
+            Stage::E2e => "e2e",
+        }
+    }
+}
+
+/// `cargo xtask test [stage...]`: the stages named, or all of them.
+pub fn test(args: &[String]) -> Result<()> {
+    let stages: Vec<Stage> = if args.is_empty() {
+        Stage::ALL.to_vec()
+    } else {
+        args.iter()
+            .map(|a| Stage::parse(a))
+            .collect::<Result<_>>()?
     };
-    timed("lint", &mut || {
-        step("lint: the generated surface is current (cargo xtask surface)");
-        surface::check()?;
-        step("lint: rustfmt");
-        run(cmd(&cargo()).args(["fmt", "--all", "--", "--check"]))?;
-        step("lint: clippy (host)");
-        run(cmd(&cargo()).args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
-        step("lint: clippy (wasm32)");
-        run(cmd(&cargo()).args([
-            "clippy",
-            "--package",
-            "referrer-dashboard",
-            "--lib",
-            "--tests",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--",
-            "-D",
-            "warnings",
-        ]))
-    })?;
-    timed("host and server tests", &mut || {
-        step("host unit tests and server tests");
-        run(cmd(&cargo()).args(["test", "--workspace"]))
-    })?;
-    timed("widget, package and site build", &mut || {
-        build::widget()?;
-        build::npm_package()?;
-        step("size budget");
-        size_table(Some(SIZE_BUDGET_KB))?;
-        build::cdn()?;
-        build::site().map(drop)
-    })?;
-    timed("wasm browser tests", &mut || {
-        step("wasm-bindgen tests in headless Chromium");
-        run(cmd("wasm-pack").args([
-            "test",
-            "--headless",
-            "--chrome",
-            "--chromedriver",
-            "/usr/bin/chromedriver",
-            "--mode",
-            "no-install",
-        ]))
-    })?;
-    timed("end-to-end tests", &mut || {
-        build_server()?;
-        step("end-to-end tests in headless Chromium");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/e2e"))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
-            .collect();
-        files.sort();
-        let mut node = node_with_builds();
-        node.args(["--test", "--test-reporter=spec"]).args(&files);
-        run(&mut node)
-    })?;
+    tools::ensure_build_tools()?;
+    if stages.iter().any(|s| matches!(s, Stage::Wasm | Stage::E2e)) {
+        tools::ensure_browser()?;
+    }
+    if stages.contains(&Stage::Host) {
+        tools::ensure_databases()?;
+    }
+    let mut timings = Vec::new();
+    // The widget, package, CDN files and site are built once, by the first stage that needs them.
+    let mut built = false;
+    for stage in stages {
+        let started = Instant::now();
+        match stage {
+            Stage::Lint => lint()?,
+            Stage::Host => {
+                step("host unit tests and server tests");
+                run(cmd(&cargo()).args(HOST_TESTS))?;
+            }
+            Stage::Wasm => {
+                build_for_tests(&mut built)?;
+                step("wasm-bindgen tests in headless Chromium");
+                run(cmd("wasm-pack").args([
+                    "test",
+                    "--headless",
+                    "--chrome",
+                    "--chromedriver",
+                    "/usr/bin/chromedriver",
+                    "--mode",
+                    "no-install",
+                ]))?;
+            }
+            Stage::E2e => {
+                build_for_tests(&mut built)?;
+                // The server binary of the host stage, not a second build: `cargo build` alone
+                // would resolve other features (no dev-dependencies) and rebuild much of it.
+                step("the server binary (as the host stage built it)");
+                let mut no_run = HOST_TESTS.to_vec();
+                no_run.push("--no-run");
+                run(cmd(&cargo()).args(no_run))?;
+                step("end-to-end tests in headless Chromium");
+                let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/e2e"))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+                    .collect();
+                files.sort();
+                let mut node = node_with_builds();
+                node.args(["--test", "--test-reporter=spec"]).args(&files);
+                run(&mut node)?;
+            }
+        }
+        timings.push((stage.name(), started.elapsed()));
+    }
     eprintln!("\nsuite timings:");
     for (name, took) in timings {
-        eprintln!("  {name:<32} {took:>8.1?}");
+        eprintln!("  {name:<8} {took:>8.1?}");
     }
     Ok(())
+}
+
+/// The host stage's cargo arguments (the e2e stage reuses them so the binary is the same build).
+const HOST_TESTS: [&str; 2] = ["test", "--workspace"];
+
+/// The widget, npm package (within the size budget), CDN files and site, once per run.
+fn build_for_tests(built: &mut bool) -> Result<()> {
+    if *built {
+        return Ok(());
+    }
+    build::widget()?;
+    build::npm_package()?;
+    step("size budget");
+    size_table(Some(SIZE_BUDGET_KB))?;
+    build::cdn()?;
+    build::site()?;
+    *built = true;
+    Ok(())
+}
+
+fn lint() -> Result<()> {
+    step("lint: the generated surface is current (cargo xtask surface)");
+    surface::check()?;
+    step("lint: rustfmt");
+    run(cmd(&cargo()).args(["fmt", "--all", "--", "--check"]))?;
+    step("lint: clippy (host)");
+    run(cmd(&cargo()).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("lint: clippy (wasm32)");
+    run(cmd(&cargo()).args([
+        "clippy",
+        "--package",
+        "referrer-dashboard",
+        "--lib",
+        "--tests",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
