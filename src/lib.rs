@@ -5,6 +5,10 @@
 //! hand-written JS loader (`pkg-template/element.js`) subclasses `HTMLElement` and forwards
 //! its lifecycle to [`element::Core`]; everything else happens here.
 //!
+//! Every byte of this crate lands in every user's browser: `src/SIZE.md` holds the size rules
+//! (no number formatting in Rust, `Intl` for what people read, few components, …) and the
+//! checklist for upgrading wasm-bindgen or serde-wasm-bindgen.
+//!
 //! # Layout
 //! - [`element`]: the shell the loader calls: shadow root, stylesheet, the Yew app's handle.
 //! - [`lifecycle`]: one element's session lifecycle as a pure state machine (SPEC §4 rules).
