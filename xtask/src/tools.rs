@@ -57,6 +57,59 @@ pub fn ensure_browser() -> Result<()> {
     apt(&install)
 }
 
+/// The other two engines of SPEC §4 for the cross-engine tests: Debian's Firefox ESR (driven by
+/// Puppeteer over WebDriver BiDi) and WebKitGTK's WebDriver with its MiniBrowser, which needs a
+/// display: Xvfb, through `xvfb-run` (which needs `xauth`).
+pub fn ensure_engines() -> Result<()> {
+    ensure_debian(
+        &[
+            ("firefox-esr", "/usr/bin/firefox-esr"),
+            ("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+            (
+                "libwebkit2gtk-4.1-0",
+                "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
+            ),
+            ("xvfb", "/usr/bin/xvfb-run"),
+            ("xauth", "/usr/bin/xauth"),
+        ],
+        "the cross-engine tests run real Firefox ESR and WebKitGTK",
+    )
+}
+
+/// The Debian `packages` (each named with a file it installs) that are missing, installed with
+/// apt-get when running as root; otherwise an error giving the command to run.
+fn ensure_debian(packages: &[(&str, &str)], why: &str) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return fail(format!(
+            "{why}; missing: {}. Run as root so `cargo xtask test` can install them, or run: \
+             sudo apt-get install -y --no-install-recommends {}",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    step(&format!(
+        "installing {} with apt-get ({why})",
+        missing.join(", ")
+    ));
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update", "-q"])?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)
+}
+
 /// Debian's Redis and PostgreSQL, for the tests of several instances sharing state: the tests
 /// start servers of their own (on free loopback ports, in temporary directories), so nothing
 /// here starts or configures a service.
