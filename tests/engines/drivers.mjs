@@ -35,7 +35,8 @@ export const BINARIES = {
   chromium: '/usr/bin/chromium',
   firefox: '/usr/bin/firefox-esr',
   webkitDriver: '/usr/bin/WebKitWebDriver',
-  miniBrowser: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  // In Debian's multiarch folder (x86_64-linux-gnu, aarch64-linux-gnu), as xtask checks it.
+  miniBrowser: `/usr/lib/${{ x64: 'x86_64', arm64: 'aarch64' }[process.arch] ?? process.arch}-linux-gnu/webkit2gtk-4.1/MiniBrowser`,
   xvfbRun: '/usr/bin/xvfb-run',
 };
 
