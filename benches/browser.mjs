@@ -141,7 +141,7 @@ const server = createServer(async (req, res) => {
       (url.searchParams.has('delay') ? `&amp;delay=${Number(url.searchParams.get('delay'))}` : '');
     // The preload recipe of the README: module and wasm requested with the HTML.
     const preload = url.searchParams.get('preload') === '1'
-      ? `<link rel="modulepreload" href="/${pkg}/referrer-dashboard.js"><link rel="preload" href="/${pkg}/referrer_dashboard_bg.wasm" as="fetch" crossorigin>`
+      ? `<link rel="modulepreload" href="/${pkg}/referrer-dashboard.js"><link rel="preload" href="/${pkg}/referrer_dashboard_bg.wasm" as="fetch">`
       : '';
     return send(200, 'text/html', `<!doctype html><html lang="en"><head><meta charset="utf-8">${RECORDER}${preload}
       <script type="module" src="/${pkg}/referrer-dashboard.js"></script></head>

@@ -57,17 +57,22 @@ const RTL = ['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug'];
  * stylesheet are inside the wasm; this one uses the same parts and `--rd-*` properties, and
  * the skeleton's rules are the widget's (src/styles/widget.css), so the Yew app's own skeleton
  * takes its place without a pixel moving. Sized like the card with five referrals.
+ *
+ * Colours as the widget's stylesheet sets them: each `--rd-color-*` read once into a private
+ * property with its light default on `:host`, its dark default for `theme="dark"` and for `auto`
+ * in a dark system. Not `light-dark()`, which is newer than the oldest browsers of SPEC §4
+ * (Safari 17.5, Firefox 120): where it is missing, every colour of the skeleton would be lost.
  */
-const LOADER_CSS = `:host{display:block;container-type:inline-size;color-scheme:light;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal;--_s:var(--rd-spacing,16px);--_r:var(--rd-radius,12px)}
-:host([hidden]){display:none}:host([theme=dark]){color-scheme:dark}@media (prefers-color-scheme:dark){:host(:not([theme=light])){color-scheme:dark}}
+const LOADER_CSS = `:host{display:block;container-type:inline-size;color-scheme:light;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal;--_s:var(--rd-spacing,16px);--_r:var(--rd-radius,12px);--_bg:var(--rd-color-surface,#fff);--_fg:var(--rd-color-text,#111827);--_bd:var(--rd-color-border,#d1d5db);--_dg:var(--rd-color-danger,#b91c1c);--_pr:var(--rd-color-primary,#2563eb);--_op:var(--rd-color-on-primary,#fff);--_bn:var(--rd-color-background,#f3f4f6)}
+:host([hidden]){display:none}:host([theme=dark]){color-scheme:dark;--_bg:var(--rd-color-surface,#111827);--_fg:var(--rd-color-text,#f9fafb);--_bd:var(--rd-color-border,#4b5563);--_dg:var(--rd-color-danger,#fca5a5);--_pr:var(--rd-color-primary,#93c5fd);--_op:var(--rd-color-on-primary,#0b1220);--_bn:var(--rd-color-background,#1f2937)}@media (prefers-color-scheme:dark){:host(:not([theme=light]):not([theme=dark])){color-scheme:dark;--_bg:var(--rd-color-surface,#111827);--_fg:var(--rd-color-text,#f9fafb);--_bd:var(--rd-color-border,#4b5563);--_dg:var(--rd-color-danger,#fca5a5);--_pr:var(--rd-color-primary,#93c5fd);--_op:var(--rd-color-on-primary,#0b1220);--_bn:var(--rd-color-background,#1f2937)}}
 *{box-sizing:border-box}
-.card{padding:var(--_s);background:var(--rd-color-surface,light-dark(#fff,#111827));color:var(--rd-color-text,light-dark(#111827,#f9fafb));border:1px solid var(--rd-color-border,light-dark(#d1d5db,#4b5563));border-radius:var(--_r)}
-.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--_s)/2);padding-inline-start:calc(var(--_s)*.75);border-inline-start:4px solid var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
-p{margin:0;font-weight:600;color:var(--rd-color-danger,light-dark(#b91c1c,#fca5a5))}
-button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-height:1.2;color:var(--rd-color-on-primary,light-dark(#fff,#0b1220));background:var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border:1px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));border-radius:calc(var(--_r)/2);cursor:pointer}
-button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--rd-color-primary,light-dark(#2563eb,#93c5fd));outline-offset:2px}
+.card{padding:var(--_s);background:var(--_bg);color:var(--_fg);border:1px solid var(--_bd);border-radius:var(--_r)}
+.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--_s)/2);padding-inline-start:calc(var(--_s)*.75);border-inline-start:4px solid var(--_dg)}
+p{margin:0;font-weight:600;color:var(--_dg)}
+button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-height:1.2;color:var(--_op);background:var(--_pr);border:1px solid var(--_pr);border-radius:calc(var(--_r)/2);cursor:pointer}
+button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--_pr);outline-offset:2px}
 .skeleton,.sk-top,.sk-main,.sk-list{display:flex;flex-direction:column;gap:var(--_s)}.sk-main{flex:1;gap:calc(var(--_s)*.75)}.sk-list{gap:calc(var(--_s)/2)}
-.bone{block-size:2.125em;border-radius:calc(var(--_r)/2);background:var(--rd-color-background,light-dark(#f3f4f6,#1f2937));animation:pulse 1.4s ease-in-out infinite}
+.bone{block-size:2.125em;border-radius:calc(var(--_r)/2);background:var(--_bn);animation:pulse 1.4s ease-in-out infinite}
 .sk-link{block-size:calc(4.0625em + 4px)}.sk-share{block-size:2.35em}.sk-qr{align-self:center;inline-size:calc(9em + 2px);block-size:calc(9em + 2px)}.sk-head{inline-size:40%;block-size:1.3125em}.sk-more{inline-size:8em;block-size:2.75em}
 .bones{display:grid;gap:calc(var(--_s)/2)}.bones .bone{block-size:calc(var(--_s) + 1.5625em)}
 @container (min-width:400px){.bones{grid-template-columns:repeat(3,1fr)}.bones .bone{block-size:calc(var(--_s)*1.5 + 3.1875em)}}

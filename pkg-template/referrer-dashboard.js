@@ -16,9 +16,23 @@ const url = new URL('./referrer_dashboard_bg.wasm', import.meta.url);
 /** An Error carrying the `rd-error` type the element reports for it. */
 const failure = (type, message) => Object.assign(new Error(message), { type });
 
+/**
+ * How the wasm is asked for: the request a `<link rel="preload" as="fetch">` must match for the
+ * browser to hand it the preloaded answer instead of downloading the file again (README's
+ * preload recipe). On the page's own origin, a `no-cors` request with credentials, which is
+ * what a preload without `crossorigin` makes: WebKit reuses a preload only for a request with
+ * the same headers, and it sends `Origin` with a `crossorigin` preload but not with a
+ * same-origin `fetch()`, so the CORS pair downloaded the wasm twice there (Chromium and Firefox
+ * match either pair). A same-origin answer is never opaque: the module compiles it as before,
+ * and `integrity` is checked. On another origin (a CDN), a CORS request, as
+ * `<link rel="preload" as="fetch" crossorigin>` makes.
+ */
+const requestInit = () =>
+  url.origin === location.origin ? { integrity, mode: 'no-cors', credentials: 'include' } : { integrity };
+
 /** The wasm download: the network or the deployment at fault, told apart. */
 const download = () =>
-  fetch(url, { integrity }).then(
+  fetch(url, requestInit()).then(
     (response) => {
       if (response.ok) return response;
       throw failure('configuration', `${url} answered HTTP ${response.status}`);

@@ -25,8 +25,9 @@ test('the demo page renders the link and the three numbers from the sandbox', as
   assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/r\/[A-Za-z0-9]{8}$/);
   assert.equal(await dashboard.locator('[part="referral"]').count(), 5, 'page-size defaults to 5');
   assert.deepEqual(errors, [], 'no console errors or CSP violations under the strict CSP');
-  // The page's <link rel="preload" as="fetch" crossorigin> matches the module's fetch of the
-  // wasm exactly, so the browser uses the preloaded answer instead of asking again.
+  // The page's <link rel="preload" as="fetch"> matches the module's fetch of the wasm (same
+  // origin: no-cors, credentials included), so the browser uses the preloaded answer instead of
+  // asking again (tests/engines counts this in Firefox and WebKit too).
   assert.deepEqual(wasmRequests, [`${server.url}/referrer-dashboard/referrer_dashboard_bg.wasm`]);
 });
 

@@ -2,7 +2,8 @@
 //!
 //! - `demo`: build the widget and serve the demo at http://127.0.0.1:8080 (`PORT` overrides).
 //! - `test [stage...]`: lint and run every test suite (host, wasm in Chromium, server,
-//!   end-to-end), or only the stages named (`lint`, `host`, `wasm`, `e2e`).
+//!   end-to-end, the three engines), or only the stages named (`lint`, `host`, `wasm`, `e2e`,
+//!   `engines`).
 //! - `dist`: write the npm package to `target/dist/npm/` and script-tag files to `target/dist/cdn/`.
 //! - `bench`: size, browser and server benchmarks (see `BENCHMARKS.md`).
 //! - `surface`: write the public surface of `src/surface.rs` into every file that states it.
@@ -11,7 +12,8 @@
 //! Each installs what a fresh machine lacks first (see [`tools`]).
 //!
 //! # Layout
-//! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium.
+//! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium,
+//!   Firefox ESR and WebKitGTK.
 //! - `build`: building the widget and assembling the package.
 //! - `surface`: the generated surface (manifest, types, loader lists, README and site tables).
 //! - `tasks`: the commands themselves.
@@ -32,7 +34,8 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshot
 
   demo         build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
   test [stage] lint and run every test suite, or the stages named: lint, host (host and
-               server tests), wasm (wasm tests in Chromium), e2e (end-to-end)
+               server tests), wasm (wasm tests in Chromium), e2e (end-to-end), engines (the
+               user's checks in Chromium, Firefox ESR and WebKitGTK)
   dist         write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/
   bench        size, browser and server benchmarks (results in target/bench/, figures in BENCHMARKS.md)
   surface      write src/surface.rs into the manifest, types, loader and README/site tables

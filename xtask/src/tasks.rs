@@ -192,11 +192,20 @@ pub enum Stage {
     Wasm,
     /// End-to-end tests in headless Chromium against the built package and the server.
     E2e,
+    /// The checks that matter to a user in Chromium, Firefox ESR and WebKitGTK, one engine after
+    /// another (tests/engines/).
+    Engines,
 }
 
 impl Stage {
     /// Every stage, in the order a full run takes them.
-    pub const ALL: [Stage; 4] = [Stage::Lint, Stage::Host, Stage::Wasm, Stage::E2e];
+    pub const ALL: [Stage; 5] = [
+        Stage::Lint,
+        Stage::Host,
+        Stage::Wasm,
+        Stage::E2e,
+        Stage::Engines,
+    ];
 
     /// The stage a command-line word names.
     ///
@@ -219,6 +228,7 @@ impl Stage {
             Stage::Host => "host",
             Stage::Wasm => "wasm",
             Stage::E2e => "e2e",
+            Stage::Engines => "engines",
         }
     }
 }
@@ -233,8 +243,14 @@ pub fn test(args: &[String]) -> Result<()> {
             .collect::<Result<_>>()?
     };
     tools::ensure_build_tools()?;
-    if stages.iter().any(|s| matches!(s, Stage::Wasm | Stage::E2e)) {
+    if stages
+        .iter()
+        .any(|s| matches!(s, Stage::Wasm | Stage::E2e | Stage::Engines))
+    {
         tools::ensure_browser()?;
+    }
+    if stages.contains(&Stage::Engines) {
+        tools::ensure_engines()?;
     }
     if stages.contains(&Stage::Host) {
         tools::ensure_databases()?;
@@ -265,21 +281,15 @@ pub fn test(args: &[String]) -> Result<()> {
             }
             Stage::E2e => {
                 build_for_tests(&mut built)?;
-                // The server binary of the host stage, not a second build: `cargo build` alone
-                // would resolve other features (no dev-dependencies) and rebuild much of it.
-                step("the server binary (as the host stage built it)");
-                let mut no_run = HOST_TESTS.to_vec();
-                no_run.push("--no-run");
-                run(cmd(&cargo()).args(no_run))?;
+                server_for_tests()?;
                 step("end-to-end tests in headless Chromium");
-                let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/e2e"))?
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
-                    .collect();
-                files.sort();
-                let mut node = node_with_builds();
-                node.args(["--test", "--test-reporter=spec"]).args(&files);
-                run(&mut node)?;
+                run_node_tests("tests/e2e")?;
+            }
+            Stage::Engines => {
+                build_for_tests(&mut built)?;
+                server_for_tests()?;
+                step("cross-engine tests: Chromium, Firefox ESR, WebKitGTK (one after another)");
+                run_node_tests("tests/engines")?;
             }
         }
         timings.push((stage.name(), started.elapsed()));
@@ -289,6 +299,27 @@ pub fn test(args: &[String]) -> Result<()> {
         eprintln!("  {name:<8} {took:>8.1?}");
     }
     Ok(())
+}
+
+/// The server binary of the host stage, not a second build: `cargo build` alone would resolve
+/// other features (no dev-dependencies) and rebuild much of it.
+fn server_for_tests() -> Result<()> {
+    step("the server binary (as the host stage built it)");
+    let mut no_run = HOST_TESTS.to_vec();
+    no_run.push("--no-run");
+    run(cmd(&cargo()).args(no_run))
+}
+
+/// `node --test` on every `*.test.mjs` of `dir`, told where the builds are.
+fn run_node_tests(dir: &str) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    let mut node = node_with_builds();
+    node.args(["--test", "--test-reporter=spec"]).args(&files);
+    run(&mut node)
 }
 
 /// The host stage's cargo arguments (the e2e stage reuses them so the binary is the same build).

@@ -24,63 +24,57 @@ pub fn ensure_build_tools() -> Result<()> {
 
 /// Debian's Chromium and ChromeDriver, for the browser tests.
 pub fn ensure_browser() -> Result<()> {
-    let missing: Vec<&str> = [
-        ("chromium", "/usr/bin/chromium"),
-        ("chromium-driver", "/usr/bin/chromedriver"),
-    ]
-    .iter()
-    .filter(|(_, path)| !Path::new(path).exists())
-    .map(|(package, _)| *package)
-    .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    if !is_root() {
-        return fail(format!(
-            "the browser tests need Debian's {} (not installed); run as root so `cargo xtask test` can \
-             install them, or run: sudo apt-get install -y chromium chromium-driver",
-            missing.join(" and ")
-        ));
-    }
-    step(&format!(
-        "installing {} with apt-get (browser tests run in real headless Chromium)",
-        missing.join(", ")
-    ));
-    let apt = |args: &[&str]| {
-        let mut command = Command::new("apt-get");
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run(&mut command)
-    };
-    apt(&["update", "-q"])?;
-    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
-    install.extend(["chromium", "chromium-driver"]);
-    apt(&install)
+    ensure_debian(
+        &[
+            ("chromium", "/usr/bin/chromium"),
+            ("chromium-driver", "/usr/bin/chromedriver"),
+        ],
+        "the browser tests run in real headless Chromium",
+    )
 }
 
-/// Debian's Redis and PostgreSQL, for the tests of several instances sharing state: the tests
-/// start servers of their own (on free loopback ports, in temporary directories), so nothing
-/// here starts or configures a service.
-pub fn ensure_databases() -> Result<()> {
-    let missing: Vec<&str> = [
-        ("redis-server", "/usr/bin/redis-server"),
-        ("postgresql", "/usr/lib/postgresql"),
-    ]
-    .iter()
-    .filter(|(_, path)| !Path::new(path).exists())
-    .map(|(package, _)| *package)
-    .collect();
+/// The other two engines of SPEC §4 for the cross-engine tests: Debian's Firefox ESR (driven by
+/// Puppeteer over WebDriver BiDi) and WebKitGTK's WebDriver with its MiniBrowser, which needs a
+/// display: Xvfb, through `xvfb-run` (which needs `xauth`).
+pub fn ensure_engines() -> Result<()> {
+    // Debian's multiarch folder: x86_64-linux-gnu, aarch64-linux-gnu.
+    let mini_browser = format!(
+        "/usr/lib/{}-linux-gnu/webkit2gtk-4.1/MiniBrowser",
+        std::env::consts::ARCH
+    );
+    ensure_debian(
+        &[
+            ("firefox-esr", "/usr/bin/firefox-esr"),
+            ("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+            ("libwebkit2gtk-4.1-0", &mini_browser),
+            ("xvfb", "/usr/bin/xvfb-run"),
+            ("xauth", "/usr/bin/xauth"),
+        ],
+        "the cross-engine tests run real Firefox ESR and WebKitGTK",
+    )
+}
+
+/// The Debian `packages` (each named with a file it installs) that are missing, installed with
+/// apt-get when running as root; otherwise an error giving the command to run.
+fn ensure_debian(packages: &[(&str, &str)], why: &str) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(package, _)| *package)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     if !is_root() {
         return fail(format!(
-            "the server's tests of several instances need Debian's {} (not installed); run as              root so `cargo xtask test` can install them, or run: sudo apt-get install -y {}",
-            missing.join(" and "),
+            "{why}; missing: {}. Run as root so `cargo xtask test` can install them, or run: \
+             sudo apt-get install -y --no-install-recommends {}",
+            missing.join(", "),
             missing.join(" ")
         ));
     }
     step(&format!(
-        "installing {} with apt-get (the tests of several instances run real servers)",
+        "installing {} with apt-get ({why})",
         missing.join(", ")
     ));
     let apt = |args: &[&str]| {
@@ -94,6 +88,19 @@ pub fn ensure_databases() -> Result<()> {
     apt(&install)
 }
 
+/// Debian's Redis and PostgreSQL, for the tests of several instances sharing state: the tests
+/// start servers of their own (on free loopback ports, in temporary directories), so nothing
+/// here starts or configures a service.
+pub fn ensure_databases() -> Result<()> {
+    ensure_debian(
+        &[
+            ("redis-server", "/usr/bin/redis-server"),
+            ("postgresql", "/usr/lib/postgresql"),
+        ],
+        "the server's tests of several instances run real Redis and PostgreSQL servers",
+    )
+}
+
 /// A cargo-installed tool of any version (benchmarks only).
 pub fn ensure_cargo_tool_any(tool: &str, why: &str) -> Result<()> {
     ensure_cargo_tool(tool, None, why)
@@ -101,18 +108,7 @@ pub fn ensure_cargo_tool_any(tool: &str, why: &str) -> Result<()> {
 
 /// A Debian package providing `path`, installed with apt-get when running as root.
 pub fn ensure_apt(package: &str, path: &str, why: &str) -> Result<()> {
-    if Path::new(path).exists() {
-        return Ok(());
-    }
-    if !is_root() {
-        return fail(format!(
-            "{package} is missing ({why}); run as root, or: sudo apt-get install -y {package}"
-        ));
-    }
-    step(&format!("installing {package} with apt-get ({why})"));
-    run(crate::cmd("apt-get")
-        .args(["install", "-y", "-q", package])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    ensure_debian(&[(package, path)], why)
 }
 
 fn ensure_wasm_target() -> Result<()> {
