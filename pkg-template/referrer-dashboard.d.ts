@@ -85,7 +85,11 @@ export declare class ReferrerDashboard extends HTMLElement {
   demo: boolean;
   /** `eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects. Attribute `loading`; default: `eager`. */
   loading: 'eager' | 'lazy' | null;
-  /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. */
+  /** A URL on the page's own origin that answers `{"token": "…"}` for the signed-in user: asked before every request (`GET`, the page's cookies, `Accept: application/json`), the token sent as `Authorization: Bearer <token>`. Plain HTML, so it survives server rendering; `getAuthToken` wins when set. Another origin is a `configuration` error, an error status or an answer without a token an `authentication` error. Attribute `token-url`; default: absent. */
+  tokenUrl: string | null;
+  /** While present on an element that has not started, it shows its skeleton and downloads the wasm but sends no request; removing it starts the element (the Web Components Community Group's defer-hydration protocol). The React wrapper renders it and removes it once it has set the element's properties. Attribute `defer-hydration`; default: absent. */
+  deferHydration: boolean;
+  /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. Wins over `token-url` when set. */
   getAuthToken: (() => string | null | Promise<string | null>) | null;
   /** Overrides of UI texts by message id. */
   strings: Record<string, string>;
@@ -152,6 +156,8 @@ export interface ReferrerDashboardJsxProps {
   channels?: string;
   demo?: boolean;
   loading?: 'eager' | 'lazy';
+  'token-url'?: string;
+  'defer-hydration'?: boolean;
   getAuthToken?: (() => string | null | Promise<string | null>) | null;
   strings?: Record<string, string>;
   'onrd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;

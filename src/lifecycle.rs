@@ -115,6 +115,8 @@ pub struct Fetch {
     pub cursor: Option<String>,
     /// The `credentials` attribute.
     pub credentials: Credentials,
+    /// The `token-url` attribute (used when `getAuthToken` is not set).
+    pub token_url: Option<String>,
 }
 
 /// An `rd-*` event the lifecycle fires.
@@ -400,6 +402,7 @@ impl<R> Lifecycle<R> {
             endpoint,
             cursor,
             credentials: self.config.credentials,
+            token_url: self.config.token_url.clone(),
         }));
     }
 
