@@ -220,7 +220,11 @@ impl Controller {
             now: js_sys::Date::now(),
             random: js_sys::Math::random(),
         };
-        let commands = self.lifecycle.borrow_mut().handle(input, clock);
+        let commands = {
+            let mut lifecycle = self.lifecycle.borrow_mut();
+            lifecycle.set_auth_property(has_token_source(&self.host));
+            lifecycle.handle(input, clock)
+        };
         for command in commands {
             self.run(command);
         }

@@ -259,7 +259,7 @@ pub const ERROR_TYPES: [ErrorType; 6] = [
     },
     ErrorType {
         name: "authentication",
-        cause: "401/403, or `getAuthToken` failed, or `token-url` answered an error status or no token",
+        cause: "401/403, or `getAuthToken` failed, or `token-url` answered an error status or no token (with `getAuthToken` or `token-url` set, asked again when the page is shown again and after 1, 2, 4… up to 15 minutes)",
     },
     ErrorType {
         name: "rate_limit",
