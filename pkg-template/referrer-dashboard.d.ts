@@ -183,3 +183,25 @@ declare module 'react' {
     }
   }
 }
+
+/**
+ * The element in Svelte 5 markup (`svelte-check`, the Svelte language server): its attributes,
+ * its properties, its events as `onrd-*` attributes and as legacy `on:rd-*` directives, on top of
+ * Svelte's HTML attributes. Like React's above, these declarations also type-check a project
+ * without Svelte, where they add nothing.
+ */
+export interface ReferrerDashboardSvelteProps extends Omit<ReferrerDashboardJsxProps, 'class'> {
+  // surface:svelte (generated from src/surface.rs by `cargo xtask surface`)
+  'on:rd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
+  'on:rd-copy'?: (event: CustomEvent<{ link: string }>) => void;
+  'on:rd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
+  'on:rd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
+  // /surface:svelte
+}
+
+declare module 'svelte/elements' {
+  interface HTMLAttributes<T extends EventTarget> {}
+  interface SvelteHTMLElements {
+    'referrer-dashboard': HTMLAttributes<ReferrerDashboard> & ReferrerDashboardSvelteProps;
+  }
+}

@@ -135,12 +135,17 @@ pub fn package_sources() -> PathBuf {
     root().join("target/pkg-src")
 }
 
-/// The files of `pkg-template/` that ship as they are (the JS ships bundled).
-const SHIPPED_AS_IS: [&str; 4] = [
+/// The files of `pkg-template/` that ship as they are (the element's JS ships bundled; the React
+/// wrapper ships as written: a separate module, so a page that does not import it does not load
+/// it, which keeps its `'use client'` directive and its bare `react` import for the host's
+/// bundler).
+const SHIPPED_AS_IS: [&str; 6] = [
     "package.json",
     "README.md",
     "referrer-dashboard.d.ts",
     "custom-elements.json",
+    "react.js",
+    "react.d.ts",
 ];
 
 /// `target/dist/npm/`: the wasm, the entry module with the loader and the glue bundled in, and
