@@ -147,7 +147,8 @@ fn node_with_builds() -> std::process::Command {
     node.env("RD_SERVER_BIN", server_binary())
         .env("RD_PACKAGE_DIR", build::npm_dir())
         .env("RD_CDN_DIR", build::cdn_dir())
-        .env("RD_SITE_DIR", build::site_dir());
+        .env("RD_SITE_DIR", build::site_dir())
+        .env("RD_EXAMPLES_DIR", build::examples_dir());
     node
 }
 
