@@ -98,9 +98,9 @@ export async function tokenFromUrl(value, signal) {
     fail('network', 'the token-url request failed'),
   );
   if (!answer.ok) fail('authentication', `token-url answered HTTP ${answer.status}`);
-  const body = await answer.json().catch(() => fail('authentication', 'token-url did not answer JSON like {"token": "…"}'));
-  if (typeof body?.token !== 'string' || !body.token) fail('authentication', 'token-url answered no "token" string');
-  return body.token;
+  const token = (await answer.json().catch(() => null))?.token;
+  if (typeof token !== 'string' || !token) fail('authentication', 'token-url answered no {"token": "…"}');
+  return token;
 }
 
 /** The element's locale, as the core finds it: `locale`, the nearest `lang`, the browser's. */

@@ -10,7 +10,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{AbortController, AbortSignal, HtmlElement};
 use yew::Callback;
 
@@ -358,7 +358,10 @@ async fn request(
             Some(answer) => return answer,
         }
     }
-    let token = fetch::bearer_token(host, fetch.token_url.as_deref(), ask_url, signal).await?;
+    let token = match fetch::ask_token(host, fetch.token_url.as_deref(), ask_url, signal)? {
+        Some((promise, own)) => fetch::token_answer(JsFuture::from(promise).await, own)?,
+        None => None,
+    };
     let cursor = fetch.cursor.as_deref();
     fetch::get_json(&fetch.endpoint, cursor, fetch.credentials, token, signal).await
 }

@@ -1,8 +1,8 @@
 //! Requests to the host's session endpoint, and the mapping of every failure to one of the
 //! `rd-error` types of SPEC §4.
 //!
-//! [`classify`], [`describe_status`] and [`is_header_value`] are pure; [`get_json`] and
-//! [`bearer_token`] are the thin browser edge (gloo-net, the host's functions) that moves bytes
+//! [`classify`], [`describe_status`] and [`is_header_value`] are pure; [`get_json`],
+//! [`ask_token`] and [`token_answer`] are the thin browser edge (gloo-net, the host's functions) that moves bytes
 //! and reports what happened. The `token-url` request itself is the loader's (`tokenFromUrl` in
 //! `pkg-template/element.js`): its early request needs it before the wasm is there, and one
 //! implementation in JS costs every page less than a second one here (measured: 1.0 KB gzip
@@ -221,21 +221,21 @@ async fn read_response(response: Response) -> Result<JsValue, WidgetError> {
     })
 }
 
-/// The bearer token for the next request: what the host's `getAuthToken` gives when it is set
-/// (even `null`: then none), else the token `token_url` answers, asked by `ask_url` (the
-/// loader's `tokenFromUrl`, see [`crate::element::create`]), else none. One `await` for either
-/// source: each one more would grow the request's state machine in the wasm.
+/// The call that gives the bearer token for the next request, not yet awaited: the host's
+/// `getAuthToken` when it is set (`true`: its answer is read by [`token_answer`] as the host's),
+/// else `ask_url` (the loader's `tokenFromUrl`, see [`crate::element::create`]) asking
+/// `token_url`, else `None` (no token). The caller awaits the promise: one `await` for either
+/// source, in the request's own state machine (each `async fn` awaited there would add its own).
 ///
 /// # Errors
-/// For `getAuthToken`: `authentication` when it throws or its promise rejects, `configuration`
-/// when it is no function or gives no string or null. For `token-url`: the failure `ask_url`
-/// rejects with ([`reported`]).
-pub async fn bearer_token(
+/// `configuration` when `getAuthToken` is set to something other than a function;
+/// `authentication` when it throws.
+pub fn ask_token(
     host: &JsValue,
     token_url: Option<&str>,
     ask_url: Option<&Function>,
     signal: &AbortSignal,
-) -> Result<Option<String>, WidgetError> {
+) -> Result<Option<(Promise, bool)>, WidgetError> {
     let getter = Reflect::get(host, &JsValue::from_str("getAuthToken")).unwrap_or_default();
     let own = !(getter.is_null() || getter.is_undefined());
     let called = if own {
@@ -251,23 +251,24 @@ pub async fn bearer_token(
     } else {
         return Ok(None);
     };
-    let value = match called {
-        Ok(promise) => JsFuture::from(Promise::resolve(&promise)).await,
-        Err(thrown) => Err(thrown),
-    };
-    if !own {
-        return value
-            .map(|token| token.as_string())
-            .map_err(|thrown| reported(&thrown).unwrap_or_else(network));
+    match called {
+        Ok(value) => Ok(Some((Promise::resolve(&value), own))),
+        Err(thrown) => Err(token_failure(&thrown, own)),
     }
-    let value = value.map_err(|_| {
-        WidgetError::new(
-            ErrorKind::Authentication,
-            "getAuthToken failed to provide a token",
-        )
-    })?;
-    if value.is_null() || value.is_undefined() {
-        return Ok(None);
+}
+
+/// The token from the settled promise of [`ask_token`] (`own`: the host's `getAuthToken`).
+///
+/// # Errors
+/// For `getAuthToken`: `authentication` when its promise rejects, `configuration` when it gives
+/// no string or null. For `token-url`: the failure the loader rejects with ([`reported`]).
+pub fn token_answer(
+    settled: Result<JsValue, JsValue>,
+    own: bool,
+) -> Result<Option<String>, WidgetError> {
+    let value = settled.map_err(|thrown| token_failure(&thrown, own))?;
+    if !own || value.is_null() || value.is_undefined() {
+        return Ok(value.as_string());
     }
     match value.dyn_into::<JsString>() {
         Ok(token) => Ok(Some(String::from(token))),
@@ -275,6 +276,17 @@ pub async fn bearer_token(
             ErrorKind::Configuration,
             "getAuthToken must resolve to a string or null",
         )),
+    }
+}
+
+fn token_failure(thrown: &JsValue, own: bool) -> WidgetError {
+    if own {
+        WidgetError::new(
+            ErrorKind::Authentication,
+            "getAuthToken failed to provide a token",
+        )
+    } else {
+        reported(thrown).unwrap_or_else(network)
     }
 }
 

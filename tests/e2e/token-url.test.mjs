@@ -103,9 +103,11 @@ test('a token-url that answers an error status or no token is an authentication 
   const answers = [
     [{ status: 401, body: { error: { message: 'signed out' } } }, 'token-url answered HTTP 401'],
     [{ status: 503, body: 'busy' }, 'token-url answered HTTP 503'],
-    [{ body: { jwt: 'eyJ-the-token-under-another-name' } }, 'token-url answered no "token" string'],
-    [{ body: { token: '' } }, 'token-url answered no "token" string'],
-    [{ body: '<!doctype html><title>Sign in</title>', headers: { 'content-type': 'text/html' } }, 'token-url did not answer JSON like {"token": "…"}'],
+    [{ body: { jwt: 'eyJ-the-token-under-another-name' } }, 'token-url answered no {"token": "…"}'],
+    [{ body: { token: '' } }, 'token-url answered no {"token": "…"}'],
+    [{ body: '<!doctype html><title>Sign in</title>', headers: { 'content-type': 'text/html' } }, 'token-url answered no {"token": "…"}'],
+    // Plain text is not taken for a token: one shape, JSON.
+    [{ body: 'eyJ-a-bare-token', headers: { 'content-type': 'text/plain' } }, 'token-url answered no {"token": "…"}'],
   ];
   for (const [answer, expected] of answers) {
     const harness = await withTokenRoute(t, () => answer);
