@@ -1,6 +1,6 @@
 'use client';
-// `referrer-dashboard/react`: <referrer-dashboard> as a React component, for React 18 and 19,
-// server-rendered or not.
+// `referrer-dashboard/react`: <referrer-dashboard> as a React component, server-rendered or not
+// (tested with React 19; it uses nothing React 18 lacks: forwardRef, refs and effects).
 //
 // Why a wrapper, when React 19 sets properties on custom elements and listens to `on<event>`
 // props: it does so when it creates an element, not when it hydrates one the server rendered
