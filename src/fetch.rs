@@ -42,17 +42,19 @@ impl ErrorKind {
         NAMES[self as usize]
     }
 
+    /// Every type, in declaration order (the order of their wire names).
+    pub const ALL: [ErrorKind; NAMES.len()] = [
+        ErrorKind::Configuration,
+        ErrorKind::Network,
+        ErrorKind::Authentication,
+        ErrorKind::RateLimit,
+        ErrorKind::Server,
+        ErrorKind::InvalidResponse,
+    ];
+
     /// The type whose wire name is `name`.
     pub fn named(name: &str) -> Option<Self> {
-        const ALL: [ErrorKind; NAMES.len()] = [
-            ErrorKind::Configuration,
-            ErrorKind::Network,
-            ErrorKind::Authentication,
-            ErrorKind::RateLimit,
-            ErrorKind::Server,
-            ErrorKind::InvalidResponse,
-        ];
-        NAMES.iter().position(|n| *n == name).map(|i| ALL[i])
+        NAMES.iter().position(|n| *n == name).map(|i| Self::ALL[i])
     }
 }
 
@@ -345,14 +347,7 @@ mod tests {
 
     #[test]
     fn error_types_are_found_by_their_wire_names() {
-        for kind in [
-            ErrorKind::Configuration,
-            ErrorKind::Network,
-            ErrorKind::Authentication,
-            ErrorKind::RateLimit,
-            ErrorKind::Server,
-            ErrorKind::InvalidResponse,
-        ] {
+        for kind in ErrorKind::ALL {
             assert_eq!(ErrorKind::named(kind.as_str()), Some(kind));
         }
         assert_eq!(ErrorKind::named("authentication "), None);

@@ -6,13 +6,13 @@
 // hydration warning, one session request with the framework's token.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { launch, startProcess, watchErrors } from './helpers.mjs';
+import { launch, startProcess, startReady, watchErrors } from './helpers.mjs';
 
 const exec = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -43,40 +43,6 @@ function freePort() {
   });
 }
 
-/**
- * Starts `node args` in `cwd` with `env` and resolves once it prints `ready`; rejects with its
- * output if it exits first.
- */
-function startNode(args, cwd, env, ready) {
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      if (ready.test(output)) {
-        child.stdout.off('data', onData);
-        child.stdout.on('data', (more) => (output += more));
-        resolve({
-          output: () => output,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', done);
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${output}`)));
-  });
-}
-
 const FRAMEWORKS = [
   {
     name: 'Next.js 16 (App Router, next start)',
@@ -100,13 +66,20 @@ const FRAMEWORKS = [
 for (const framework of FRAMEWORKS) {
   test(`${framework.name}: server-rendered, then the dashboard in Chromium, no error, no hydration warning`, async (t) => {
     const port = await freePort();
-    const app = await startNode(framework.start(port), join(EXAMPLES, framework.dir), {
-      ...framework.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DASHBOARD_BACKEND_URL: backend.url,
-      DASHBOARD_JWT_SECRET: SECRET,
-    }, framework.ready);
+    const app = await startReady(framework.name, process.execPath, framework.start(port), {
+      cwd: join(EXAMPLES, framework.dir),
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        ...framework.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DASHBOARD_BACKEND_URL: backend.url,
+        DASHBOARD_JWT_SECRET: SECRET,
+      },
+      ready: framework.ready,
+    });
     t.after(() => app.stop());
     const url = `http://127.0.0.1:${port}/`;
 
