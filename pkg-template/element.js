@@ -9,8 +9,8 @@
 
 // surface:attributes (generated from src/surface.rs by `cargo xtask surface`)
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
-export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo', 'loading'];
-const BOOLEAN = new Set(['demo']);
+export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo', 'loading', 'token-url', 'defer-hydration'];
+const BOOLEAN = new Set(['demo', 'defer-hydration']);
 const NUMBER = new Set(['page-size']);
 // /surface:attributes
 const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -80,6 +80,33 @@ button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px soli
 @keyframes pulse{50%{opacity:.55}}@media (prefers-reduced-motion:reduce){.bone{animation:none}}@media (forced-colors:active){.card,.bone{border:1px solid CanvasText}}
 .sr-only{position:absolute;inline-size:1px;block-size:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}`;
 let loaderSheet = null;
+
+/**
+ * The token a `token-url` answers: `GET` on the page's own origin, with its cookies and
+ * `Accept: application/json`; the answer must be a 2xx JSON object whose `token` is a non-empty
+ * string. Rejects with an Error whose `type` is the `rd-error` type to report (another origin:
+ * `configuration`, nothing sent; no answer: `network`; an error status or no token:
+ * `authentication`); the token never enters a message. The early request and the Rust core
+ * (`create`'s third argument, src/fetch.rs) both ask through here: it is needed before the wasm
+ * is there, and one implementation in JS costs a page less than a second one in the wasm.
+ */
+export async function tokenFromUrl(value, signal) {
+  const fail = (type, message) => {
+    throw Object.assign(new Error(message), { type });
+  };
+  let url = null;
+  try {
+    url = new URL(value, document.baseURI);
+  } catch {}
+  if (url?.origin !== location.origin) fail('configuration', "token-url must be on the page's origin");
+  const answer = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' }, signal }).catch(() =>
+    fail('network', 'the token-url request failed'),
+  );
+  if (!answer.ok) fail('authentication', `token-url answered HTTP ${answer.status}`);
+  const token = (await answer.json().catch(() => null))?.token;
+  if (typeof token !== 'string' || !token) fail('authentication', 'token-url answered no {"token": "…"}');
+  return token;
+}
 
 /** The element's locale, as the core finds it: `locale`, the nearest `lang`, the browser's. */
 function localeOf(host) {
@@ -169,9 +196,22 @@ export function define(load, name = 'referrer-dashboard') {
     #core = null;
     #getAuthToken = null;
     #strings = {};
-    #upgraded = false;
     /** With `loading="lazy"`, the observer waiting for the element to come near the viewport. */
     #near = null;
+
+    constructor() {
+      super();
+      // An upgrade: a framework or a script may have set properties on the element before it
+      // was defined. Those own properties hide the accessors; move them onto the accessors now
+      // (the lazy-property pattern), so they reach the attributes and the Rust core.
+      for (const prop of [...ATTRIBUTES.map(camel), 'getAuthToken', 'strings']) {
+        if (Object.hasOwn(this, prop)) {
+          const value = this[prop];
+          delete this[prop];
+          this[prop] = value;
+        }
+      }
+    }
 
     /** Awaited before each request; a non-null result is sent as a bearer token. */
     get getAuthToken() {
@@ -201,18 +241,6 @@ export function define(load, name = 'referrer-dashboard') {
     }
 
     connectedCallback() {
-      if (!this.#upgraded) {
-        this.#upgraded = true;
-        // A framework may set properties before the element is defined; those own
-        // properties hide the accessors, so move them onto the accessors now.
-        for (const prop of [...ATTRIBUTES.map(camel), 'getAuthToken', 'strings']) {
-          if (Object.prototype.hasOwnProperty.call(this, prop)) {
-            const value = this[prop];
-            delete this[prop];
-            this[prop] = value;
-          }
-        }
-      }
       const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
       if (this.#core) {
         this.#core.connect(null);
@@ -222,6 +250,13 @@ export function define(load, name = 'referrer-dashboard') {
       const lazy = this.getAttribute('loading')?.trim().toLowerCase() === 'lazy';
       // Something on screen at once: until the wasm (and with it the Yew app) is there.
       if ((lazy || !wasm) && !root.firstChild) showSkeleton(this, root);
+      if (this.hasAttribute('defer-hydration')) {
+        // The defer-hydration protocol: whoever rendered the attribute (the React wrapper, after
+        // setting the properties) removes it to start the element (attributeChangedCallback).
+        // The wasm is downloaded meanwhile, unless the element is lazy.
+        if (!lazy) load().catch(() => {}); // reported once the element starts
+        return;
+      }
       if (lazy) {
         // As <img loading="lazy">: nothing is fetched until the element is about to be seen.
         this.#near = new IntersectionObserver(
@@ -248,7 +283,7 @@ export function define(load, name = 'referrer-dashboard') {
     #begin(root) {
       if (wasm) {
         root.replaceChildren(); // the loader's skeleton
-        this.#core = wasm.create(this, root);
+        this.#core = wasm.create(this, root, tokenFromUrl);
         this.#core.connect(null);
         return;
       }
@@ -267,7 +302,7 @@ export function define(load, name = 'referrer-dashboard') {
             return;
           }
           root.replaceChildren(); // the loader's skeleton, or its error state after a retry
-          this.#core = wasm.create(this, root);
+          this.#core = wasm.create(this, root, tokenFromUrl);
           this.#core.connect(early);
         },
         (error) => {
@@ -289,8 +324,8 @@ export function define(load, name = 'referrer-dashboard') {
     }
 
     /**
-     * `{ response, abort }` for the session request, or null (no endpoint, or demo). `response`
-     * resolves to the `Response`, or to null when the core should ask itself.
+     * `{ response, abort, tokenAsked }` for the session request, or null (no endpoint, or
+     * demo). `response` resolves to the `Response`, or to null when the core should ask itself.
      */
     #prefetch() {
       const endpoint = this.getAttribute('endpoint')?.trim();
@@ -299,7 +334,10 @@ export function define(load, name = 'referrer-dashboard') {
       // Read as the core reads it (config::Credentials::parse): trimmed, any case.
       const mode = this.getAttribute('credentials')?.trim().toLowerCase();
       const credentials = mode === 'include' || mode === 'omit' ? mode : 'same-origin';
-      const response = (async () => {
+      // `tokenAsked`: the request went out after asking the host's token source, so a 401 to
+      // it is the host's answer (the core asks again only when it went out without).
+      const early = { response: null, abort, tokenAsked: false };
+      early.response = (async () => {
         // A host usually sets getAuthToken from its own script, which runs after this module:
         // while the page's deferred and module scripts are still running (until
         // DOMContentLoaded), wait for them, then give the host one task more before deciding
@@ -313,6 +351,7 @@ export function define(load, name = 'referrer-dashboard') {
           await new Promise((r) => setTimeout(r, 0));
         }
         let token = null;
+        const tokenUrl = this.getAttribute('token-url')?.trim();
         if (this.getAuthToken != null) {
           // Anything but a function giving a string or null is left to the core, which asks
           // again and reports precisely what is wrong (resolving to null says so).
@@ -323,13 +362,18 @@ export function define(load, name = 'referrer-dashboard') {
             return null;
           }
           if (token != null && typeof token !== 'string') return null;
+          early.tokenAsked = true;
+        } else if (tokenUrl) {
+          // A failure rejects with its `rd-error` type, which the core reports as it is.
+          token = await tokenFromUrl(tokenUrl, abort.signal);
+          early.tokenAsked = true;
         }
         const headers = { Accept: 'application/json' };
         if (token) headers.Authorization = `Bearer ${token}`;
         return fetch(endpoint, { credentials, headers, signal: abort.signal });
       })();
-      response.catch(() => {}); // the core reports failures
-      return { response, abort };
+      early.response.catch(() => {}); // the core reports failures
+      return early;
     }
 
     disconnectedCallback() {
@@ -346,7 +390,9 @@ export function define(load, name = 'referrer-dashboard') {
     }
 
     attributeChangedCallback(attribute, oldValue, newValue) {
-      if (oldValue !== newValue) this.#core?.attributeChanged(attribute, newValue);
+      if (oldValue === newValue) return;
+      if (this.#core) this.#core.attributeChanged(attribute, newValue);
+      else if (attribute === 'defer-hydration' && newValue === null && this.isConnected) this.connectedCallback();
     }
   }
 

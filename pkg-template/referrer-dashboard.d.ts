@@ -85,7 +85,11 @@ export declare class ReferrerDashboard extends HTMLElement {
   demo: boolean;
   /** `eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects. Attribute `loading`; default: `eager`. */
   loading: 'eager' | 'lazy' | null;
-  /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. */
+  /** A URL on the page's own origin that answers `{"token": "…"}` for the signed-in user: asked before every request (`GET`, the page's cookies, `Accept: application/json`), the token sent as `Authorization: Bearer <token>`. Plain HTML, so it survives server rendering; `getAuthToken` wins when set. Another origin is a `configuration` error, an error status or an answer without a token an `authentication` error. Attribute `token-url`; default: absent. */
+  tokenUrl: string | null;
+  /** While present on an element that has not started, it shows its skeleton and downloads the wasm but sends no request; removing it starts the element (the Web Components Community Group's defer-hydration protocol). The React wrapper renders it and removes it once it has set the element's properties. Attribute `defer-hydration`; default: absent. */
+  deferHydration: boolean;
+  /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. Wins over `token-url` when set. */
   getAuthToken: (() => string | null | Promise<string | null>) | null;
   /** Overrides of UI texts by message id. */
   strings: Record<string, string>;
@@ -152,6 +156,8 @@ export interface ReferrerDashboardJsxProps {
   channels?: string;
   demo?: boolean;
   loading?: 'eager' | 'lazy';
+  'token-url'?: string;
+  'defer-hydration'?: boolean;
   getAuthToken?: (() => string | null | Promise<string | null>) | null;
   strings?: Record<string, string>;
   'onrd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
@@ -175,5 +181,27 @@ declare module 'react' {
         HTMLAttributes<ReferrerDashboard> &
         ReferrerDashboardJsxProps;
     }
+  }
+}
+
+/**
+ * The element in Svelte 5 markup (`svelte-check`, the Svelte language server): its attributes,
+ * its properties, its events as `onrd-*` attributes and as legacy `on:rd-*` directives, on top of
+ * Svelte's HTML attributes. Like React's above, these declarations also type-check a project
+ * without Svelte, where they add nothing.
+ */
+export interface ReferrerDashboardSvelteProps extends Omit<ReferrerDashboardJsxProps, 'class'> {
+  // surface:svelte (generated from src/surface.rs by `cargo xtask surface`)
+  'on:rd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
+  'on:rd-copy'?: (event: CustomEvent<{ link: string }>) => void;
+  'on:rd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
+  'on:rd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
+  // /surface:svelte
+}
+
+declare module 'svelte/elements' {
+  interface HTMLAttributes<T extends EventTarget> {}
+  interface SvelteHTMLElements {
+    'referrer-dashboard': HTMLAttributes<ReferrerDashboard> & ReferrerDashboardSvelteProps;
   }
 }

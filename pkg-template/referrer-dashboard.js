@@ -1,5 +1,7 @@
-// Entry module of the referrer-dashboard package: importing it starts downloading the wasm and
-// defines <referrer-dashboard> (once per page; a second import is harmless).
+// Entry module of the referrer-dashboard package: importing it in a page starts downloading the
+// wasm and defines <referrer-dashboard> (once per page; a second import is harmless). Imported
+// where there is no DOM (server-side rendering in Node, a worker), it defines nothing, fetches
+// nothing and throws nothing: nothing below touches a browser global unless `inPage`.
 import init, { create } from './referrer_dashboard.js';
 import { define } from './element.js';
 
@@ -11,7 +13,14 @@ import { define } from './element.js';
  * is undefined: npm checks the package's files, and the host's bundler or server delivers them.
  */
 const integrity = typeof RD_WASM_INTEGRITY === 'string' ? RD_WASM_INTEGRITY : '';
-const url = new URL('./referrer_dashboard_bg.wasm', import.meta.url);
+
+/**
+ * Whether this module runs in a page that can have the element. Server renderers (Next.js,
+ * SvelteKit, Nuxt, Astro) evaluate the modules of a page on the server too, where these are
+ * absent: there the import must be harmless, and the element is defined when the same module
+ * runs in the browser.
+ */
+const inPage = typeof document !== 'undefined' && typeof customElements !== 'undefined' && typeof HTMLElement !== 'undefined';
 
 /** An Error carrying the `rd-error` type the element reports for it. */
 const failure = (type, message) => Object.assign(new Error(message), { type });
@@ -27,12 +36,14 @@ const failure = (type, message) => Object.assign(new Error(message), { type });
  * and `integrity` is checked. On another origin (a CDN), a CORS request, as
  * `<link rel="preload" as="fetch" crossorigin>` makes.
  */
-const requestInit = () =>
+const requestInit = (url) =>
   url.origin === location.origin ? { integrity, mode: 'no-cors', credentials: 'include' } : { integrity };
 
 /** The wasm download: the network or the deployment at fault, told apart. */
-const download = () =>
-  fetch(url, requestInit()).then(
+const download = () => {
+  // Resolved when the wasm is needed, not at import: nothing runs at import outside a page.
+  const url = new URL('./referrer_dashboard_bg.wasm', import.meta.url);
+  return fetch(url, requestInit(url)).then(
     (response) => {
       if (response.ok) return response;
       throw failure('configuration', `${url} answered HTTP ${response.status}`);
@@ -42,6 +53,7 @@ const download = () =>
       throw failure('network', `${url} could not be downloaded (offline or CORS${check}): ${error.message}`);
     },
   );
+};
 
 let ready = null;
 /**
@@ -61,7 +73,8 @@ const load = () =>
 // largest file and the last in the chain, so no round trip waits in front of it. Elements
 // already in the page (module scripts run once it is parsed) ask for it themselves, right
 // below, unless they are all `loading="lazy"`: those wait until they come near the viewport.
-if (!document.getElementsByTagName('referrer-dashboard').length) load().catch(() => {}); // each element reports a failure itself
+if (inPage && !document.getElementsByTagName('referrer-dashboard').length) load().catch(() => {}); // each element reports a failure itself
 
-export const ReferrerDashboard = define(load);
+/** The element's class; `undefined` where there is no DOM (nothing was defined). */
+export const ReferrerDashboard = inPage ? define(load) : undefined;
 export default ReferrerDashboard;

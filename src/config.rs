@@ -61,6 +61,9 @@ pub struct Config {
     pub channels: Vec<Channel>,
     /// Render built-in sample data, no network.
     pub demo: bool,
+    /// The `token-url` attribute: where the bearer token comes from when `getAuthToken` is not
+    /// set.
+    pub token_url: Option<String>,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             page_size: DEFAULT_PAGE_SIZE,
             channels: share::DEFAULT.to_vec(),
             demo: false,
+            token_url: None,
         }
     }
 }
@@ -93,6 +97,7 @@ impl Config {
             "page-size" => self.page_size = parse_page_size(value),
             "channels" => self.channels = share::parse_channels(value),
             "demo" => self.demo = value.is_some_and(|v| v != "false"),
+            "token-url" => self.token_url = text(),
             _ => return Changed::Nothing,
         }
         if *self == before {
@@ -100,6 +105,7 @@ impl Config {
         } else if self.endpoint != before.endpoint
             || self.credentials != before.credentials
             || self.demo != before.demo
+            || self.token_url != before.token_url
         {
             Changed::Source
         } else {
@@ -151,5 +157,22 @@ mod tests {
         assert!(config.demo);
         assert_eq!(config.set("endpoint", Some("  ")), Changed::Source);
         assert_eq!(config.endpoint, None);
+    }
+
+    #[test]
+    fn a_new_token_url_is_a_new_source_and_defer_hydration_is_the_loaders() {
+        let mut config = Config::default();
+        assert_eq!(
+            config.set("token-url", Some(" /auth/token ")),
+            Changed::Source
+        );
+        assert_eq!(config.token_url.as_deref(), Some("/auth/token"));
+        assert_eq!(
+            config.set("token-url", Some("/auth/token")),
+            Changed::Nothing
+        );
+        assert_eq!(config.set("token-url", None), Changed::Source);
+        assert_eq!(config.token_url, None);
+        assert_eq!(config.set("defer-hydration", Some("")), Changed::Nothing);
     }
 }

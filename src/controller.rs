@@ -10,7 +10,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{AbortController, AbortSignal, HtmlElement};
 use yew::Callback;
 
@@ -33,6 +33,9 @@ pub struct Early {
     pub response: Promise,
     /// Aborts it.
     pub abort: AbortController,
+    /// The loader's object; its `tokenAsked` says whether the request was sent after asking
+    /// `getAuthToken` or `token-url` (then a refusal is the host's answer, not asked again).
+    pub loader: JsValue,
 }
 
 /// The request in flight: aborting cancels the fetch; the timer aborts it after
@@ -46,6 +49,8 @@ struct InFlight {
 /// One element's lifecycle, in the browser.
 pub struct Controller {
     host: HtmlElement,
+    /// The loader's `tokenFromUrl`, which asks the `token-url` for a token.
+    ask_url: Option<Function>,
     lifecycle: RefCell<Lifecycle<JsValue>>,
     texts: RefCell<Rc<Texts>>,
     overrides: RefCell<Vec<(String, String)>>,
@@ -62,8 +67,9 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// A controller for `host`, configured from its current attributes.
-    pub fn new(host: HtmlElement) -> Rc<Self> {
+    /// A controller for `host`, configured from its current attributes; `ask_url` asks the
+    /// `token-url` for a token.
+    pub fn new(host: HtmlElement, ask_url: Option<Function>) -> Rc<Self> {
         let mut config = Config::default();
         for name in ATTRIBUTES {
             config.set(name, host.get_attribute(name).as_deref());
@@ -73,6 +79,7 @@ impl Controller {
         );
         let controller = Rc::new(Self {
             host,
+            ask_url,
             lifecycle: RefCell::new(Lifecycle::new(config)),
             texts: RefCell::new(Rc::new(Texts::new("en", Vec::new()))),
             overrides: RefCell::new(overrides),
@@ -213,7 +220,11 @@ impl Controller {
             now: js_sys::Date::now(),
             random: js_sys::Math::random(),
         };
-        let commands = self.lifecycle.borrow_mut().handle(input, clock);
+        let commands = {
+            let mut lifecycle = self.lifecycle.borrow_mut();
+            lifecycle.set_auth_property(has_token_source(&self.host));
+            lifecycle.handle(input, clock)
+        };
         for command in commands {
             self.run(command);
         }
@@ -260,7 +271,11 @@ impl Controller {
             Kind::Page => None,
         };
         let (abort, early) = match early {
-            Some(Early { response, abort }) => (abort, Some(response)),
+            Some(Early {
+                response,
+                abort,
+                loader,
+            }) => (abort, Some((response, loader))),
             None => match AbortController::new() {
                 Ok(abort) => (abort, None),
                 Err(_) => {
@@ -280,9 +295,9 @@ impl Controller {
             _timeout: Timeout::new(REQUEST_TIMEOUT_MS, move || on_timeout.abort()),
         });
         let weak = Rc::downgrade(self);
-        let host = self.host.clone();
+        let (host, ask_url) = (self.host.clone(), self.ask_url.clone());
         spawn_local(async move {
-            let body = request(&host, &fetch, early, &signal).await;
+            let body = request(&host, ask_url.as_ref(), &fetch, early, &signal).await;
             let Some(this) = weak.upgrade() else {
                 return;
             };
@@ -321,21 +336,32 @@ impl Controller {
 /// answer, or the failure as an `rd-error` type.
 async fn request(
     host: &HtmlElement,
+    ask_url: Option<&Function>,
     fetch: &Fetch,
-    early: Option<Promise>,
+    early: Option<(Promise, JsValue)>,
     signal: &AbortSignal,
 ) -> Result<JsValue, WidgetError> {
-    if let Some(response) = early {
-        match fetch::read_early(response).await {
+    if let Some((response, loader)) = early {
+        let answer = fetch::read_early(response).await;
+        // Read once the request has gone out: set when it was sent.
+        let token_asked = js_sys::Reflect::get(&loader, &JsValue::from_str("tokenAsked"))
+            .is_ok_and(|asked| asked.is_truthy());
+        match answer {
             // The loader left it to us (getAuthToken failed or gave no string).
             None => {}
             // Sent before the host set getAuthToken (it usually does right after adding the
-            // element): ask again, with the token.
-            Some(Err(e)) if e.kind == ErrorKind::Authentication && has_token_source(host) => {}
+            // element): ask again, with the token. Sent with it, a refusal stands.
+            Some(Err(e))
+                if e.kind == ErrorKind::Authentication
+                    && !token_asked
+                    && has_token_source(host) => {}
             Some(answer) => return answer,
         }
     }
-    let token = fetch::auth_token(host).await?;
+    let token = match fetch::ask_token(host, fetch.token_url.as_deref(), ask_url, signal)? {
+        Some((promise, own)) => fetch::token_answer(JsFuture::from(promise).await, own)?,
+        None => None,
+    };
     let cursor = fetch.cursor.as_deref();
     fetch::get_json(&fetch.endpoint, cursor, fetch.credentials, token, signal).await
 }

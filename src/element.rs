@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, CssStyleSheet, Element, HtmlElement, ShadowRoot};
@@ -44,9 +44,10 @@ pub struct Core {
 }
 
 /// Creates the Rust side of an element: adopts the stylesheet into `root` and prepares the
-/// mount point. Nothing is fetched until [`Core::connect`].
+/// mount point. Nothing is fetched until [`Core::connect`]. `token_from_url` is the loader's
+/// `tokenFromUrl(url, signal)`, which asks a `token-url` for a token (see [`crate::fetch`]).
 #[wasm_bindgen]
-pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
+pub fn create(host: HtmlElement, root: ShadowRoot, token_from_url: Option<Function>) -> Core {
     crate::panic::install();
     adopt_stylesheet(&root);
     // An element removed and inserted again gets a new core but keeps its shadow root.
@@ -62,7 +63,7 @@ pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
         .or_else(created)
         .unwrap_or_else(|| host.clone().into());
     Core {
-        controller: Controller::new(host),
+        controller: Controller::new(host, token_from_url),
         mount,
         app: None,
         mounted: Rc::new(Cell::new(false)),
@@ -73,8 +74,8 @@ pub fn create(host: HtmlElement, root: ShadowRoot) -> Core {
 #[wasm_bindgen]
 impl Core {
     /// `connectedCallback`: mount the app (once) and fetch the session if there is none.
-    /// `early` is `{ response, abort }` when the loader already started the session request
-    /// (while the wasm was loading), else `null`.
+    /// `early` is `{ response, abort, tokenAsked }` when the loader already started the session
+    /// request (while the wasm was loading), else `null`.
     pub fn connect(&mut self, early: JsValue) {
         if self.app.is_none() {
             let (mounted, orphan) = (self.mounted.clone(), self.orphan.clone());
@@ -132,12 +133,16 @@ impl Core {
     }
 }
 
-/// The loader's `{ response, abort }`, if it passed one.
+/// The loader's `{ response, abort, tokenAsked }`, if it passed one.
 fn early_request(early: &JsValue) -> Option<Early> {
     let field = |name: &str| Reflect::get(early, &JsValue::from_str(name)).ok();
     let response = field("response")?.dyn_into::<Promise>().ok()?;
     let abort = field("abort")?.dyn_into::<AbortController>().ok()?;
-    Some(Early { response, abort })
+    Some(Early {
+        response,
+        abort,
+        loader: early.clone(),
+    })
 }
 
 fn adopt_stylesheet(root: &ShadowRoot) {

@@ -1,16 +1,23 @@
 //! Requests to the host's session endpoint, and the mapping of every failure to one of the
 //! `rd-error` types of SPEC §4.
 //!
-//! [`classify`], [`describe_status`] and [`is_header_value`] are pure; [`get_json`] is the thin
-//! browser edge (gloo-net) that moves bytes and reports what happened.
+//! [`classify`], [`describe_status`] and [`is_header_value`] are pure; [`get_json`],
+//! [`ask_token`] and [`token_answer`] are the thin browser edge (gloo-net, the host's functions) that moves bytes
+//! and reports what happened. The `token-url` request itself is the loader's (`tokenFromUrl` in
+//! `pkg-template/element.js`): its early request needs it before the wasm is there, and one
+//! implementation in JS costs every page less than a second one here (measured: 1.0 KB gzip
+//! of wasm against 0.3 KB of JS).
 
 use gloo_net::http::{Request, Response};
 
 use crate::config::Credentials;
-use js_sys::{JsString, Promise, Reflect};
+use js_sys::{Function, JsString, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials};
+
+/// The wire names of the error types, in [`ErrorKind`] order.
+const NAMES: [&str; crate::surface::ERROR_TYPES.len()] = crate::surface::error_type_names();
 
 /// The `type` of an `rd-error` (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +39,22 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// The wire name used in `rd-error`'s `detail.type` (`src/surface.rs` lists them).
     pub fn as_str(self) -> &'static str {
-        const NAMES: [&str; crate::surface::ERROR_TYPES.len()] = crate::surface::error_type_names();
         NAMES[self as usize]
+    }
+
+    /// Every type, in declaration order (the order of their wire names).
+    pub const ALL: [ErrorKind; NAMES.len()] = [
+        ErrorKind::Configuration,
+        ErrorKind::Network,
+        ErrorKind::Authentication,
+        ErrorKind::RateLimit,
+        ErrorKind::Server,
+        ErrorKind::InvalidResponse,
+    ];
+
+    /// The type whose wire name is `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        NAMES.iter().position(|n| *n == name).map(|i| Self::ALL[i])
     }
 }
 
@@ -141,7 +162,7 @@ pub async fn get_json(
         if !is_header_value(&value) {
             return Err(WidgetError::new(
                 ErrorKind::Configuration,
-                "getAuthToken returned a value that is not a valid header",
+                "the bearer token (from getAuthToken or token-url) is not a valid header value",
             ));
         }
         request = request.header("Authorization", &value);
@@ -157,9 +178,10 @@ fn network() -> WidgetError {
 /// The answer to the loader's early request (`pending` resolves to a `Response`), or `None`
 /// when the loader left the request to the core: it does when `getAuthToken` throws or gives
 /// something other than a string or null, so that the core asks again and reports exactly that.
+/// A `token-url` that failed rejects with the failure ([`reported`]).
 pub async fn read_early(pending: Promise) -> Option<Result<JsValue, WidgetError>> {
     match JsFuture::from(pending).await {
-        Err(_) => Some(Err(network())),
+        Err(thrown) => Some(Err(reported(&thrown).unwrap_or_else(network))),
         Ok(value) => match value.dyn_into::<web_sys::Response>() {
             Ok(response) => Some(read_response(response.into()).await),
             Err(_) => None,
@@ -201,34 +223,54 @@ async fn read_response(response: Response) -> Result<JsValue, WidgetError> {
     })
 }
 
-/// Awaits the host's `getAuthToken` (when set) and returns its token.
+/// The call that gives the bearer token for the next request, not yet awaited: the host's
+/// `getAuthToken` when it is set (`true`: its answer is read by [`token_answer`] as the host's),
+/// else `ask_url` (the loader's `tokenFromUrl`, see [`crate::element::create`]) asking
+/// `token_url`, else `None` (no token). The caller awaits the promise: one `await` for either
+/// source, in the request's own state machine (each `async fn` awaited there would add its own).
 ///
 /// # Errors
-/// `authentication` when the function throws or its promise rejects; `configuration` when
-/// the property is set to something other than a function.
-pub async fn auth_token(host: &JsValue) -> Result<Option<String>, WidgetError> {
+/// `configuration` when `getAuthToken` is set to something other than a function;
+/// `authentication` when it throws.
+pub fn ask_token(
+    host: &JsValue,
+    token_url: Option<&str>,
+    ask_url: Option<&Function>,
+    signal: &AbortSignal,
+) -> Result<Option<(Promise, bool)>, WidgetError> {
     let getter = Reflect::get(host, &JsValue::from_str("getAuthToken")).unwrap_or_default();
-    if getter.is_null() || getter.is_undefined() {
+    let own = !(getter.is_null() || getter.is_undefined());
+    let called = if own {
+        let Some(getter) = getter.dyn_ref::<Function>() else {
+            return Err(WidgetError::new(
+                ErrorKind::Configuration,
+                "getAuthToken must be a function returning a promise",
+            ));
+        };
+        getter.call0(host)
+    } else if let (Some(url), Some(ask)) = (token_url, ask_url) {
+        ask.call2(&JsValue::NULL, &JsValue::from_str(url), signal)
+    } else {
         return Ok(None);
+    };
+    match called {
+        Ok(value) => Ok(Some((Promise::resolve(&value), own))),
+        Err(thrown) => Err(token_failure(&thrown, own)),
     }
-    let Some(getter) = getter.dyn_ref::<js_sys::Function>() else {
-        return Err(WidgetError::new(
-            ErrorKind::Configuration,
-            "getAuthToken must be a function returning a promise",
-        ));
-    };
-    let failed = |_| {
-        WidgetError::new(
-            ErrorKind::Authentication,
-            "getAuthToken failed to provide a token",
-        )
-    };
-    let value = getter.call0(host).map_err(failed)?;
-    let value = JsFuture::from(Promise::resolve(&value))
-        .await
-        .map_err(failed)?;
-    if value.is_null() || value.is_undefined() {
-        return Ok(None);
+}
+
+/// The token from the settled promise of [`ask_token`] (`own`: the host's `getAuthToken`).
+///
+/// # Errors
+/// For `getAuthToken`: `authentication` when its promise rejects, `configuration` when it gives
+/// no string or null. For `token-url`: the failure the loader rejects with ([`reported`]).
+pub fn token_answer(
+    settled: Result<JsValue, JsValue>,
+    own: bool,
+) -> Result<Option<String>, WidgetError> {
+    let value = settled.map_err(|thrown| token_failure(&thrown, own))?;
+    if !own || value.is_null() || value.is_undefined() {
+        return Ok(value.as_string());
     }
     match value.dyn_into::<JsString>() {
         Ok(token) => Ok(Some(String::from(token))),
@@ -237,6 +279,32 @@ pub async fn auth_token(host: &JsValue) -> Result<Option<String>, WidgetError> {
             "getAuthToken must resolve to a string or null",
         )),
     }
+}
+
+fn token_failure(thrown: &JsValue, own: bool) -> WidgetError {
+    if own {
+        WidgetError::new(
+            ErrorKind::Authentication,
+            "getAuthToken failed to provide a token",
+        )
+    } else {
+        reported(thrown).unwrap_or_else(network)
+    }
+}
+
+/// A failure the loader rejected with, as its `type` (an `rd-error` type) and `message` say;
+/// `None` for anything else (a `fetch` rejecting with a `TypeError`).
+pub fn reported(thrown: &JsValue) -> Option<WidgetError> {
+    let field = |name: &str| {
+        Reflect::get(thrown, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let kind = ErrorKind::named(&field("type")?)?;
+    Some(WidgetError::new(
+        kind,
+        &field("message").unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]
@@ -275,6 +343,15 @@ mod tests {
             describe_status(401, Some("token expired".into())),
             "token expired"
         );
+    }
+
+    #[test]
+    fn error_types_are_found_by_their_wire_names() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::named(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ErrorKind::named("authentication "), None);
+        assert_eq!(ErrorKind::named("oops"), None);
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! - transient failures (network, server, rate limit) retry by themselves with capped, jittered
 //!   exponential backoff that honours `Retry-After` ([`timing::retry_delay`]); the last good data
 //!   stays shown;
+//! - an `authentication` failure asks again by itself only while the host gives a token source
+//!   (`getAuthToken` or `token-url`): on a slow backoff ([`timing::auth_retry_delay`], a minute
+//!   and more) and when the page is shown again ([`timing::may_ask_on_return`]); `refresh()` and
+//!   the retry button always ask;
 //! - every request carries a [`Ticket`]; an answer whose ticket is not the one in flight (the
 //!   endpoint changed, the element was removed) is dropped;
 //! - "Show more" reveals `page-size` more; a step that needs rows not held fetches the next
@@ -115,6 +119,8 @@ pub struct Fetch {
     pub cursor: Option<String>,
     /// The `credentials` attribute.
     pub credentials: Credentials,
+    /// The `token-url` attribute (used when `getAuthToken` is not set).
+    pub token_url: Option<String>,
 }
 
 /// An `rd-*` event the lifecycle fires.
@@ -169,6 +175,12 @@ pub struct Lifecycle<R> {
     due: bool,
     /// Consecutive failed session loads (drives the backoff).
     failures: u32,
+    /// Consecutive session loads refused as `authentication` (drives its slower backoff).
+    auth_failures: u32,
+    /// The host's `getAuthToken` is a function.
+    auth_property: bool,
+    /// When the last session request was sent (ms since the epoch).
+    asked_at: f64,
     /// Commands of the input being handled.
     out: Vec<Command>,
 }
@@ -189,6 +201,9 @@ impl<R> Lifecycle<R> {
             timer: None,
             due: false,
             failures: 0,
+            auth_failures: 0,
+            auth_property: false,
+            asked_at: f64::NEG_INFINITY,
             out: Vec::new(),
         }
     }
@@ -216,6 +231,12 @@ impl<R> Lifecycle<R> {
     /// When the scheduled load is due, if one is.
     pub fn timer(&self) -> Option<f64> {
         self.timer
+    }
+
+    /// Whether the host's `getAuthToken` property is set to a function now (a property, not an
+    /// attribute: the edge reads it before each input).
+    pub fn set_auth_property(&mut self, set: bool) {
+        self.auth_property = set;
     }
 
     /// Handles one input at `clock` and returns what the edge must do, in order.
@@ -257,7 +278,10 @@ impl<R> Lifecycle<R> {
                     .session
                     .as_ref()
                     .is_some_and(|s| s.expires_at <= clock.now);
-                if visible && (self.due || expired) {
+                let refused = self.auth_failures > 0
+                    && self.has_token_source()
+                    && timing::may_ask_on_return(self.asked_at, clock.now);
+                if visible && (self.due || expired || refused) {
                     self.load(clock);
                 }
             }
@@ -320,6 +344,7 @@ impl<R> Lifecycle<R> {
                 self.stop();
                 self.received = None;
                 self.failures = 0;
+                self.auth_failures = 0;
                 self.apply(Action::Cleared);
                 self.out.push(Command::UpdateTexts);
                 if self.connected {
@@ -363,7 +388,13 @@ impl<R> Lifecycle<R> {
             return;
         };
         self.apply(Action::Requested);
+        self.asked_at = clock.now;
         self.send(Kind::Session, endpoint, None);
+    }
+
+    /// Whether the host gives the element a token to send: `getAuthToken` or `token-url`.
+    fn has_token_source(&self) -> bool {
+        self.auth_property || self.config.token_url.is_some()
     }
 
     /// Fetches the next page when the state waits for rows that are not loaded, one request at
@@ -400,6 +431,7 @@ impl<R> Lifecycle<R> {
             endpoint,
             cursor,
             credentials: self.config.credentials,
+            token_url: self.config.token_url.clone(),
         }));
     }
 
@@ -414,6 +446,7 @@ impl<R> Lifecycle<R> {
             (Kind::Session, Ok(Answer::Session(session, received))) => {
                 self.received = Some(received);
                 self.failures = 0;
+                self.auth_failures = 0;
                 let expires_at = session.expires_at;
                 let page_size = self.config.page_size;
                 // `rd-load` follows once the app has rendered it (`Input::Rendered`).
@@ -423,10 +456,19 @@ impl<R> Lifecycle<R> {
             }
             (Kind::Session, Err(error)) => {
                 if timing::is_transient(&error) {
+                    self.auth_failures = 0;
                     self.failures += 1;
                     let delay =
                         timing::retry_delay(self.failures, error.retry_after_ms, clock.random);
                     self.schedule(delay, clock);
+                } else if error.kind == ErrorKind::Authentication {
+                    self.auth_failures += 1;
+                    if self.has_token_source() {
+                        let delay = timing::auth_retry_delay(self.auth_failures, clock.random);
+                        self.schedule(delay, clock);
+                    }
+                } else {
+                    self.auth_failures = 0;
                 }
                 self.fail(error);
             }

@@ -42,8 +42,8 @@ pub struct Attribute {
     pub description: &'static str,
 }
 
-/// Every attribute, in SPEC §4 order.
-pub const ATTRIBUTES: [Attribute; 8] = [
+/// Every attribute: SPEC §4's, in its order, then the documented additions.
+pub const ATTRIBUTES: [Attribute; 10] = [
     Attribute {
         name: "endpoint",
         property: "endpoint",
@@ -116,6 +116,24 @@ pub const ATTRIBUTES: [Attribute; 8] = [
         default: "`eager`",
         description: "`eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects.",
     },
+    Attribute {
+        name: "token-url",
+        property: "tokenUrl",
+        reflect: Reflect::Text,
+        ts: "string | null",
+        jsx: "string",
+        default: "absent",
+        description: "A URL on the page's own origin that answers `{\"token\": \"…\"}` for the signed-in user: asked before every request (`GET`, the page's cookies, `Accept: application/json`), the token sent as `Authorization: Bearer <token>`. Plain HTML, so it survives server rendering; `getAuthToken` wins when set. Another origin is a `configuration` error, an error status or an answer without a token an `authentication` error.",
+    },
+    Attribute {
+        name: "defer-hydration",
+        property: "deferHydration",
+        reflect: Reflect::Boolean,
+        ts: "boolean",
+        jsx: "boolean",
+        default: "absent",
+        description: "While present on an element that has not started, it shows its skeleton and downloads the wasm but sends no request; removing it starts the element (the Web Components Community Group's defer-hydration protocol). The React wrapper renders it and removes it once it has set the element's properties.",
+    },
 ];
 
 /// The attribute names, in [`ATTRIBUTES`] order (evaluated at compile time).
@@ -150,7 +168,7 @@ pub const MEMBERS: [Member; 4] = [
         method: false,
         ts: "(() => string | null | Promise<string | null>) | null",
         readonly: false,
-        description: "Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`.",
+        description: "Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. Wins over `token-url` when set.",
     },
     Member {
         name: "strings",
@@ -233,7 +251,7 @@ pub struct ErrorType {
 pub const ERROR_TYPES: [ErrorType; 6] = [
     ErrorType {
         name: "configuration",
-        cause: "no `endpoint`, or the endpoint answered 404/405, or the `.wasm` is missing or cannot start",
+        cause: "no `endpoint`, or the endpoint answered 404/405, or `token-url` is on another origin, or the `.wasm` is missing or cannot start",
     },
     ErrorType {
         name: "network",
@@ -241,7 +259,7 @@ pub const ERROR_TYPES: [ErrorType; 6] = [
     },
     ErrorType {
         name: "authentication",
-        cause: "401/403, or `getAuthToken` failed",
+        cause: "401/403, or `getAuthToken` failed, or `token-url` answered an error status or no token (with `getAuthToken` or `token-url` set, asked again when the page is shown again and after 1, 2, 4… up to 15 minutes)",
     },
     ErrorType {
         name: "rate_limit",

@@ -88,15 +88,7 @@ fn every_event_is_dispatched_and_every_error_type_is_reported() {
             event.name
         );
     }
-    let kinds = [
-        ErrorKind::Configuration,
-        ErrorKind::Network,
-        ErrorKind::Authentication,
-        ErrorKind::RateLimit,
-        ErrorKind::Server,
-        ErrorKind::InvalidResponse,
-    ];
-    let reported: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let reported: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
     let listed: Vec<&str> = ERROR_TYPES.iter().map(|t| t.name).collect();
     assert_eq!(reported, listed);
     assert_eq!(ErrorKind::RateLimit.as_str(), "rate_limit");

@@ -280,6 +280,154 @@ fn failures_that_will_not_fix_themselves_do_not_retry() {
     }
 }
 
+/// Connected with a token source (`token-url`), its first request refused as `authentication`;
+/// returns the commands of that answer.
+fn refused(lifecycle: &mut Lifecycle<&'static str>) -> Vec<Command> {
+    let request = fetch(&lifecycle.handle(Input::Connected { visible: true }, at(T0)));
+    answer(
+        lifecycle,
+        &request,
+        failure(ErrorKind::Authentication, None),
+        T0,
+    )
+}
+
+fn with_token_url() -> Lifecycle<&'static str> {
+    element(&[("endpoint", "/session"), ("token-url", "/token")])
+}
+
+#[test]
+fn requests_carry_the_token_url() {
+    let mut lifecycle = with_token_url();
+    let request = fetch(&lifecycle.handle(Input::Connected { visible: true }, at(T0)));
+    assert_eq!(request.token_url.as_deref(), Some("/token"));
+    assert_eq!(
+        fetch(&endpoint().handle(Input::Connected { visible: true }, at(T0))).token_url,
+        None
+    );
+}
+
+#[test]
+fn an_authentication_error_with_a_token_source_asks_again_a_minute_later_then_less_often() {
+    let mut lifecycle = with_token_url();
+    let commands = refused(&mut lifecycle);
+    assert_eq!(errors(&commands), [ErrorKind::Authentication]);
+    // 1 minute, 2, 4, 8, then every 15 (jitter 0.5 adds an eighth, up to the cap).
+    let mut now = T0;
+    let mut commands = commands;
+    for expected in [
+        67_500.0, 135_000.0, 270_000.0, 540_000.0, 900_000.0, 900_000.0,
+    ] {
+        assert_eq!(timers(&commands), [expected]);
+        now += expected;
+        let request = fetch(&lifecycle.handle(Input::TimerFired, at(now)));
+        commands = answer(
+            &mut lifecycle,
+            &request,
+            failure(ErrorKind::Authentication, None),
+            now,
+        );
+    }
+    // The backend accepts the token again: the dashboard is back, the backoff forgotten.
+    let request = fetch(&lifecycle.handle(Input::TimerFired, at(now + 900_000.0)));
+    answer(&mut lifecycle, &request, good(now + 2.0 * MINUTE), now);
+    assert_eq!(lifecycle.state().view(), crate::state::View::Ready);
+    let refresh = fetch(&lifecycle.handle(Input::TimerFired, at(now + MINUTE)));
+    let commands = answer(
+        &mut lifecycle,
+        &refresh,
+        failure(ErrorKind::Authentication, None),
+        now + MINUTE,
+    );
+    assert_eq!(
+        timers(&commands),
+        [67_500.0],
+        "a new series starts at a minute"
+    );
+}
+
+#[test]
+fn a_get_auth_token_property_is_a_token_source_too() {
+    let mut lifecycle = endpoint();
+    lifecycle.set_auth_property(true);
+    assert_eq!(timers(&refused(&mut lifecycle)), [67_500.0]);
+    // Unset again: the next refusal waits for the user.
+    lifecycle.set_auth_property(false);
+    let request = fetch(&lifecycle.handle(Input::Refresh, at(T0 + 1.0)));
+    let commands = answer(
+        &mut lifecycle,
+        &request,
+        failure(ErrorKind::Authentication, None),
+        T0 + 1.0,
+    );
+    assert!(timers(&commands).is_empty());
+}
+
+#[test]
+fn an_authentication_error_without_a_token_source_waits_for_the_user() {
+    let mut lifecycle = endpoint();
+    let commands = refused(&mut lifecycle);
+    assert!(
+        timers(&commands).is_empty(),
+        "no timer: a cookie will not renew itself"
+    );
+    lifecycle.handle(Input::Visibility { visible: false }, at(T0 + 1_000.0));
+    let shown = lifecycle.handle(Input::Visibility { visible: true }, at(T0 + MINUTE));
+    assert!(fetches(&shown).is_empty(), "nor on return");
+}
+
+#[test]
+fn returning_to_the_page_after_an_authentication_error_asks_again_but_not_twice_in_a_few_seconds() {
+    let mut lifecycle = with_token_url();
+    refused(&mut lifecycle);
+    lifecycle.handle(Input::Visibility { visible: false }, at(T0 + 1_000.0));
+    let soon = lifecycle.handle(Input::Visibility { visible: true }, at(T0 + 4_999.0));
+    assert!(fetches(&soon).is_empty(), "within 5 s of the last request");
+    lifecycle.handle(Input::Visibility { visible: false }, at(T0 + 5_500.0));
+    let request = fetch(&lifecycle.handle(Input::Visibility { visible: true }, at(T0 + 6_000.0)));
+    assert_eq!(request.kind, Kind::Session);
+    let commands = answer(
+        &mut lifecycle,
+        &request,
+        failure(ErrorKind::Authentication, None),
+        T0 + 6_000.0,
+    );
+    assert_eq!(
+        timers(&commands),
+        [135_000.0],
+        "the backoff goes on growing"
+    );
+    lifecycle.handle(Input::Visibility { visible: false }, at(T0 + 7_000.0));
+    let again = lifecycle.handle(Input::Visibility { visible: true }, at(T0 + 8_000.0));
+    assert!(
+        fetches(&again).is_empty(),
+        "not in a loop: 5 s since the last request"
+    );
+}
+
+#[test]
+fn a_retry_due_while_hidden_waits_until_the_page_is_shown() {
+    let mut lifecycle = with_token_url();
+    refused(&mut lifecycle);
+    lifecycle.handle(Input::Visibility { visible: false }, at(T0 + 1_000.0));
+    assert!(fetches(&lifecycle.handle(Input::TimerFired, at(T0 + 67_500.0))).is_empty());
+    let shown = lifecycle.handle(Input::Visibility { visible: true }, at(T0 + 10.0 * MINUTE));
+    assert_eq!(fetch(&shown).kind, Kind::Session);
+}
+
+#[test]
+fn refresh_always_asks_after_an_authentication_error() {
+    for mut lifecycle in [endpoint(), with_token_url()] {
+        refused(&mut lifecycle);
+        let commands = lifecycle.handle(Input::Refresh, at(T0 + 1.0));
+        assert_eq!(fetch(&commands).kind, Kind::Session);
+        assert!(
+            lifecycle.timer().is_none(),
+            "the pending retry gave way to the request"
+        );
+    }
+}
+
 #[test]
 fn a_failed_refresh_keeps_the_last_good_data() {
     let mut lifecycle = endpoint();

@@ -63,6 +63,11 @@ export async function startHarness({ csp = STRICT_CSP, cors = false } = {}) {
     page: PAGE,
     /** More scripts by path (`/host.js` → its text), held back by `beforeFile` too. */
     files: {},
+    /**
+     * More answering routes by path (`/token` → a function like `endpoint`), recorded in
+     * `requests` like the session's.
+     */
+    routes: {},
     url: '',
     /** Requests to `/session` so far. */
     sessionRequests: () => requests.filter((r) => r.path === '/session'),
@@ -106,10 +111,11 @@ export async function startHarness({ csp = STRICT_CSP, cors = false } = {}) {
       res.writeHead(204, { ...allow, 'access-control-allow-headers': 'authorization, accept' });
       return res.end();
     }
-    if (url.pathname === '/session' || url.pathname === '/other-session') {
+    const route = Object.hasOwn(harness.routes, url.pathname) ? harness.routes[url.pathname] : null;
+    if (route || url.pathname === '/session' || url.pathname === '/other-session') {
       const record = { path: url.pathname, url: req.url, cursor: url.searchParams.get('cursor'), headers: req.headers, at: Date.now() };
       requests.push(record);
-      const answer = await harness.endpoint(record, url);
+      const answer = await (route ?? harness.endpoint)(record, url);
       if (answer.hold) return; // never answers: the client's timeout must fire
       const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null);
       res.writeHead(answer.status ?? 200, {

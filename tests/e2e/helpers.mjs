@@ -38,10 +38,17 @@ export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m)
   // without a key and without DASHBOARD_SANDBOX it refuses to start).
   const keyed = 'REFERRAL_FACTORY_API_KEY' in env || 'REFERRAL_FACTORY_API_KEY_FILE' in env;
   const sandbox = keyed || args[0] === 'sandbox' ? {} : { DASHBOARD_SANDBOX: 'true' };
-  const child = spawn(SERVER_BIN, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:', ...sandbox, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, RUST_LOG: 'info', PORT: '0', DASHBOARD_DB: ':memory:' };
+  return startReady('server', SERVER_BIN, args, { env: { ...base, ...sandbox, ...env }, ready });
+}
+
+/**
+ * Starts `command` with `args` (in `cwd`, with exactly `env`) and resolves once what it prints
+ * matches `ready` (its first group, if any, is `url`), with `output()` and `stop()`. Rejects with
+ * its output, naming it `name`, if it exits first.
+ */
+export function startReady(name, command, args, { cwd, env, ready }) {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk) => {
@@ -64,7 +71,7 @@ export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m)
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${output}`)));
   });
 }
 

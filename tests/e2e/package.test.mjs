@@ -50,14 +50,22 @@ async function npm(args, cwd) {
   return stdout;
 }
 
-test('npm pack ships the one JS module, the wasm beside it, types and manifest', async () => {
+test('npm pack ships the one JS module, the wasm beside it, types and manifest, and the React wrapper apart', async () => {
   const [packed] = JSON.parse(await npm(['pack', '--dry-run', '--json'], PACKAGE_DIR));
   const files = packed.files.map((f) => f.path).sort();
-  for (const needed of ['package.json', 'README.md', 'referrer-dashboard.js', 'referrer-dashboard.d.ts', 'referrer_dashboard_bg.wasm', 'custom-elements.json']) {
+  for (const needed of ['package.json', 'README.md', 'referrer-dashboard.js', 'referrer-dashboard.d.ts', 'referrer_dashboard_bg.wasm', 'custom-elements.json', 'react.js', 'react.d.ts']) {
     assert.ok(files.includes(needed), `${needed} is in the tarball (${files.join(', ')})`);
   }
-  // Entry, loader and glue are one module: no import waits for another round trip.
-  assert.deepEqual(files.filter((f) => f.endsWith('.js')), ['referrer-dashboard.js']);
+  // Entry, loader and glue are one module: no import waits for another round trip. The React
+  // wrapper is a module of its own, loaded only where it is imported.
+  assert.deepEqual(files.filter((f) => f.endsWith('.js')), ['react.js', 'referrer-dashboard.js']);
+  const manifest = JSON.parse(await readFile(join(PACKAGE_DIR, 'package.json'), 'utf8'));
+  assert.deepEqual(manifest.exports['./react'], { types: './react.d.ts', default: './react.js' });
+  assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true } }, 'React is no dependency of the element');
+  const wrapper = await readFile(join(PACKAGE_DIR, 'react.js'), 'utf8');
+  assert.deepEqual([...wrapper.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]), ['react'], 'the wrapper imports React…');
+  assert.match(wrapper, /^import '\.\/referrer-dashboard\.js';$/m, '…and the element, the same module as the entry');
+  assert.match(wrapper, /^'use client';/, 'a client module for React Server Components');
   const source = await readFile(join(PACKAGE_DIR, 'referrer-dashboard.js'), 'utf8');
   assert.deepEqual([...source.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]), [], 'the module imports nothing');
   assert.ok(source.includes('referrer_dashboard_bg.wasm'), 'it fetches the wasm beside itself');
@@ -239,8 +247,53 @@ export function Page({ onCopied }: { onCopied: (link: string) => void }) {
 }
 `,
   );
-  const good = await typeCheck(react, ['app.tsx'], true);
+  await writeFile(
+    join(react, 'wrapper.tsx'),
+    `import { useRef } from 'react';
+import { ReferrerDashboard, type ReferrerDashboardElement, type ReferrerDashboardProps } from 'referrer-dashboard/react';
+
+export function Page({ onCopied }: { onCopied: (link: string) => void }) {
+  const dashboard = useRef<ReferrerDashboardElement>(null);
+  const props: ReferrerDashboardProps = { endpoint: '/api/referral-dashboard', pageSize: 10 };
+  return (
+    <ReferrerDashboard
+      {...props}
+      ref={dashboard}
+      tokenUrl="/auth/dashboard-token"
+      theme="dark"
+      demo={false}
+      loading="lazy"
+      getAuthToken={async () => null}
+      strings={{ copy: 'Copy my link' }}
+      onRdLoad={(event) => console.log(event.detail.stats.qualified)}
+      onRdCopy={(event) => onCopied(event.detail.link)}
+      onRdShare={(event) => event.detail.channel === 'email' && event.preventDefault()}
+      onRdError={(event) => dashboard.current?.refresh() ?? event.detail.status}
+      className="dashboard"
+      style={{ maxWidth: '40rem' }}
+      id="referrals"
+    />
+  );
+}
+`,
+  );
+  const good = await typeCheck(react, ['app.tsx', 'wrapper.tsx'], true);
   assert.ok(good.ok, `a React consumer type-checks:\n${good.output}`);
+
+  await writeFile(
+    join(react, 'wrong-wrapper.tsx'),
+    `import { ReferrerDashboard } from 'referrer-dashboard/react';
+export const a = <ReferrerDashboard theme="blue" />;
+export const b = <ReferrerDashboard onRdCopy={(event) => event.detail.channel} />;
+export const c = <ReferrerDashboard getAuthToken={() => 42} />;
+export const d = <ReferrerDashboard tokenURL="/auth/token" />;
+`,
+  );
+  const wrongWrapper = await typeCheck(react, ['wrong-wrapper.tsx'], true);
+  assert.equal(wrongWrapper.ok, false, 'wrong wrapper props fail');
+  for (const line of [2, 3, 4, 5]) {
+    assert.match(wrongWrapper.output, new RegExp(`wrong-wrapper\\.tsx\\(${line},\\d+\\): error TS`), `line ${line} is rejected:\n${wrongWrapper.output}`);
+  }
 
   await writeFile(
     join(react, 'wrong.tsx'),

@@ -23,7 +23,8 @@ pub fn site_dir() -> PathBuf {
 }
 
 /// `target/site/`: `www/`, the plain-HTML example, and the React, Vue and Svelte examples built
-/// with Vite against the npm package (so build the package first).
+/// with Vite against the npm package (so build the package first); and, beside it, the
+/// server-rendered examples ([`ssr_examples`]).
 pub fn site() -> Result<PathBuf> {
     step("building the site (www/ and the framework examples)");
     let dir = site_dir();
@@ -41,7 +42,72 @@ pub fn site() -> Result<PathBuf> {
         let config = ["examples/", name, "/vite.config.js"].concat();
         run(cmd("vite").args(["build", "--config", &config]))?;
     }
+    ssr_examples()?;
     Ok(dir)
+}
+
+/// Where the server-rendered examples are built (each a project of its own, run by its
+/// framework's server, not served from the site).
+pub fn examples_dir() -> PathBuf {
+    root().join("target/examples")
+}
+
+/// What a build or an install leaves in an example's folder: never copied into the build.
+const BUILD_LEFTOVERS: [&str; 4] = ["node_modules", ".next", ".svelte-kit", "build"];
+
+/// `target/examples/next` and `target/examples/sveltekit`: the Next.js (App Router) and SvelteKit
+/// (adapter-node) examples built as a host builds them, with server rendering: each copied from
+/// `examples/`, the npm package put into its `node_modules/referrer-dashboard` as `npm install`
+/// would (so they import it by its name and its `exports`, `referrer-dashboard/react` too), then
+/// `next build` and `vite build`. Their frameworks and tools resolve from the repository's
+/// `node_modules` (pinned in the root package.json), like the Vite examples'. Next.js telemetry
+/// is off; nothing is fetched from the internet.
+pub fn ssr_examples() -> Result<()> {
+    step("building the server-rendered examples (Next.js: next build; SvelteKit: vite build)");
+    let dir = examples_dir();
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    copy(
+        &root().join("examples/examples.css"),
+        &dir.join("examples.css"),
+    )?;
+    for name in ["next", "sveltekit"] {
+        let project = dir.join(name);
+        copy_tree_except(
+            &root().join("examples").join(name),
+            &project,
+            &BUILD_LEFTOVERS,
+        )?;
+        copy_tree(&npm_dir(), &project.join("node_modules/referrer-dashboard"))?;
+    }
+    run(cmd("next")
+        .arg("build")
+        .current_dir(dir.join("next"))
+        .env("NEXT_TELEMETRY_DISABLED", "1"))?;
+    let kit = dir.join("sveltekit");
+    // Writes .svelte-kit/tsconfig.json, which the example's tsconfig extends, before Vite reads it.
+    run(cmd("svelte-kit").arg("sync").current_dir(&kit))?;
+    run(cmd("vite").arg("build").current_dir(&kit))
+}
+
+/// [`copy_tree`] without the entries named in `skip` (at any depth).
+fn copy_tree_except(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if skip.iter().any(|s| entry.file_name() == *s) {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree_except(&entry.path(), &target, skip)?;
+        } else {
+            copy(&entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// The navigation and footer every page shares are written once, in `www/partials/`: a page
@@ -135,12 +201,17 @@ pub fn package_sources() -> PathBuf {
     root().join("target/pkg-src")
 }
 
-/// The files of `pkg-template/` that ship as they are (the JS ships bundled).
-const SHIPPED_AS_IS: [&str; 4] = [
+/// The files of `pkg-template/` that ship as they are (the element's JS ships bundled; the React
+/// wrapper ships as written: a separate module, so a page that does not import it does not load
+/// it, which keeps its `'use client'` directive and its bare `react` import for the host's
+/// bundler).
+const SHIPPED_AS_IS: [&str; 6] = [
     "package.json",
     "README.md",
     "referrer-dashboard.d.ts",
     "custom-elements.json",
+    "react.js",
+    "react.d.ts",
 ];
 
 /// `target/dist/npm/`: the wasm, the entry module with the loader and the glue bundled in, and

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's commands.
 //!
-//! - `demo`: build the widget and serve the demo at http://127.0.0.1:8080 (`PORT` overrides).
+//! - `demo`: build the widget and serve the demo at http://127.0.0.1:8080 (`PORT` overrides),
+//!   with the server-rendered Next.js and SvelteKit examples at the port + 1 and + 2.
 //! - `test [stage...]`: lint and run every test suite (host, wasm in Chromium, server,
 //!   end-to-end, the three engines), or only the stages named (`lint`, `host`, `wasm`, `e2e`,
 //!   `engines`).
@@ -32,7 +33,8 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshots>
 
-  demo         build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides)
+  demo         build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides),
+               the Next.js and SvelteKit examples at PORT+1 and PORT+2
   test [stage] lint and run every test suite, or the stages named: lint, host (host and
                server tests), wasm (wasm tests in Chromium), e2e (end-to-end), engines (the
                user's checks in Chromium, Firefox ESR and WebKitGTK)

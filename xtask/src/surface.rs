@@ -49,7 +49,16 @@ fn targets() -> Vec<(&'static str, Target)> {
                 ("events", ts_events()),
                 ("global-events", ts_events()),
                 ("jsx", ts_jsx()),
+                ("svelte", ts_svelte()),
             ]),
+        ),
+        (
+            "pkg-template/react.d.ts",
+            Target::Blocks(vec![("react-props", ts_react_props())]),
+        ),
+        (
+            "pkg-template/react.js",
+            Target::Blocks(vec![("react", js_react())]),
         ),
         (
             "pkg-template/element.js",
@@ -528,6 +537,93 @@ fn ts_jsx() -> String {
     out
 }
 
+/// Svelte's legacy `on:` directives for the events (Svelte 5's `onrd-*` attributes are the JSX
+/// props').
+fn ts_svelte() -> String {
+    EVENTS
+        .iter()
+        .map(|e| {
+            [
+                "'on:",
+                e.name,
+                "'?: (event: CustomEvent<",
+                e.detail,
+                ">) => void;\n",
+            ]
+            .concat()
+        })
+        .collect()
+}
+
+/// The attribute the React wrapper manages itself (it renders it and removes it), so no prop.
+const WRAPPER_OWNED: &str = "defer-hydration";
+
+/// `rd-load` as a React prop: `onRdLoad`.
+fn event_prop(event: &str) -> String {
+    let mut out = String::from("on");
+    for word in event.split('-') {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out
+}
+
+/// The React wrapper's own props, with their descriptions.
+fn ts_react_props() -> String {
+    let mut out = String::new();
+    let mut prop = |description: &str, declaration: String| {
+        out.push_str(&["/** ", description, " */\n", &declaration, ";\n"].concat());
+    };
+    for a in ATTRIBUTES.iter().filter(|a| a.name != WRAPPER_OWNED) {
+        prop(a.description, [a.property, "?: ", a.jsx].concat());
+    }
+    for m in MEMBERS.iter().filter(|m| !m.method && !m.readonly) {
+        prop(m.description, [m.name, "?: ", m.ts].concat());
+    }
+    for e in &EVENTS {
+        let declaration = [
+            &event_prop(e.name),
+            "?: (event: CustomEvent<",
+            e.detail,
+            ">) => void",
+        ]
+        .concat();
+        prop(e.description, declaration);
+    }
+    out
+}
+
+/// The React wrapper's maps from props to attributes and events.
+fn js_react() -> String {
+    let attributes: Vec<String> = ATTRIBUTES
+        .iter()
+        .filter(|a| a.name != WRAPPER_OWNED)
+        .map(|a| [a.property, ": '", a.name, "'"].concat())
+        .collect();
+    let booleans: Vec<&str> = ATTRIBUTES
+        .iter()
+        .filter(|a| a.reflect == Reflect::Boolean && a.name != WRAPPER_OWNED)
+        .map(|a| a.property)
+        .collect();
+    let events: Vec<String> = EVENTS
+        .iter()
+        .map(|e| [&event_prop(e.name), ": '", e.name, "'"].concat())
+        .collect();
+    [
+        "/** The element's attributes by prop name. */\nconst ATTRIBUTES = { ",
+        &attributes.join(", "),
+        " };\nconst BOOLEAN = new Set(",
+        &js_list(&booleans),
+        ");\n/** The element's events by prop name. */\nconst EVENTS = { ",
+        &events.join(", "),
+        " };\n",
+    ]
+    .concat()
+}
+
 fn js_list(values: &[&str]) -> String {
     let quoted: Vec<String> = values.iter().map(|v| ["'", v, "'"].concat()).collect();
     ["[", &quoted.join(", "), "]"].concat()
@@ -723,6 +819,12 @@ mod tests {
             replace_block(&out, Path::new("t"), "x", "one\n\ntwo\n").unwrap(),
             out
         );
+    }
+
+    #[test]
+    fn events_become_react_props() {
+        assert_eq!(event_prop("rd-load"), "onRdLoad");
+        assert_eq!(event_prop("rd-error"), "onRdError");
     }
 
     #[test]
