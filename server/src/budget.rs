@@ -39,9 +39,10 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 
+use crate::personal::digest;
+use crate::shared::Shared;
 use crate::shared::budget::{Granted, Reserved, SharedWindow};
 use crate::shared::gcra::Gcra;
-use crate::shared::{Shared, digest};
 
 /// The budget's window, per SPEC §6.
 pub const WINDOW: Duration = Duration::from_secs(60);

@@ -26,19 +26,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use crate::budget::Budget;
 use crate::cache::{Cache, Hit, Policy};
+use crate::dates::{expires_in, unix_now};
 use crate::error::Error;
-use crate::identity::{Identity, subject_hash};
+use crate::identity::Identity;
 use crate::limit::{IdentityLimit, NewUserLimit};
+use crate::personal::{email_hash, subject_hash};
 use crate::session::{
     self, Cursor, CursorKey, PageBody, ReferrerBody, SessionBody, ShareBody, StatsBody,
 };
 use crate::shared::{Shared, Unavailable};
-use crate::store::{Claim, Lookup, Mapping, MappingStore, Store, email_hash};
+use crate::store::{Claim, Lookup, Mapping, MappingStore, Store};
 use crate::upstream::{Client, Created, PlatformUser, UpstreamError};
 
 /// The most building one session may take before the last good one is served instead: under
@@ -765,19 +766,6 @@ fn taken(who: &Identity, owner: &str) -> Error {
         "a second user resolved to a referral account that belongs to another; refused"
     );
     Error::Forbidden(TAKEN)
-}
-
-/// Seconds since the Unix epoch.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs()
-}
-
-/// RFC 3339 for `now + duration`.
-fn expires_in(duration: Duration) -> String {
-    session::rfc3339(OffsetDateTime::now_utc() + duration).unwrap_or_default()
 }
 
 #[cfg(test)]

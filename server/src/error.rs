@@ -173,10 +173,7 @@ impl IntoResponse for Error {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if let Some(wait) = retry_after {
-            headers.insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs(wait)),
-            );
+            headers.insert(header::RETRY_AFTER, crate::retry_after::header(wait));
         }
         response
     }
@@ -257,11 +254,6 @@ impl Error {
             _ => return None,
         })
     }
-}
-
-/// Whole seconds, rounded up so a client never retries early, and at least 1.
-pub fn retry_after_secs(wait: Duration) -> u64 {
-    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 #[cfg(test)]

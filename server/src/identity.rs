@@ -44,21 +44,8 @@ pub struct Identity {
 impl Identity {
     /// The email as compared everywhere: trimmed and lower-cased.
     pub fn email_key(&self) -> String {
-        email_key(&self.email)
+        crate::personal::email_key(&self.email)
     }
-}
-
-/// A subject as it may appear in logs: a short hash, enough to follow one user through the
-/// log without naming them.
-pub fn subject_hash(subject: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest([b"referrer-dashboard subject\0", subject.as_bytes()].concat());
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// An email as compared everywhere (SPEC §6): trimmed and case-insensitive.
-pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
 }
 
 /// Turns a request into an [`Identity`]. Implement it to use your own session instead of JWTs.

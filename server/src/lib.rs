@@ -19,6 +19,8 @@
 //! - [`store`]: the mapping of host users to platform users (SQLite, or PostgreSQL).
 //! - [`shared`]: budget, caches and limits in Redis, for several instances.
 //! - [`error`]: the one error type and its HTTP form.
+//! - [`personal`], [`dates`], [`retry_after`]: leaves every layer may use (emails and subjects
+//!   as compared, stored and logged; platform dates; `Retry-After`).
 //! - [`demo`]: demo identities and the demo site.
 //! - [`sandbox`]: the Referral Factory stand-in and test instrument.
 
@@ -27,10 +29,13 @@ pub mod budget;
 pub mod cache;
 pub mod config;
 pub mod dashboard;
+pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod limit;
+pub mod personal;
+pub mod retry_after;
 pub mod sandbox;
 pub mod session;
 pub mod shared;

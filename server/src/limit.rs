@@ -26,8 +26,9 @@ use std::net::IpAddr;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::personal::digest;
+use crate::shared::Shared;
 use crate::shared::gcra::Gcra;
-use crate::shared::{Shared, digest};
 
 /// Asks `shared` for one cell of `key`; `None` when Redis cannot decide.
 async fn shared_check(shared: Option<&Gcra>, key: &str) -> Option<Result<(), Duration>> {

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::dashboard::{Dashboard, Referred};
-use crate::error::{Error, retry_after_secs};
+use crate::error::Error;
 use crate::limit::AddressLimit;
 
 /// The webhook's path in the binary (SPEC §6).
@@ -133,11 +133,11 @@ async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
             answer(StatusCode::ACCEPTED, json!({"status": "accepted"}))
         }
         Err(error) => {
-            let retry = retry_after_secs(std::time::Duration::from_secs(1));
             let mut response = error.into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                crate::retry_after::header(std::time::Duration::from_secs(1)),
+            );
             response
         }
     }

@@ -318,8 +318,8 @@ async fn the_same_email_in_another_case_cannot_take_a_linked_account() {
         .expect("the refusal is logged");
     assert!(line.contains("WARN"), "{line}");
     let (ada, twin) = (
-        referrer_dashboard_server::identity::subject_hash("u-ada"),
-        referrer_dashboard_server::identity::subject_hash("u-ada-twin"),
+        referrer_dashboard_server::personal::subject_hash("u-ada"),
+        referrer_dashboard_server::personal::subject_hash("u-ada-twin"),
     );
     assert!(line.contains(&ada) && line.contains(&twin), "{line}");
     assert!(!line.to_lowercase().contains("ada@example.com"), "{line}");

@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use redis::Script;
 
-use super::{Shared, Unavailable, digest};
+use super::{Shared, Unavailable};
+use crate::personal::digest;
 
 /// KEYS entry, lock; ARGV the value fence the caller holds. Returns Redis's time, the entry's
 /// fence and value fence, stored-at, cooling until, stale allowed, the error, the value (empty

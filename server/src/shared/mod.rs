@@ -238,13 +238,3 @@ impl Shared {
 fn unavailable(error: &redis::RedisError) -> Unavailable {
     Unavailable(error.to_string().into())
 }
-
-/// A collision-resistant name for a key that may be personal (a host's subject can be an email):
-/// SHA-256, hex. Keys in Redis never show the subject itself.
-pub fn digest(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}

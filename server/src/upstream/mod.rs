@@ -49,7 +49,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::budget::{Budget, Exhausted};
-use crate::identity::email_key;
+use crate::dates::parse_date;
+use crate::personal::email_key;
 
 pub use decode::{
     Analytics, PlatformUser, SearchPage, decode_page, decode_response, decode_user, envelope,
@@ -186,7 +187,7 @@ const CREATED_JUST_NOW: time::Duration = time::Duration::minutes(10);
 
 /// Whether a platform date is within [`CREATED_JUST_NOW`] of `now`.
 fn joined_recently(at: &str, now: time::OffsetDateTime) -> bool {
-    crate::session::parse_date(at).is_some_and(|at| (now - at).abs() <= CREATED_JUST_NOW)
+    parse_date(at).is_some_and(|at| (now - at).abs() <= CREATED_JUST_NOW)
 }
 
 /// The most rows one search reads before it gives up with [`UpstreamError::ScanLimit`]: a
@@ -283,7 +284,7 @@ impl Client {
     pub fn health(&self) -> Health {
         Health {
             rate_limited_last_hour: self.count_rate_limits(None),
-            paused_for_secs: self.budget.paused_for().map(crate::error::retry_after_secs),
+            paused_for_secs: self.budget.paused_for().map(crate::retry_after::secs),
         }
     }
 
