@@ -449,10 +449,10 @@ async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
         ":memory:",
     ])
     .unwrap();
-    let dashboard = referrer_dashboard_server::backend(&config, Overrides::default())
+    let sessions = referrer_dashboard_server::backend(&config, Overrides::default())
         .await
         .unwrap()
-        .dashboard;
+        .sessions;
     // A Rust host's own identity provider may hand over any name; the sandbox refuses first
     // names over 255 characters, like the platform's validation.
     let who = Identity {
@@ -461,7 +461,7 @@ async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
         name: Some(format!("{} Smith", "N".repeat(300))),
         email_verified: false,
     };
-    let session = dashboard.session(&who).await.unwrap();
+    let session = sessions.session(&who).await.unwrap();
     assert!(session.referrer.is_some());
     assert_eq!(calls(&sandbox).await, ["search", "create"]);
 }

@@ -482,7 +482,7 @@ impl Client {
             };
             if let UpstreamError::RateLimited { retry_after } = &error {
                 // The platform says everyone must slow down, not just this call.
-                self.budget.pause_for(*retry_after);
+                self.budget.pause_for(*retry_after).await;
                 let last_hour = self.count_rate_limits(Some(SystemTime::now()));
                 tracing::warn!(
                     rate_limited_last_hour = last_hour,

@@ -1,7 +1,7 @@
 //! A time-limited cache where concurrent misses for one key share one fetch, and a failed
 //! refresh can fall back to the last value (marked stale).
 //!
-//! Each key has a slot guarded by a fair (FIFO) async mutex: the first request for a key holds
+//! Each key has an entry guarded by a fair (FIFO) async mutex: the first request for a key holds
 //! it while fetching, later ones queue behind it and find the fresh value when they get their
 //! turn. So N concurrent requests for one user cost one upstream fetch, and requests for
 //! different users never wait for each other.
@@ -12,44 +12,42 @@
 //! Requests in that time get the same error without calling upstream, so a user whose requests
 //! always fail cannot spend the budget every other user shares.
 //!
-//! The slots live in a bounded map (moka, least recently used evicted first, idle slots
+//! The entries live in a bounded map (moka, least recently used evicted first, idle entries
 //! dropped), so neither a crawl over many identities nor a large user base makes a request do
 //! more than constant work.
 //!
-//! With several instances ([`Cache::with_shared`]) the values, their age and the remembered
-//! failures live in Redis ([`crate::shared::cache`]), and single-flight spans the instances
-//! through a lock with a fencing token. The local slots stay in front: they still queue this
-//! instance's requests behind one (so one instance asks Redis once, not once per request), keep
-//! the decoded value (sent again only when it changed), serve it without asking Redis for at most
-//! [`LOCAL_FRESH`] after Redis confirmed it, and stand in, marked stale, when Redis is down.
+//! # Layout
+//! - this module: [`Cache`], the per-instance front (entries, queueing, the answers);
+//! - [`fresh`]: the decisions, pure (fresh, cooling or expired; what a failed fetch answers);
+//! - [`store`]: the [`CacheStore`] and [`Invalidation`] traits, and the store of one process.
+//!
+//! With several instances the store is Redis ([`crate::shared::RedisCacheStore`]): values, their
+//! age and remembered failures live there, single-flight spans the instances through a lock with
+//! a fencing token, and each instance's entry is a copy in front of it (one request per instance
+//! asks Redis, a value is decoded only when it changed, a copy Redis confirmed is served for at
+//! most [`LOCAL_FRESH`] without asking again, and stands in, marked stale, when Redis is down).
+
+pub mod fresh;
+pub mod store;
 
 use std::fmt::Display;
 use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use crate::shared::cache::{Entries, Lock};
-use crate::shared::{Shared, Unavailable};
+use crate::seam::{BoxFuture, Unavailable};
+use fresh::{Failed, Freshness, after_failure};
+pub use store::{CacheStore, Cooling, Entry, InProcessStore, Invalidation, Lock};
 
-/// How long an idle slot (and the stale value in it) is kept after its TTL, to fall back on.
-const KEEP_STALE_FOR: Duration = Duration::from_secs(60 * 60);
+/// How long an idle entry (and the stale value in it) is kept after its TTL, to fall back on.
+pub const KEEP_STALE_FOR: Duration = Duration::from_secs(60 * 60);
 
-/// How long a value Redis confirmed is served from the local slot without asking again. An
+/// How long a copy the shared store confirmed may be served without asking it again. An
 /// invalidation (a webhook, a refresh on another instance) therefore reaches every instance
 /// within this; and a user hammering one instance costs Redis one read per this.
 pub const LOCAL_FRESH: Duration = Duration::from_millis(500);
-
-/// The lease of a shared single-flight lock: a holder that crashed blocks the others at most
-/// this long. The holder renews it every [`RENEW_EVERY`] while it fetches.
-pub const LEASE: Duration = Duration::from_secs(3);
-
-/// How often a holder renews its lease: three renewals fit in one, so one slow renewal (Redis
-/// busy for a moment) does not lose the lock.
-const RENEW_EVERY: Duration = Duration::from_secs(1);
 
 /// How often a request waiting for another instance's fetch looks whether it has landed: short
 /// next to a fetch (tens to hundreds of ms), long next to a Redis read (well under 1 ms).
@@ -66,8 +64,18 @@ pub struct Hit<V> {
     pub stale: bool,
 }
 
+impl<V> Hit<V> {
+    fn of((value, fetched_at): &(Arc<V>, Instant), stale: bool) -> Self {
+        Self {
+            value: value.clone(),
+            fetched_at: *fetched_at,
+            stale,
+        }
+    }
+}
+
 /// How a cache user wants failures treated.
-pub trait Policy<E> {
+pub trait Policy<E>: Send + Sync {
     /// Whether the last value may be served (stale) instead of this error.
     fn serve_stale(&self, error: &E) -> bool;
     /// How long requests for the same key should get this failure without fetching again.
@@ -91,7 +99,7 @@ pub trait Policy<E> {
         let _ = text;
         None
     }
-    /// The answer when the shared cache cannot be reached and this instance has no value of
+    /// The answer when the shared store cannot be reached and this instance has no value of
     /// its own to fall back on. By default none: the fetch runs (its own limits, such as a
     /// shared budget that refuses while Redis is down, decide) and its value is not shared.
     fn unavailable(&self, why: &Unavailable) -> Option<E> {
@@ -100,60 +108,42 @@ pub trait Policy<E> {
     }
 }
 
-struct Cooling<E> {
-    until: Instant,
-    stale_ok: bool,
-    error: E,
-}
-
-struct Slot<V, E> {
-    value: Option<(Arc<V>, Instant)>,
-    cooling: Option<Cooling<E>>,
-    /// Shared caches: the fence of the write that stored `value` in Redis (0: none).
-    value_fence: u64,
-    /// Shared caches: when Redis last confirmed `value`.
-    checked: Option<Instant>,
-}
-
-type SharedSlot<V, E> = Arc<tokio::sync::Mutex<Slot<V, E>>>;
+type Shared<V, E> = Arc<tokio::sync::Mutex<Entry<V, E>>>;
 
 /// The cache.
 pub struct Cache<K, V, E> {
-    slots: moka::sync::Cache<K, SharedSlot<V, E>>,
+    copies: moka::sync::Cache<K, Shared<V, E>>,
     ttl: Duration,
-    shared: Option<Entries>,
+    store: Arc<dyn CacheStore<V, E>>,
 }
 
 impl<K, V, E> Cache<K, V, E>
 where
     K: Eq + Hash + Clone + Display + Send + Sync + 'static,
-    V: Serialize + DeserializeOwned + Send + Sync + 'static,
+    V: Send + Sync + 'static,
     E: Clone + Send + Sync + 'static,
 {
-    /// Values are fresh for `ttl`; at most `capacity` keys are kept.
+    /// A cache of this process: values are fresh for `ttl`; at most `capacity` keys are kept.
     pub fn new(ttl: Duration, capacity: u64) -> Self {
+        Self::over(Arc::new(InProcessStore), ttl, capacity)
+    }
+
+    /// A cache whose entries live in `store` (see [`crate::backing::Backing::cache`]).
+    pub fn over(store: Arc<dyn CacheStore<V, E>>, ttl: Duration, capacity: u64) -> Self {
         Self {
-            slots: moka::sync::Cache::builder()
+            copies: moka::sync::Cache::builder()
                 .max_capacity(capacity)
                 .time_to_idle(ttl + KEEP_STALE_FOR)
                 .build(),
             ttl,
-            shared: None,
+            store,
         }
     }
 
-    /// Keeps values and failures in Redis under `namespace`, shared by every instance (see the
-    /// module docs).
-    #[must_use]
-    pub fn with_shared(mut self, shared: Shared, namespace: &str) -> Self {
-        self.shared = Some(Entries::new(shared, namespace));
-        self
-    }
-
     /// The fresh value of `key`, else the result of `fetch` (run at most once at a time per
-    /// key). When `fetch` fails and the policy allows it, the last value is returned marked
-    /// stale; when the policy asks for a cool-down, requests during it fail (or get the stale
-    /// value) without fetching.
+    /// key, across every instance the store serves). When `fetch` fails and the policy allows
+    /// it, the last value is returned marked stale; when the policy asks for a cool-down,
+    /// requests during it fail (or get the stale value) without fetching.
     ///
     /// # Errors
     /// `fetch`'s error, or the remembered one during its cool-down, when there is nothing to fall
@@ -162,174 +152,69 @@ where
         &self,
         key: &K,
         fetch: F,
-        policy: &impl Policy<E>,
+        policy: &dyn Policy<E>,
     ) -> Result<Hit<V>, E>
     where
-        F: Future<Output = Result<V, E>>,
+        F: Future<Output = Result<V, E>> + Send,
     {
-        let slot = self.slots.get_with_by_ref(key, || {
-            Arc::new(tokio::sync::Mutex::new(Slot {
-                value: None,
-                cooling: None,
-                value_fence: 0,
-                checked: None,
-            }))
-        });
-        let mut slot = slot.lock().await;
-        if let Some(entries) = &self.shared {
-            // Boxed: a session build is a large future, and the shared path holds it across
-            // several awaits (moving it by value there overflowed a debug build's stack).
-            let fetch = Box::pin(fetch);
-            return Box::pin(self.shared_get(entries, &key.to_string(), &mut slot, fetch, policy))
-                .await;
-        }
-        let now = Instant::now();
-        if let Some((value, fetched_at)) = &slot.value
-            && now.duration_since(*fetched_at) < self.ttl
-        {
-            return Ok(Hit {
-                value: value.clone(),
-                fetched_at: *fetched_at,
-                stale: false,
-            });
-        }
-        if let Some(cooling) = &slot.cooling
-            && now < cooling.until
-        {
-            return match &slot.value {
-                Some((value, fetched_at)) if cooling.stale_ok => Ok(Hit {
-                    value: value.clone(),
-                    fetched_at: *fetched_at,
-                    stale: true,
-                }),
-                _ => Err(policy.cooling(&cooling.error, cooling.until - now)),
-            };
-        }
-        match fetch.await {
-            Ok(value) => {
-                let value = Arc::new(value);
-                let fetched_at = Instant::now();
-                slot.value = Some((value.clone(), fetched_at));
-                slot.cooling = None;
-                Ok(Hit {
-                    value,
-                    fetched_at,
-                    stale: false,
-                })
-            }
-            Err(error) => {
-                let stale_ok = policy.serve_stale(&error);
-                let cool_down = policy.cool_down(&error);
-                slot.cooling = cool_down.map(|d| Cooling {
-                    until: Instant::now() + d,
-                    stale_ok,
-                    error: error.clone(),
-                });
-                match (&slot.value, cool_down) {
-                    (Some((value, fetched_at)), _) if stale_ok => Ok(Hit {
-                        value: value.clone(),
-                        fetched_at: *fetched_at,
-                        stale: true,
-                    }),
-                    (_, Some(d)) => Err(policy.first_answer(error, d)),
-                    _ => Err(error),
-                }
-            }
-        }
+        let copy = self
+            .copies
+            .get_with_by_ref(key, || Arc::new(tokio::sync::Mutex::new(Entry::default())));
+        let mut entry = copy.lock().await;
+        let name = key.to_string();
+        // Boxed: a session build is a large future, held across several awaits below (moving it
+        // by value there overflowed a debug build's stack).
+        let fetch: BoxFuture<'_, Result<V, E>> = Box::pin(fetch);
+        Box::pin(self.answer(&name, &mut entry, fetch, policy)).await
     }
 
-    /// [`Cache::get_or_fetch`] through Redis, with `slot` (this instance's, locked) in front.
-    async fn shared_get<F>(
-        &self,
-        entries: &Entries,
-        key: &str,
-        slot: &mut Slot<V, E>,
-        fetch: F,
-        policy: &impl Policy<E>,
-    ) -> Result<Hit<V>, E>
-    where
-        F: Future<Output = Result<V, E>>,
-    {
-        let now = Instant::now();
-        if let (Some((value, fetched_at)), Some(checked)) = (&slot.value, slot.checked)
-            && slot.value_fence != 0
-            && now.duration_since(checked) < LOCAL_FRESH
-            && now.duration_since(*fetched_at) < self.ttl
-        {
-            return Ok(Hit {
-                value: value.clone(),
-                fetched_at: *fetched_at,
-                stale: false,
-            });
-        }
-        let fence = loop {
-            let entry = match entries.read(key, slot.value_fence).await {
-                Ok(entry) => entry,
-                Err(why) => return offline(slot, policy, &why, fetch).await,
-            };
-            let now = Instant::now();
-            slot.checked = Some(now);
-            let fetched_at = now.checked_sub(entry.age).unwrap_or(now);
-            match (&entry.value, entry.value_fence) {
-                // Gone from Redis (invalidated, expired, or Redis restarted empty): the local
-                // copy is no longer fresh, but may still stand in (stale) if the fetch fails.
-                (_, 0) => slot.value_fence = 0,
-                (Some(bytes), fence) => match serde_json::from_slice::<V>(bytes) {
-                    Ok(value) => {
-                        (slot.value, slot.value_fence) =
-                            (Some((Arc::new(value), fetched_at)), fence)
+    /// [`Cache::get_or_fetch`] with `key`'s entry locked.
+    async fn answer<'a>(
+        &'a self,
+        key: &'a str,
+        entry: &'a mut Entry<V, E>,
+        fetch: BoxFuture<'a, Result<V, E>>,
+        policy: &'a dyn Policy<E>,
+    ) -> Result<Hit<V>, E> {
+        let lock = loop {
+            if let Err(why) = self.store.refresh(key, entry, policy).await {
+                return offline(entry, policy, &why, fetch).await;
+            }
+            match entry.freshness(self.ttl, Instant::now()) {
+                Freshness::Fresh => {
+                    if let Some(value) = &entry.value {
+                        return Ok(Hit::of(value, false));
                     }
-                    // Written by another version of this backend: fetch and overwrite it.
-                    Err(_) => (slot.value, slot.value_fence) = (None, 0),
-                },
-                // Unchanged: the local copy is the one in Redis.
-                (None, _) => {}
+                }
+                Freshness::Cooling {
+                    remaining,
+                    stale_ok,
+                } => {
+                    if stale_ok && let Some(value) = &entry.value {
+                        return Ok(Hit::of(value, true));
+                    }
+                    if let Some(cooling) = &entry.cooling {
+                        return Err(policy.cooling(&cooling.error, remaining));
+                    }
+                }
+                Freshness::Expired => {}
             }
-            if let Some((value, _)) = &slot.value
-                && slot.value_fence != 0
-                && entry.age < self.ttl
-            {
-                return Ok(Hit {
-                    value: value.clone(),
-                    fetched_at,
-                    stale: false,
-                });
-            }
-            if let Some(cooling) = &entry.cooling
-                && let Some(error) = policy.decode(&cooling.error)
-            {
-                return match &slot.value {
-                    Some((value, fetched_at)) if cooling.stale_ok => Ok(Hit {
-                        value: value.clone(),
-                        fetched_at: *fetched_at,
-                        stale: true,
-                    }),
-                    _ => Err(policy.cooling(&error, cooling.remaining)),
-                };
-            }
-            match entries.lock(key, entry.fence, LEASE).await {
-                Ok(Lock::Taken(fence)) => break fence,
+            match self.store.lock(key, entry).await {
+                Ok(Lock::Taken(lock)) => break lock,
                 Ok(Lock::Changed) => {}
                 // Another instance (or a request of this one that gave up) is fetching: look
                 // again shortly, never longer than its lease.
                 Ok(Lock::Held(left)) => tokio::time::sleep(left.min(POLL_EVERY)).await,
-                Err(why) => return offline(slot, policy, &why, fetch).await,
+                Err(why) => return offline(entry, policy, &why, fetch).await,
             }
         };
-        let keep = self.ttl + KEEP_STALE_FOR;
-        match renewing(entries, key, fence, fetch).await {
+        match self.store.hold(key, lock, fetch).await {
             Ok(value) => {
-                let fetched_at = Instant::now();
-                let stored = match serde_json::to_vec(&value) {
-                    Ok(bytes) => entries.store_value(key, fence, &bytes, keep).await,
-                    Err(_) => Ok(false),
-                };
                 let value = Arc::new(value);
-                slot.checked = None;
-                if stored == Ok(true) {
-                    (slot.value, slot.value_fence) = (Some((value.clone(), fetched_at)), fence);
-                    slot.checked = Some(fetched_at);
-                }
+                let fetched_at = Instant::now();
+                self.store
+                    .store_value(key, lock, value.clone(), fetched_at, entry)
+                    .await;
                 Ok(Hit {
                     value,
                     fetched_at,
@@ -339,52 +224,41 @@ where
             Err(error) => {
                 let stale_ok = policy.serve_stale(&error);
                 let cool_down = policy.cool_down(&error);
-                let failure =
-                    cool_down.and_then(|d| policy.encode(&error).map(|text| (d, stale_ok, text)));
-                // Not written when Redis is down or a later write is there: either way the
-                // answer below stands for this request.
-                let _ = entries.store_failure(key, fence, failure, keep).await;
-                slot.checked = None;
-                match (&slot.value, cool_down) {
-                    (Some((value, fetched_at)), _) if stale_ok => Ok(Hit {
-                        value: value.clone(),
-                        fetched_at: *fetched_at,
-                        stale: true,
-                    }),
-                    (_, Some(d)) => Err(policy.first_answer(error, d)),
+                entry.cooling = cool_down.map(|remember| Cooling {
+                    until: Instant::now() + remember,
+                    stale_ok,
+                    error: error.clone(),
+                });
+                // Not written when the store cannot be reached or a later write is there:
+                // either way the answer below stands for this request.
+                self.store.store_failure(key, lock, entry, policy).await;
+                match (
+                    after_failure(entry.value.is_some(), stale_ok, cool_down),
+                    &entry.value,
+                ) {
+                    (Failed::Stale, Some(value)) => Ok(Hit::of(value, true)),
+                    (Failed::Remembered(remember), _) => Err(policy.first_answer(error, remember)),
                     _ => Err(error),
                 }
             }
         }
     }
 
-    /// Drops `key`'s value and any remembered failure: the next request fetches anew. With a
-    /// shared cache, on every instance (each sees it within [`LOCAL_FRESH`]), and a fetch
-    /// already in flight cannot store what it read before.
+    /// Drops `key`'s value and any remembered failure: the next request fetches anew, on every
+    /// instance the store serves (each within [`LOCAL_FRESH`]), and a fetch already in flight
+    /// cannot store what it read before.
     ///
     /// # Errors
-    /// [`Unavailable`] when the shared cache cannot be told (this instance's copy is dropped
-    /// all the same).
-    pub async fn invalidate_everywhere(&self, key: &K) -> Result<(), Unavailable> {
-        self.slots.invalidate(key);
-        match &self.shared {
-            Some(entries) => {
-                entries
-                    .invalidate(&key.to_string(), self.ttl + KEEP_STALE_FOR)
-                    .await
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// Drops `key`'s value and any remembered failure: the next request fetches anew.
-    pub fn invalidate(&self, key: &K) {
-        self.slots.invalidate(key);
+    /// [`Unavailable`] when the store cannot be told (this instance's copy is dropped all the
+    /// same).
+    pub async fn invalidate(&self, key: &K) -> Result<(), Unavailable> {
+        self.copies.invalidate(key);
+        self.store.invalidate(&key.to_string()).await
     }
 
     /// Keys currently held (approximate: evictions are applied in batches).
     pub fn len(&self) -> u64 {
-        self.slots.entry_count()
+        self.copies.entry_count()
     }
 
     /// Whether no key is held.
@@ -393,20 +267,16 @@ where
     }
 }
 
-/// The answer when Redis cannot be reached: this instance's copy, stale; else the policy's
+/// The answer when the store cannot be reached: this instance's copy, stale; else the policy's
 /// error; else what `fetch` gives (not shared).
 async fn offline<V, E>(
-    slot: &Slot<V, E>,
-    policy: &impl Policy<E>,
+    entry: &Entry<V, E>,
+    policy: &dyn Policy<E>,
     why: &Unavailable,
-    fetch: impl Future<Output = Result<V, E>>,
+    fetch: BoxFuture<'_, Result<V, E>>,
 ) -> Result<Hit<V>, E> {
-    if let Some((value, fetched_at)) = &slot.value {
-        return Ok(Hit {
-            value: value.clone(),
-            fetched_at: *fetched_at,
-            stale: true,
-        });
+    if let Some(value) = &entry.value {
+        return Ok(Hit::of(value, true));
     }
     if let Some(error) = policy.unavailable(why) {
         return Err(error);
@@ -416,22 +286,6 @@ async fn offline<V, E>(
         fetched_at: Instant::now(),
         stale: false,
     })
-}
-
-/// Runs `work` while renewing `fence`'s lease on `key` (so the lock lasts as long as the fetch,
-/// and no longer than one lease past a crash).
-async fn renewing<T>(entries: &Entries, key: &str, fence: u64, work: impl Future<Output = T>) -> T {
-    tokio::pin!(work);
-    let mut renew = tokio::time::interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
-    loop {
-        tokio::select! {
-            done = &mut work => return done,
-            _ = renew.tick() => {
-                // Lost or unreachable: go on; the fence still keeps a late write out.
-                let _ = entries.renew(key, fence, LEASE).await;
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -620,7 +474,7 @@ mod tests {
             .get_or_fetch(&"k", async { Ok(1) }, &Test)
             .await
             .unwrap();
-        cache.invalidate(&"k");
+        cache.invalidate(&"k").await.unwrap();
         let hit = cache
             .get_or_fetch(&"k", async { Ok(2) }, &Test)
             .await
@@ -640,7 +494,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        cache.slots.run_pending_tasks();
+        cache.copies.run_pending_tasks();
         assert!(cache.len() <= 1_000, "{}", cache.len());
     }
 }
