@@ -649,6 +649,86 @@ mod tests {
     }
 
     #[test]
+    fn every_bound_is_refused_just_outside_and_accepted_at_its_edge() {
+        let check = |flag: &str, value: &str| {
+            parse(&["--sandbox", flag, value])
+                .validate()
+                .err()
+                .map(|e| e.variable)
+        };
+        let secret = |n: usize| "s".repeat(n);
+        for (flag, variable, refused, accepted) in [
+            (
+                "--upstream-budget-per-min",
+                "DASHBOARD_UPSTREAM_BUDGET_PER_MIN",
+                vec!["0", "601"],
+                vec!["1", "600"],
+            ),
+            (
+                "--requests-per-min",
+                "DASHBOARD_REQUESTS_PER_MIN",
+                vec!["0"],
+                vec!["1"],
+            ),
+            (
+                "--upstream-per-user-per-min",
+                "DASHBOARD_UPSTREAM_PER_USER_PER_MIN",
+                vec!["0"],
+                vec!["1"],
+            ),
+            (
+                "--new-users-per-min",
+                "DASHBOARD_NEW_USERS_PER_MIN",
+                vec!["0"],
+                vec!["1"],
+            ),
+            (
+                "--test-budget-window-ms",
+                "DASHBOARD_TEST_BUDGET_WINDOW_MS",
+                vec!["499"],
+                vec!["500"],
+            ),
+            (
+                "--cache-ttl-secs",
+                "DASHBOARD_CACHE_TTL_SECS",
+                vec!["4", "86401"],
+                vec!["5", "86400"],
+            ),
+            (
+                "--session-ttl-secs",
+                "DASHBOARD_SESSION_TTL_SECS",
+                vec!["4", "3601"],
+                vec!["5", "3600"],
+            ),
+            (
+                "--redis-url",
+                "DASHBOARD_REDIS_URL",
+                vec!["http://127.0.0.1:6379", "127.0.0.1:6379"],
+                vec![
+                    "redis://127.0.0.1:6379",
+                    "rediss://r.example:6380",
+                    "unix:///run/redis.sock",
+                    "redis+unix:///run/redis.sock",
+                ],
+            ),
+        ] {
+            for value in refused {
+                assert_eq!(check(flag, value), Some(variable), "{flag} {value}");
+            }
+            for value in accepted {
+                assert_eq!(check(flag, value), None, "{flag} {value}");
+            }
+        }
+        for (flag, variable) in [
+            ("--jwt-secret", "DASHBOARD_JWT_SECRET"),
+            ("--webhook-secret", "DASHBOARD_WEBHOOK_SECRET"),
+        ] {
+            assert_eq!(check(flag, &secret(MIN_SECRET_LEN - 1)), Some(variable));
+            assert_eq!(check(flag, &secret(MIN_SECRET_LEN)), None);
+        }
+    }
+
+    #[test]
     fn the_cache_lives_longer_only_with_webhooks_or_when_told() {
         let plain = parse(&["--sandbox"]);
         assert_eq!(plain.cache_ttl(), plain.session_ttl());

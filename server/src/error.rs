@@ -294,6 +294,72 @@ impl Error {
 mod tests {
     use super::*;
 
+    /// What a client sees of an error: status, type, message.
+    fn seen(error: &Error) -> (StatusCode, &'static str, &'static str) {
+        let (status, kind, message, _) = error.parts();
+        (status, kind, message)
+    }
+
+    #[test]
+    fn a_remembered_failure_reads_back_as_the_answer_it_was() {
+        use UpstreamError as U;
+        const KNOWN: &str = "this referral account belongs to another user";
+        const EXPIRED: &str = "the identity token has expired";
+        let shared = [
+            Error::Forbidden(KNOWN),
+            Error::Unauthenticated(EXPIRED),
+            Error::BadCursor,
+            Error::Upstream(U::Unauthorized),
+            Error::Upstream(U::Forbidden),
+            Error::Upstream(U::NotFound),
+            Error::Upstream(U::Duplicate(409)),
+            Error::Upstream(U::Status(400)),
+            Error::Upstream(U::ScanLimit(20_000)),
+            Error::Upstream(U::Unprocessable {
+                status: 422,
+                fields: vec!["first_name".into(), "email".into()],
+            }),
+        ];
+        for error in shared {
+            let text = error
+                .encode()
+                .unwrap_or_else(|| panic!("{error} is shared"));
+            let back = Error::decode(&text, &[KNOWN, EXPIRED]).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(seen(&back), seen(&error), "{text}");
+            assert_eq!(back.to_string(), error.to_string(), "{text}");
+            // Remembered (wrapped), it is written the same way.
+            let again = Error::Again {
+                error: Box::new(error.clone()),
+                retry_after: Duration::from_secs(60),
+            };
+            assert_eq!(again.encode(), Some(text));
+        }
+        // "Not now" is shared as a rate limit: answered 429 with the time left where it is read.
+        for rate in [
+            Error::RateLimited {
+                retry_after: Duration::from_secs(3),
+            },
+            Error::Upstream(U::RateLimited {
+                retry_after: Duration::from_secs(60),
+            }),
+        ] {
+            let back = Error::decode(&rate.encode().unwrap(), &[]).unwrap();
+            assert_eq!(back.parts().0, StatusCode::TOO_MANY_REQUESTS);
+        }
+        // A message this server did not write is not taken from the text: a generic one is.
+        let foreign = r#"{"t": "forbidden", "m": "<script>"}"#;
+        assert_eq!(
+            seen(&Error::decode(foreign, &[KNOWN]).unwrap()).2,
+            "access to this account is refused"
+        );
+        // Failures not worth sharing are not written; garbage is not read.
+        for local in [Error::Timeout, Error::Unavailable, Error::Conflict] {
+            assert_eq!(local.encode(), None, "{local}");
+        }
+        assert!(Error::decode("not json", &[]).is_none());
+        assert!(Error::decode(r#"{"t": "up", "k": "mystery"}"#, &[]).is_none());
+    }
+
     #[tokio::test]
     async fn a_list_too_long_to_read_is_named_not_blamed_on_the_platform() {
         let response = Error::Upstream(UpstreamError::ScanLimit(20_000)).into_response();

@@ -24,7 +24,7 @@ pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -62,7 +62,8 @@ pub struct Options {
 pub struct Call {
     /// `create`, `get`, `search` or `other`.
     pub route: &'static str,
-    /// Milliseconds since the sandbox started, on arrival.
+    /// Milliseconds since the sandbox started, on arrival (on tokio's clock: a test that pauses
+    /// time reads the arrivals on its own clock).
     pub at_ms: f64,
     /// The status it answered.
     pub status: u16,
