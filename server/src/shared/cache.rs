@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use super::scripts::{INVALIDATE, LOCK, READ, RENEW, STORE};
 use super::{Redis, keys};
 use crate::cache::fresh::Freshness;
 use crate::cache::{
@@ -35,74 +36,6 @@ pub const LEASE: Duration = Duration::from_secs(3);
 /// How often a holder renews its lease: three renewals fit in one, so one slow renewal (Redis
 /// busy for a moment) does not lose the lock.
 const RENEW_EVERY: Duration = Duration::from_secs(1);
-
-/// KEYS entry, lock; ARGV the value fence the caller holds. Returns Redis's time, the entry's
-/// fence and value fence, stored-at, cooling until, stale allowed, the error, the value (empty
-/// when the caller's is current), and the lock's remaining lease (ms; negative when free).
-const READ: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local e = redis.call('HMGET', KEYS[1], 'fence', 'vf', 'at', 'cu', 'cs', 'ce')
-local value = ''
-if e[2] and e[2] ~= ARGV[1] then value = redis.call('HGET', KEYS[1], 'v') or '' end
-return {now, tonumber(e[1] or '0'), tonumber(e[2] or '0'), tonumber(e[3] or '0'),
-  tonumber(e[4] or '0'), tonumber(e[5] or '0'), e[6] or '', value, redis.call('PTTL', KEYS[2])}
-";
-
-/// KEYS lock, fence counter, entry; ARGV lease ms, the entry fence the caller saw.
-/// Returns {1, fence} (taken), {0, lease left} (held), {2, 0} (the entry changed: read again).
-const LOCK: &str = r"
-if tonumber(redis.call('HGET', KEYS[3], 'fence') or '0') ~= tonumber(ARGV[2]) then
-  return {2, 0}
-end
-local left = redis.call('PTTL', KEYS[1])
-if left ~= -2 then return {0, math.max(left, 1)} end
-local fence = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
-return {1, fence}
-";
-
-/// KEYS lock; ARGV fence, lease ms. Extends the lease if the caller still holds it.
-const RENEW: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-";
-
-/// KEYS entry, lock; ARGV fence, keep ms, kind ('v' or 'f'), then the value, or cool-down ms,
-/// stale allowed and the error. Writes only above the entry's fence; releases the caller's lock.
-/// Returns 1 when written.
-const STORE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local written = 0
-if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then
-  if ARGV[3] == 'v' then
-    redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'vf', ARGV[1], 'at', string.format('%d', now),
-      'v', ARGV[4])
-    redis.call('HDEL', KEYS[1], 'cu', 'cs', 'ce')
-  else
-    redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'cu', string.format('%d', now + tonumber(ARGV[4])),
-      'cs', ARGV[5], 'ce', ARGV[6])
-  end
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  written = 1
-end
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-return written
-";
-
-/// KEYS entry, fence counter; ARGV keep ms. Drops the value and any failure, and raises the
-/// entry's fence so fetches begun before cannot store theirs.
-const INVALIDATE: &str = r"
-local fence = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[1], 'fence', fence)
-redis.call('HDEL', KEYS[1], 'vf', 'v', 'at', 'cu', 'cs', 'ce')
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return fence
-";
 
 /// An entry as Redis holds it, read.
 #[derive(Debug, Clone, PartialEq, Eq)]

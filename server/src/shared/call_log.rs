@@ -20,79 +20,10 @@ use std::time::Duration;
 use redis::Script;
 use tokio::time::Instant;
 
+use super::scripts::{GRANT, PAUSE, RESERVE};
 use super::{Redis, keys};
 use crate::budget::{CallLog, Granted, Reserved, Window};
 use crate::seam::{BoxFuture, Unavailable};
-
-/// KEYS slots, pause, marker; ARGV limit, spacing ms, max wait ms, calls, seen-marker (0/1).
-/// Returns {1, pause left, wait 1, ..., wait n} or {0, wait until the last would be free, pause
-/// left}.
-const RESERVE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local spacing = tonumber(ARGV[2])
-local max_wait = tonumber(ARGV[3])
-local calls = tonumber(ARGV[4])
-if redis.call('EXISTS', KEYS[3]) == 0 then
-  redis.call('SET', KEYS[3], string.format('%d', now))
-  if ARGV[5] == '1' then
-    redis.call('SET', KEYS[2], string.format('%d', now + spacing), 'PX', spacing)
-  end
-end
-local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-local left = math.max(pause - now, 0)
-local raw = redis.call('LRANGE', KEYS[1], -limit, -1)
-local slots = {}
-for i = 1, #raw do slots[i] = tonumber(raw[i]) end
-local waits = {}
-for c = 1, calls do
-  local n = #slots
-  local at = now
-  if n > 0 and slots[n] > at then at = slots[n] end
-  if n >= limit and slots[n - limit + 1] + spacing > at then at = slots[n - limit + 1] + spacing end
-  if pause > at then at = pause end
-  if at - now > max_wait then return {0, at - now, left} end
-  slots[n + 1] = at
-  waits[c] = at - now
-end
-for c = 1, calls do redis.call('RPUSH', KEYS[1], string.format('%d', now + waits[c])) end
-redis.call('LTRIM', KEYS[1], -limit, -1)
-redis.call('PEXPIRE', KEYS[1], spacing + max_wait + 1000)
-local answer = {1, left}
-for c = 1, calls do answer[c + 2] = waits[c] end
-return answer
-";
-
-/// KEYS grants, marker; ARGV limit, spacing ms. Returns 0 (granted), the wait in ms, or -1 when
-/// the log was lost (see the module docs; the next reservation pauses everyone).
-const GRANT: &str = r"
-if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local spacing = tonumber(ARGV[2])
-if redis.call('LLEN', KEYS[1]) >= limit then
-  local oldest = tonumber(redis.call('LINDEX', KEYS[1], -limit))
-  if oldest + spacing > now then return oldest + spacing - now end
-end
-redis.call('RPUSH', KEYS[1], string.format('%d', now))
-redis.call('LTRIM', KEYS[1], -limit, -1)
-redis.call('PEXPIRE', KEYS[1], spacing + 1000)
-return 0
-";
-
-/// KEYS pause; ARGV ms. Extends the pause to now + ms (never shortens it).
-const PAUSE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local until_ms = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current < until_ms then
-  redis.call('SET', KEYS[1], string.format('%d', until_ms), 'PX', ARGV[1])
-end
-return 0
-";
 
 struct Scripts {
     reserve: Script,

@@ -10,27 +10,10 @@ use std::time::Duration;
 
 use redis::Script;
 
+use super::scripts::TAKE;
 use super::{Redis, keys};
 use crate::limit::{Limit, LimitStore};
 use crate::seam::{BoxFuture, Unavailable};
-
-/// KEYS[1] the TAT; ARGV interval (ms, may be fractional), burst, n.
-/// Returns 0 when taken, the wait in ms when not yet, -1 when `n` exceeds the burst (never).
-const TAKE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local n = tonumber(ARGV[3])
-if n > burst then return -1 end
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local new_tat = tat + n * interval
-local allow_at = new_tat - burst * interval
-if allow_at > now then return math.max(1, math.ceil(allow_at - now)) end
-redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now) + 1)
-return 0
-";
 
 /// A [`Limit`]'s counts in Redis, shared by every instance.
 #[derive(Clone)]

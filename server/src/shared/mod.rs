@@ -13,7 +13,8 @@
 //! - [`limits`]: the keyed rate limits, GCRA as a script ([`crate::limit::LimitStore`]);
 //! - [`cache`]: cache entries, remembered failures, the single-flight lock with a fencing token,
 //!   and invalidation ([`crate::cache::CacheStore`], [`crate::cache::Invalidation`]);
-//! - [`keys`]: the key layout, every key any of them writes.
+//! - [`keys`]: the key layout, every key any of them writes;
+//! - [`scripts`]: the Lua scripts, every decision taken in Redis.
 //!
 //! When Redis cannot be reached, nothing here guesses: each facility says [`Unavailable`] and its
 //! owner decides (the budget refuses, request limits count on this instance, caches answer from
@@ -25,6 +26,7 @@ pub mod cache;
 pub mod call_log;
 pub mod keys;
 pub mod limits;
+pub mod scripts;
 
 pub use cache::RedisCacheStore;
 pub use call_log::RedisCallLog;
