@@ -108,11 +108,12 @@ pub trait Policy<E>: Send + Sync {
     }
 }
 
-type Shared<V, E> = Arc<tokio::sync::Mutex<Entry<V, E>>>;
+/// One key's entry, locked while a request works on it (the queue for that key).
+type Locked<V, E> = Arc<tokio::sync::Mutex<Entry<V, E>>>;
 
 /// The cache.
 pub struct Cache<K, V, E> {
-    copies: moka::sync::Cache<K, Shared<V, E>>,
+    copies: moka::sync::Cache<K, Locked<V, E>>,
     ttl: Duration,
     store: Arc<dyn CacheStore<V, E>>,
 }

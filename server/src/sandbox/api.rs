@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::data::Refusal;
 use super::dialect::{DuplicateCreate, Order};
-use super::{Call, Shared, lock, webhooks};
+use super::{Call, Inner, lock, webhooks};
 
 /// Default and largest page sizes of the API's lists.
 const DEFAULT_PER_PAGE: u64 = 25;
@@ -25,7 +25,7 @@ use super::{data, dialect, faults};
 
 /// The platform's routes: the API under `/api/v2` (every call through [`api_gate`]) and the
 /// referral links.
-pub(super) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+pub(super) fn routes(shared: &Arc<Inner>) -> Router<Arc<Inner>> {
     let api = Router::new()
         .route("/users", post(create_user))
         .route("/users/search", post(search_users))
@@ -77,7 +77,7 @@ pub(super) fn duplicate(status: StatusCode) -> Response {
 }
 
 /// Every API call: counted, authenticated, and bent by the active faults.
-async fn api_gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+async fn api_gate(State(shared): State<Arc<Inner>>, request: Request, next: Next) -> Response {
     let at_ms = shared.started.elapsed().as_secs_f64() * 1000.0;
     let route = match (request.method().as_str(), request.uri().path()) {
         ("POST", "/users") => "create",
@@ -120,7 +120,7 @@ struct Paging {
     with: Option<String>,
 }
 
-async fn create_user(State(shared): State<Arc<Shared>>, body: Option<Json<Value>>) -> Response {
+async fn create_user(State(shared): State<Arc<Inner>>, body: Option<Json<Value>>) -> Response {
     let Some(Json(body)) = body else {
         return error(StatusCode::BAD_REQUEST, "Your request is invalid");
     };
@@ -152,7 +152,7 @@ async fn create_user(State(shared): State<Arc<Shared>>, body: Option<Json<Value>
 }
 
 async fn get_user(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     Path(identifier): Path<String>,
     Query(paging): Query<Paging>,
 ) -> Response {
@@ -170,7 +170,7 @@ async fn get_user(
 }
 
 async fn search_users(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     Query(paging): Query<Paging>,
     body: Option<Json<Value>>,
 ) -> Response {
@@ -290,7 +290,7 @@ fn decode_cursor(text: &str) -> Option<u64> {
 
 /// Sends `event` about user `id` to the configured webhook, in the background, and logs the
 /// delivery.
-pub(super) fn fire(shared: &Arc<Shared>, event: webhooks::Event, id: u64) {
+pub(super) fn fire(shared: &Arc<Inner>, event: webhooks::Event, id: u64) {
     let config = lock(&shared.webhooks).clone();
     if !config.sends(event) {
         return;
@@ -340,7 +340,7 @@ pub(super) fn yes() -> bool {
 /// `PUT /users/qualification`: qualifies (or unqualifies) a lead named by `id`, `code` or
 /// `email`, as the platform documents it.
 async fn qualification(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     body: Option<Json<Qualification>>,
 ) -> Response {
     let Some(Json(body)) = body else {
@@ -371,7 +371,7 @@ async fn qualification(
 }
 
 /// A referral link's landing page; each view counts as reach.
-async fn landing(State(shared): State<Arc<Shared>>, Path(code): Path<String>) -> Response {
+async fn landing(State(shared): State<Arc<Inner>>, Path(code): Path<String>) -> Response {
     match lock(&shared.data).visit(&code) {
         Some(_) => Html(
             "<!doctype html><meta charset=utf-8><title>You're invited</title>\

@@ -17,10 +17,10 @@ use super::data::Refusal;
 use super::data::Seed;
 use super::dialect::Dialect;
 use super::faults::Faults;
-use super::{Shared, lock, webhooks};
+use super::{Inner, lock, webhooks};
 
 /// The test instrument's routes.
-pub(super) fn routes() -> Router<Arc<Shared>> {
+pub(super) fn routes() -> Router<Arc<Inner>> {
     Router::new()
         .route("/__sandbox/calls", get(calls).delete(reset_calls))
         .route("/__sandbox/faults", post(set_faults).delete(clear_faults))
@@ -46,7 +46,7 @@ struct NewReferral {
 
 /// A new lead for a referrer, as if someone signed up through their link.
 async fn add_referral(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     Path(referrer): Path<u64>,
     Json(request): Json<NewReferral>,
 ) -> Response {
@@ -73,7 +73,7 @@ struct Qualify {
 
 /// Qualifies a lead, as the business does in the platform's dashboard.
 async fn qualify_referral(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     Path(id): Path<u64>,
     body: Option<Json<Qualify>>,
 ) -> Response {
@@ -91,7 +91,7 @@ async fn qualify_referral(
 }
 
 async fn set_webhooks(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     Json(config): Json<webhooks::Config>,
 ) -> Response {
     if let Err(problem) = config.check() {
@@ -101,51 +101,48 @@ async fn set_webhooks(
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn get_webhooks(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn get_webhooks(State(shared): State<Arc<Inner>>) -> Json<Value> {
     let config = lock(&shared.webhooks).clone();
     let deliveries = lock(&shared.deliveries).clone();
     Json(json!({"config": config, "deliveries": deliveries}))
 }
 
-async fn clear_webhooks(State(shared): State<Arc<Shared>>) -> StatusCode {
+async fn clear_webhooks(State(shared): State<Arc<Inner>>) -> StatusCode {
     *lock(&shared.webhooks) = webhooks::Config::default();
     lock(&shared.deliveries).clear();
     StatusCode::NO_CONTENT
 }
 
-async fn calls(State(shared): State<Arc<Shared>>) -> Json<Value> {
+async fn calls(State(shared): State<Arc<Inner>>) -> Json<Value> {
     let calls = lock(&shared.calls).clone();
     Json(json!({"total": calls.len(), "calls": calls}))
 }
 
-async fn reset_calls(State(shared): State<Arc<Shared>>) -> StatusCode {
+async fn reset_calls(State(shared): State<Arc<Inner>>) -> StatusCode {
     lock(&shared.calls).clear();
     StatusCode::NO_CONTENT
 }
 
-async fn set_faults(State(shared): State<Arc<Shared>>, Json(faults): Json<Faults>) -> StatusCode {
+async fn set_faults(State(shared): State<Arc<Inner>>, Json(faults): Json<Faults>) -> StatusCode {
     *lock(&shared.faults) = faults;
     StatusCode::NO_CONTENT
 }
 
-async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+async fn clear_faults(State(shared): State<Arc<Inner>>) -> StatusCode {
     *lock(&shared.faults) = Faults::default();
     StatusCode::NO_CONTENT
 }
 
-async fn set_dialect(
-    State(shared): State<Arc<Shared>>,
-    Json(dialect): Json<Dialect>,
-) -> StatusCode {
+async fn set_dialect(State(shared): State<Arc<Inner>>, Json(dialect): Json<Dialect>) -> StatusCode {
     *lock(&shared.dialect) = dialect;
     StatusCode::NO_CONTENT
 }
 
-async fn get_dialect(State(shared): State<Arc<Shared>>) -> Json<Dialect> {
+async fn get_dialect(State(shared): State<Arc<Inner>>) -> Json<Dialect> {
     Json(lock(&shared.dialect).clone())
 }
 
-async fn clear_dialect(State(shared): State<Arc<Shared>>) -> StatusCode {
+async fn clear_dialect(State(shared): State<Arc<Inner>>) -> StatusCode {
     *lock(&shared.dialect) = Dialect::default();
     StatusCode::NO_CONTENT
 }
@@ -166,7 +163,7 @@ struct SeedRequest {
 
 /// Creates a referrer with any number of referrals (tests: "a referrer with 10,000").
 async fn seed_referrer(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Inner>>,
     Json(request): Json<SeedRequest>,
 ) -> Response {
     let seed = Seed {

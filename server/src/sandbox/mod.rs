@@ -63,7 +63,8 @@ pub struct Call {
     pub status: u16,
 }
 
-struct Shared {
+/// The sandbox's state, shared by its handlers.
+struct Inner {
     data: Mutex<Data>,
     key: String,
     calls: Mutex<Vec<Call>>,
@@ -85,7 +86,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Clone)]
 pub struct Sandbox {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<Inner>,
 }
 
 impl Sandbox {
@@ -100,7 +101,7 @@ impl Sandbox {
         for seed in &options.seeds {
             data.seed(seed, now);
         }
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Inner {
             data: Mutex::new(data),
             key: options.key,
             calls: Mutex::new(Vec::new()),
@@ -149,7 +150,7 @@ impl Sandbox {
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Inner>) -> Router {
     api::routes(&shared)
         .merge(control::routes())
         .with_state(shared)
