@@ -121,3 +121,23 @@ async fn every_answer_carries_a_request_id_and_keeps_the_one_it_was_given() {
         assert_eq!(headers["x-request-id"], "req-from-the-proxy-42", "{path}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_token_route_refuses_an_unknown_user_with_the_error_body() {
+    let app = app(&[], Overrides::default()).await;
+    let request = |user: &str| {
+        Request::get(format!("/demo/token?user={user}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, body) = ask_with(&app.router, request("eve")).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": {"type": "invalid_request", "message": "user must be ada, grace, linus or new"}})
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    let (status, _, body) = ask_with(&app.router, request("ada")).await;
+    assert_eq!(status, 200);
+    assert!(body["token"].is_string(), "{body}");
+}
