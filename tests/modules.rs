@@ -1,23 +1,26 @@
 #![cfg_attr(target_arch = "wasm32", allow(missing_docs))]
 #![cfg(not(target_arch = "wasm32"))]
-//! The widget's modules import each other in one direction only: no module imports one that
-//! imports it, directly or through others. Read from the sources: every `crate::<module>` in
-//! code (comments and test modules left out), between the top-level modules of `src/`.
+//! The modules of each crate import each other in one direction only: no module imports one
+//! that imports it, directly or through others. Read from the sources: every `crate::<module>`
+//! in code (comments and test modules left out), between the top-level modules of the widget's
+//! `src/` and of the server's `server/src/` (their `lib.rs`, the map, and the server's
+//! `main.rs`, another crate, left out).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Top-level module → the top-level modules its code names.
-fn imports() -> BTreeMap<String, BTreeSet<String>> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+/// Top-level module of the crate whose sources are in `src` (relative to the repository) → the
+/// top-level modules its code names.
+fn imports(src: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(src);
     let mut files = Vec::new();
     collect(&src, &mut files);
     let module_of = |path: &Path| -> Option<String> {
         let relative = path.strip_prefix(&src).ok()?;
         let first = relative.components().next()?.as_os_str().to_str()?;
         let name = first.trim_end_matches(".rs");
-        (name != "lib").then(|| name.to_owned())
+        (name != "lib" && name != "main").then(|| name.to_owned())
     };
     let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(f)).collect();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -88,9 +91,18 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Option<Vec<S
     None
 }
 
+/// Every cycle in `graph`, one line each.
+fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    graph
+        .keys()
+        .filter_map(|module| cycle(graph, module))
+        .map(|c| c.join(" → "))
+        .collect()
+}
+
 #[test]
 fn no_module_imports_one_that_imports_it() {
-    let graph = imports();
+    let graph = imports("src");
     assert!(
         graph.len() > 10,
         "the widget's modules were found: {graph:?}"
@@ -99,11 +111,22 @@ fn no_module_imports_one_that_imports_it() {
         graph["controller"].contains("lifecycle"),
         "imports are read: {graph:?}"
     );
-    let cycles: Vec<String> = graph
-        .keys()
-        .filter_map(|module| cycle(&graph, module))
-        .map(|c| c.join(" → "))
-        .collect();
+    let cycles = cycles(&graph);
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+#[test]
+fn no_server_module_imports_one_that_imports_it() {
+    let graph = imports("server/src");
+    assert!(
+        graph.len() > 10,
+        "the server's modules were found: {graph:?}"
+    );
+    assert!(
+        graph["dashboard"].contains("upstream"),
+        "imports are read: {graph:?}"
+    );
+    let cycles = cycles(&graph);
     assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
 }
 

@@ -171,7 +171,7 @@ fn the_docs_install_from_the_tarball_and_run_the_release_binary() {
 /// fails here.
 #[test]
 fn every_server_setting_is_in_both_configuration_tables() {
-    let config = read("server/src/config.rs");
+    let config = read("server/src/config/mod.rs");
     let variables: Vec<&str> = config
         .split("env = \"")
         .skip(1)

@@ -84,10 +84,10 @@ async fn world(name: &str, dialect: Value) {
             )),
             ..Overrides::default()
         };
-        backend(&config, overrides).await.unwrap().dashboard
+        backend(&config, overrides).await.unwrap().sessions
     };
     let first = instance().await;
-    let measure = async |dashboard: &referrer_dashboard_server::dashboard::Dashboard,
+    let measure = async |dashboard: &referrer_dashboard_server::dashboard::SessionBuilder,
                          what: &str,
                          subject: &str,
                          email: &str| {

@@ -51,10 +51,10 @@
 //! // REFERRAL_FACTORY_API_KEY, _CAMPAIGN_ID, DASHBOARD_DB, ... from the environment.
 //! let config = Config::parse();
 //! let sessions = Sessions::default();
-//! let dashboard = backend(&config, Overrides::default()).await?.dashboard;
+//! let builder = backend(&config, Overrides::default()).await?.sessions;
 //! let app: Router = Router::new()
 //!     // ... the host's own routes, which sign users in and fill `sessions` ...
-//!     .merge(api::router(dashboard, FromMySession(sessions)));
+//!     .merge(api::router(builder, FromMySession(sessions)));
 //! # let _ = app;
 //! # Ok(())
 //! # }
@@ -63,7 +63,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Query};
+use axum::extract::Query;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -71,10 +71,11 @@ use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::dashboard::Dashboard;
+use crate::client_addr::client_address;
+use crate::dashboard::SessionBuilder;
 use crate::error::Error;
 use crate::identity::IdentityProvider;
-use crate::limit::{AddressLimit, UNAUTHENTICATED_PER_MIN};
+use crate::limit::{self, Denied, Limiter};
 
 /// The path of the session endpoint in the binary (SPEC §6).
 pub const ENDPOINT_PATH: &str = "/api/referral-dashboard";
@@ -89,26 +90,22 @@ struct SessionQuery {
 }
 
 /// A router with the session endpoint at [`ENDPOINT_PATH`], for a host's own axum app.
-pub fn router<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> Router {
-    Router::new().route(ENDPOINT_PATH, endpoint(dashboard, identity))
+pub fn router<I: IdentityProvider>(sessions: Arc<SessionBuilder>, identity: I) -> Router {
+    Router::new().route(ENDPOINT_PATH, endpoint(sessions, identity))
 }
 
 /// `GET` handler for the session endpoint (SPEC §5), to mount at any path.
 ///
 /// Requests that prove no identity are limited per client address when the server provides it
 /// (`into_make_service_with_connect_info`, as [`crate::serve`] does).
-pub fn endpoint<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> MethodRouter {
+pub fn endpoint<I: IdentityProvider>(sessions: Arc<SessionBuilder>, identity: I) -> MethodRouter {
     let identity = Arc::new(identity);
-    let mut strangers = AddressLimit::per_minute(UNAUTHENTICATED_PER_MIN);
-    if let Some(shared) = dashboard.shared() {
-        strangers = strangers.with_shared(shared.clone());
-    }
-    let strangers = Arc::new(strangers);
+    let strangers = Arc::new(sessions.backing().limiter(limit::unauthenticated()));
     get(move |parts: Parts, Query(query): Query<SessionQuery>| {
-        let (dashboard, identity, strangers) =
-            (dashboard.clone(), identity.clone(), strangers.clone());
+        let (sessions, identity, strangers) =
+            (sessions.clone(), identity.clone(), strangers.clone());
         async move {
-            let served = serve(&dashboard, &*identity, &strangers, &parts, query);
+            let served = serve(&sessions, &*identity, &strangers, &parts, query);
             match tokio::time::timeout(DEADLINE, served).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(error)) => error.into_response(),
@@ -119,21 +116,17 @@ pub fn endpoint<I: IdentityProvider>(dashboard: Arc<Dashboard>, identity: I) -> 
 }
 
 async fn serve<I: IdentityProvider>(
-    dashboard: &Dashboard,
+    sessions: &SessionBuilder,
     identity: &I,
-    strangers: &AddressLimit,
+    strangers: &Limiter,
     parts: &Parts,
     query: SessionQuery,
 ) -> Result<Response, Error> {
     let who = match identity.identify(parts).await {
         Ok(who) => who,
         Err(error) => {
-            let address = parts
-                .extensions
-                .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip());
-            if let Some(address) = address
-                && let Err(retry_after) = strangers.admit(address).await
+            if let Some(address) = client_address(parts)
+                && let Err(Denied::Wait(retry_after)) = strangers.admit(&address.to_string()).await
             {
                 return Err(Error::RateLimited { retry_after });
             }
@@ -141,8 +134,8 @@ async fn serve<I: IdentityProvider>(
         }
     };
     let body = match query.cursor.filter(|c| !c.is_empty()) {
-        Some(cursor) => dashboard.page(&who, &cursor).await?,
-        None => dashboard.session(&who).await?,
+        Some(cursor) => sessions.page(&who, &cursor).await?,
+        None => sessions.session(&who).await?,
     };
     let mut response = Json(body).into_response();
     response

@@ -17,6 +17,8 @@ use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::error::Error;
+
 /// Lifetime of a demo identity token; the page asks for a new one before each request.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
@@ -64,8 +66,7 @@ fn mint(secret: &[u8], user: &str) -> Response {
             )
         }
         _ => {
-            return (StatusCode::BAD_REQUEST, Json(json!({"error": {"type": "invalid_request", "message": "user must be ada, grace, linus or new"}})))
-                .into_response();
+            return Error::BadRequest("user must be ada, grace, linus or new").into_response();
         }
     };
     let exp = SystemTime::now()

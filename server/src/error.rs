@@ -1,6 +1,7 @@
 //! The server's one error type and its HTTP form: a status and
-//! `{"error": {"type", "message"}}` with a type from SPEC §4's `rd-error` list. Internal
-//! detail is logged where the error is turned into a response, never sent.
+//! `{"error": {"type", "message"}}` with a type from SPEC §4's `rd-error` list, for every error
+//! the server answers (the session endpoint, the webhook, the HTTP limits). Internal detail is
+//! logged where the error is turned into a response, never sent.
 
 use std::time::Duration;
 
@@ -12,8 +13,8 @@ use serde_json::json;
 use crate::store::StoreError;
 use crate::upstream::UpstreamError;
 
-/// Everything a session request can fail with. Cloneable, so that a failure remembered for a
-/// while (see [`crate::cache`]) can be answered again as it was.
+/// Everything a request can fail with. Cloneable, so that a failure remembered for a while (see
+/// [`crate::cache`]) can be answered again as it was.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// No or bad identity (401).
@@ -48,6 +49,19 @@ pub enum Error {
     /// of its own to answer with (503).
     #[error("shared state is unavailable")]
     Unavailable,
+    /// A webhook call without the shared secret, or with another (401, without the
+    /// `WWW-Authenticate: Bearer` of the session endpoint: no token would help).
+    #[error("missing or wrong webhook secret")]
+    WrongSecret,
+    /// A request this server cannot read (400), saying what it needs.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// A body over the limit (413).
+    #[error("the body is too large")]
+    TooLarge,
+    /// More requests at once than the server takes (503, try again in a second).
+    #[error("the server is busy")]
+    Overloaded,
     /// A failure remembered from an earlier request, answered again without asking upstream.
     #[error("{error} (remembered)")]
     Again {
@@ -79,7 +93,7 @@ impl Error {
                 Some(*retry_after),
             ),
             Error::Upstream(UpstreamError::Budget(exhausted))
-                if exhausted.reason == crate::budget::Limit::Shared =>
+                if exhausted.reason == crate::budget::Reason::Unreachable =>
             {
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -146,6 +160,25 @@ impl Error {
                 "internal error",
                 None,
             ),
+            Error::WrongSecret => (
+                StatusCode::UNAUTHORIZED,
+                "authentication",
+                "missing or wrong X-Dashboard-Webhook-Secret",
+                None,
+            ),
+            Error::BadRequest(reason) => (StatusCode::BAD_REQUEST, "invalid_request", reason, None),
+            Error::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "the body is too large",
+                None,
+            ),
+            Error::Overloaded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server",
+                "the server is busy; try again",
+                Some(Duration::from_secs(1)),
+            ),
             Error::Again { error, retry_after } => {
                 let (status, kind, message, _) = error.parts();
                 (status, kind, message, Some(*retry_after))
@@ -157,26 +190,24 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, kind, message, retry_after) = self.parts();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "session request failed");
-        } else if status == StatusCode::UNAUTHORIZED {
-            // Anyone can send these; at info they would let a stranger fill the log.
-            tracing::debug!(error = %self, "session request unauthenticated");
+        if status == StatusCode::UNAUTHORIZED || matches!(self, Error::Overloaded) {
+            // Anyone can cause these; at info they would let a stranger fill the log (a flood
+            // that is shed would write a line per request).
+            tracing::debug!(error = %self, status = status.as_u16(), "request unauthenticated or shed");
+        } else if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
         } else {
-            tracing::info!(error = %self, status = status.as_u16(), "session request refused");
+            tracing::info!(error = %self, status = status.as_u16(), "request refused");
         }
         let body = Json(json!({"error": {"type": kind, "message": message}}));
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if status == StatusCode::UNAUTHORIZED {
+        if matches!(self, Error::Unauthenticated(_)) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if let Some(wait) = retry_after {
-            headers.insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs(wait)),
-            );
+            headers.insert(header::RETRY_AFTER, crate::retry_after::header(wait));
         }
         response
     }
@@ -259,14 +290,75 @@ impl Error {
     }
 }
 
-/// Whole seconds, rounded up so a client never retries early, and at least 1.
-pub fn retry_after_secs(wait: Duration) -> u64 {
-    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a client sees of an error: status, type, message.
+    fn seen(error: &Error) -> (StatusCode, &'static str, &'static str) {
+        let (status, kind, message, _) = error.parts();
+        (status, kind, message)
+    }
+
+    #[test]
+    fn a_remembered_failure_reads_back_as_the_answer_it_was() {
+        use UpstreamError as U;
+        const KNOWN: &str = "this referral account belongs to another user";
+        const EXPIRED: &str = "the identity token has expired";
+        let shared = [
+            Error::Forbidden(KNOWN),
+            Error::Unauthenticated(EXPIRED),
+            Error::BadCursor,
+            Error::Upstream(U::Unauthorized),
+            Error::Upstream(U::Forbidden),
+            Error::Upstream(U::NotFound),
+            Error::Upstream(U::Duplicate(409)),
+            Error::Upstream(U::Status(400)),
+            Error::Upstream(U::ScanLimit(20_000)),
+            Error::Upstream(U::Unprocessable {
+                status: 422,
+                fields: vec!["first_name".into(), "email".into()],
+            }),
+        ];
+        for error in shared {
+            let text = error
+                .encode()
+                .unwrap_or_else(|| panic!("{error} is shared"));
+            let back = Error::decode(&text, &[KNOWN, EXPIRED]).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(seen(&back), seen(&error), "{text}");
+            assert_eq!(back.to_string(), error.to_string(), "{text}");
+            // Remembered (wrapped), it is written the same way.
+            let again = Error::Again {
+                error: Box::new(error.clone()),
+                retry_after: Duration::from_secs(60),
+            };
+            assert_eq!(again.encode(), Some(text));
+        }
+        // "Not now" is shared as a rate limit: answered 429 with the time left where it is read.
+        for rate in [
+            Error::RateLimited {
+                retry_after: Duration::from_secs(3),
+            },
+            Error::Upstream(U::RateLimited {
+                retry_after: Duration::from_secs(60),
+            }),
+        ] {
+            let back = Error::decode(&rate.encode().unwrap(), &[]).unwrap();
+            assert_eq!(back.parts().0, StatusCode::TOO_MANY_REQUESTS);
+        }
+        // A message this server did not write is not taken from the text: a generic one is.
+        let foreign = r#"{"t": "forbidden", "m": "<script>"}"#;
+        assert_eq!(
+            seen(&Error::decode(foreign, &[KNOWN]).unwrap()).2,
+            "access to this account is refused"
+        );
+        // Failures not worth sharing are not written; garbage is not read.
+        for local in [Error::Timeout, Error::Unavailable, Error::Conflict] {
+            assert_eq!(local.encode(), None, "{local}");
+        }
+        assert!(Error::decode("not json", &[]).is_none());
+        assert!(Error::decode(r#"{"t": "up", "k": "mystery"}"#, &[]).is_none());
+    }
 
     #[tokio::test]
     async fn a_list_too_long_to_read_is_named_not_blamed_on_the_platform() {

@@ -1,15 +1,14 @@
-//! The dashboard session of SPEC §5 as the server builds it: the JSON shape, name masking,
-//! date normalisation and the signed cursors of referral pages. Pure.
+//! The dashboard session of SPEC §5 as the server builds it: the JSON shape, name masking
+//! and the signed cursors of referral pages. Pure.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use time::OffsetDateTime;
 
+use crate::dates::{normalize_date, parse_date};
 use crate::upstream::PlatformUser;
 
 /// The session format version (SPEC §5).
@@ -163,36 +162,6 @@ pub fn mask_name(first_name: Option<&str>, last_name: Option<&str>) -> String {
 /// Longest first name kept; longer ones are more likely a pasted sentence than a name.
 const MAX_FIRST_NAME_CHARS: usize = 40;
 
-/// A platform date (`2024-12-27`, `2024-12-27 10:00:00`, or RFC 3339) as RFC 3339 UTC.
-pub fn normalize_date(text: &str) -> Option<String> {
-    rfc3339(parse_date(text)?.to_offset(time::UtcOffset::UTC))
-}
-
-/// A platform date in any of the forms [`normalize_date`] accepts (UTC when it has no offset).
-pub fn parse_date(text: &str) -> Option<OffsetDateTime> {
-    let text = text.trim();
-    OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
-        .or_else(|| {
-            PrimitiveDateTime::parse(
-                text,
-                format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
-            )
-            .ok()
-            .map(PrimitiveDateTime::assume_utc)
-        })
-        .or_else(|| {
-            Date::parse(text, format_description!("[year]-[month]-[day]"))
-                .ok()
-                .map(|d| d.midnight().assume_utc())
-        })
-}
-
-/// RFC 3339 with whole seconds and `Z`.
-pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
-    at.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
-}
-
 /// Referrals for the session, newest first: by `signed_up_at` descending (those without a
 /// readable date last), then by id descending. The platform's own order is not documented, so
 /// this order is imposed here whatever it was.
@@ -321,27 +290,6 @@ mod tests {
         assert_eq!(mask_name(Some("Jo"), Some("x@y.z")), "Jo");
         assert_eq!(mask_name(None, None), "");
         assert_eq!(mask_name(Some("Émile"), Some("égal")), "Émile É.");
-    }
-
-    #[test]
-    fn platform_dates_become_rfc3339() {
-        assert_eq!(
-            normalize_date("2024-12-27").as_deref(),
-            Some("2024-12-27T00:00:00Z")
-        );
-        assert_eq!(
-            normalize_date("2024-12-27 10:11:12").as_deref(),
-            Some("2024-12-27T10:11:12Z")
-        );
-        assert_eq!(
-            normalize_date("2024-12-27T10:11:12.123456Z").as_deref(),
-            Some("2024-12-27T10:11:12Z")
-        );
-        assert_eq!(
-            normalize_date("2024-12-27T10:11:12+02:00").as_deref(),
-            Some("2024-12-27T08:11:12Z")
-        );
-        assert_eq!(normalize_date("yesterday"), None);
     }
 
     #[test]

@@ -19,11 +19,11 @@
 //! upstream budget like every other fetch, so a storm of webhooks cannot exceed it. Calls are
 //! limited per client address.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -31,9 +31,10 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::dashboard::{Dashboard, Referred};
-use crate::error::{Error, retry_after_secs};
-use crate::limit::AddressLimit;
+use crate::client_addr::client_address;
+use crate::dashboard::{Referred, SessionBuilder};
+use crate::error::Error;
+use crate::limit::{Denied, Limit, Limiter, WhenUnavailable};
 
 /// The webhook's path in the binary (SPEC §6).
 pub const WEBHOOK_PATH: &str = "/api/referral-factory/webhook";
@@ -46,6 +47,21 @@ pub const SECRET_HEADER: &str = "x-dashboard-webhook-secret";
 /// expiring on its own than by rebuilding every dashboard several times a second.
 pub const CALLS_PER_MIN: u32 = 600;
 
+/// Webhook calls per client address: [`CALLS_PER_MIN`], as many at once, counted apart from the
+/// session endpoint's limit per address.
+pub fn calls() -> Limit {
+    Limit {
+        name: "webhook-address",
+        per_minute: CALLS_PER_MIN,
+        burst: CALLS_PER_MIN,
+        when_unavailable: WhenUnavailable::CountHere,
+    }
+}
+
+/// How soon the platform may send a call again that could not be handled (the store or Redis
+/// unreachable).
+const RETRY: Duration = Duration::from_secs(1);
+
 /// The largest body read: a webhook is a few fields (the server's own limit is larger).
 const MAX_BODY_BYTES: usize = 8 * 1024;
 
@@ -56,22 +72,18 @@ const LEAD_FIELDS: [&str; 3] = ["referrer_id", "referrer_code", "referrer_email"
 const USER_FIELDS: [&str; 3] = ["id", "code", "email"];
 
 struct Hook {
-    dashboard: Arc<Dashboard>,
+    sessions: Arc<SessionBuilder>,
     /// SHA-256 of the secret: compared in constant time with the header's, whatever its length.
     secret: [u8; 32],
-    limit: AddressLimit,
+    limit: Limiter,
 }
 
 /// A router with the webhook at [`WEBHOOK_PATH`], accepting calls that carry `secret`.
-pub fn router(dashboard: Arc<Dashboard>, secret: &str) -> Router {
-    let mut limit = AddressLimit::per_minute(CALLS_PER_MIN);
-    if let Some(shared) = dashboard.shared() {
-        limit = limit.with_shared_as(shared.clone(), "webhook-address");
-    }
+pub fn router(sessions: Arc<SessionBuilder>, secret: &str) -> Router {
     let hook = Arc::new(Hook {
-        dashboard,
+        limit: sessions.backing().limiter(calls()),
+        sessions,
         secret: Sha256::digest(secret.as_bytes()).into(),
-        limit,
     });
     Router::new()
         .route(WEBHOOK_PATH, post(receive))
@@ -79,50 +91,7 @@ pub fn router(dashboard: Arc<Dashboard>, secret: &str) -> Router {
 }
 
 async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    // The client address, when the server provides it (as `crate::serve` does).
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    if let Some(peer) = peer
-        && let Err(wait) = hook.limit.admit(peer).await
-    {
-        return Error::RateLimited { retry_after: wait }.into_response();
-    }
-    let headers = parts.headers;
-    let given = headers
-        .get(SECRET_HEADER)
-        .map(|v| Sha256::digest(v.as_bytes()));
-    let valid = given.is_some_and(|given| bool::from(given[..].ct_eq(&hook.secret[..])));
-    if !valid {
-        tracing::debug!("webhook refused: missing or wrong secret");
-        return answer(
-            StatusCode::UNAUTHORIZED,
-            json!({"error": {"type": "authentication", "message": "missing or wrong X-Dashboard-Webhook-Secret"}}),
-        );
-    }
-    // Read only now: a caller without the secret does not get its body read at all.
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return answer(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            json!({"error": {"type": "invalid_request", "message": "the body is too large"}}),
-        );
-    };
-    let Some(fields) = fields(&headers, &body) else {
-        return answer(
-            StatusCode::BAD_REQUEST,
-            json!({"error": {"type": "invalid_request", "message": "the body must be a JSON object or a form"}}),
-        );
-    };
-    let Some(referrer) = referred(&fields) else {
-        return answer(
-            StatusCode::BAD_REQUEST,
-            json!({"error": {"type": "invalid_request", "message":
-                "no referrer named: send referrer_id, referrer_code or referrer_email (lead events) or id, code or email (new referrer)"}}),
-        );
-    };
-    match hook.dashboard.invalidate_referrer(&referrer).await {
+    match handle(&hook, request).await {
         Ok(known) => {
             if known {
                 tracing::info!("webhook: a referrer's cached dashboard was dropped");
@@ -130,25 +99,57 @@ async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
                 tracing::debug!("webhook for a referrer not linked here; nothing cached to drop");
             }
             // The same answer either way: nothing tells a caller who is known here.
-            answer(StatusCode::ACCEPTED, json!({"status": "accepted"}))
-        }
-        Err(error) => {
-            let retry = retry_after_secs(std::time::Duration::from_secs(1));
-            let mut response = error.into_response();
+            let mut response = (
+                StatusCode::ACCEPTED,
+                axum::Json(json!({"status": "accepted"})),
+            )
+                .into_response();
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => {
+            let again = matches!(error, Error::Store(_) | Error::Unavailable);
+            let mut response = error.into_response();
+            if again {
+                // The platform retries failed deliveries: soon, since nothing was wrong with it.
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, crate::retry_after::header(RETRY));
+            }
             response
         }
     }
 }
 
-fn answer(status: StatusCode, body: Value) -> Response {
-    let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// Checks, reads and acts on one call; whether the referrer it names is known here.
+async fn handle(hook: &Hook, request: Request) -> Result<bool, Error> {
+    let (parts, body) = request.into_parts();
+    if let Some(address) = client_address(&parts)
+        && let Err(Denied::Wait(retry_after)) = hook.limit.admit(&address.to_string()).await
+    {
+        return Err(Error::RateLimited { retry_after });
+    }
+    let headers = parts.headers;
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|v| Sha256::digest(v.as_bytes()));
+    let valid = given.is_some_and(|given| bool::from(given[..].ct_eq(&hook.secret[..])));
+    if !valid {
+        return Err(Error::WrongSecret);
+    }
+    // Read only now: a caller without the secret does not get its body read at all.
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| Error::TooLarge)?;
+    let fields = fields(&headers, &body).ok_or(Error::BadRequest(
+        "the body must be a JSON object or a form",
+    ))?;
+    let referrer = referred(&fields).ok_or(Error::BadRequest(
+        "no referrer named: send referrer_id, referrer_code or referrer_email (lead events) or id, code or email (new referrer)",
+    ))?;
+    hook.sessions.invalidate_referrer(&referrer).await
 }
 
 /// The body's fields, from JSON (an object, its `data` or `user` object merged in) or a form.

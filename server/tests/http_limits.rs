@@ -1,14 +1,17 @@
-//! The HTTP limits of SPEC §6, over real sockets: slow and half-open connections are closed
-//! after the header timeout without holding up anyone else, unauthenticated floods are limited
-//! per address, bodies are small, a request has a deadline, the server sheds what it cannot
-//! take at once, and CORS says exactly what it was configured to.
+//! The HTTP limits of SPEC §6: slow and half-open connections are closed after the header
+//! timeout without holding up anyone else, and unauthenticated floods are limited per address
+//! (over real sockets, on the real clock); bodies are small, a request has a deadline, the
+//! server sheds what it cannot take at once, and CORS says exactly what it was configured to
+//! (the router answering without a socket, on tokio's paused clock).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::time::Duration;
 
-use common::{faults, get_session, start_with, token};
+use axum::body::Body;
+use axum::http::{Method, Request};
+use common::{app, ask, ask_with, faults, get_session, start_with, token};
 use referrer_dashboard_server::{Limits, Overrides};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -90,49 +93,54 @@ async fn unauthenticated_requests_are_limited_per_address() {
     assert_eq!(status, 200);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_oversized_body_is_refused() {
-    let server = start_with(&[], Overrides::default()).await;
-    let response = common::http()
-        .get(format!("{}/api/referral-dashboard", server.base))
-        .bearer_auth(token("u-ada", "ada@example.com"))
-        .body(vec![b'x'; referrer_dashboard_server::MAX_BODY_BYTES + 1])
-        .send()
-        .await
+    let app = app(&[], Overrides::default()).await;
+    let size = referrer_dashboard_server::MAX_BODY_BYTES + 1;
+    let request = Request::get("/api/referral-dashboard")
+        .header(
+            "authorization",
+            format!("Bearer {}", token("u-ada", "ada@example.com")),
+        )
+        .header("content-length", size)
+        .body(Body::from(vec![b'x'; size]))
         .unwrap();
-    assert_eq!(response.status(), 413);
+    assert_eq!(ask_with(&app.router, request).await.0, 413);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn requests_beyond_the_concurrency_limit_are_shed_at_once() {
-    let server = start_with(&[], limits(|l| l.max_concurrent_requests = 2)).await;
+    let app = app(&[], limits(|l| l.max_concurrent_requests = 2)).await;
     // Two requests held up by a slow platform fill the server.
     faults(
-        &server.sandbox,
+        app.sandbox.as_ref().unwrap(),
         serde_json::json!({"stall_ms": 3000, "stall_count": 2}),
     )
     .await;
     let slow: Vec<_> = ["ada", "linus"]
         .iter()
         .map(|name| {
-            let base = server.base.clone();
+            let router = app.router.clone();
             let who = token(&format!("u-{name}"), &format!("{name}@example.com"));
-            tokio::spawn(async move { get_session(&base, Some(&who), "").await.0 })
+            tokio::spawn(async move { ask(&router, Some(&who), "").await.0 })
         })
         .collect();
+    let healthz = || Request::get("/healthz").body(Body::empty()).unwrap();
     // While both are in flight, a third request is refused at once, not queued.
-    let shed = loop {
-        let response = common::http_get(format!("{}/healthz", server.base)).await;
-        if response.status() == 503 {
-            break response;
+    let (status, headers, body) = loop {
+        let answer = ask_with(&app.router, healthz()).await;
+        if answer.0 == 503 {
+            break answer;
         }
         assert!(
             slow.iter().any(|t| !t.is_finished()),
             "the slow requests ended before any request was shed"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::task::yield_now().await;
     };
-    assert_eq!(shed.headers()["retry-after"], "1");
+    assert_eq!(status, 503);
+    assert_eq!(headers["retry-after"], "1");
+    assert_eq!(body["error"]["type"], "server", "{body}");
     assert!(
         slow.iter().all(|t| !t.is_finished()),
         "shed while both were held"
@@ -140,25 +148,24 @@ async fn requests_beyond_the_concurrency_limit_are_shed_at_once() {
     for task in slow {
         assert_eq!(task.await.unwrap(), 200);
     }
-    let after = common::http_get(format!("{}/healthz", server.base)).await;
-    assert_eq!(after.status(), 200, "room again once they finished");
+    let after = ask_with(&app.router, healthz()).await;
+    assert_eq!(after.0, 200, "room again once they finished");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_request_that_takes_too_long_is_cut_off() {
-    let server = start_with(
+    let app = app(
         &[],
         limits(|l| l.request_timeout = Duration::from_millis(300)),
     )
     .await;
     faults(
-        &server.sandbox,
+        app.sandbox.as_ref().unwrap(),
         serde_json::json!({"stall_ms": 5000, "stall_count": 1}),
     )
     .await;
-    let started = std::time::Instant::now();
-    let (status, _, _) =
-        get_session(&server.base, Some(&token("u-ada", "ada@example.com")), "").await;
+    let started = tokio::time::Instant::now();
+    let (status, _, _) = ask(&app.router, Some(&token("u-ada", "ada@example.com")), "").await;
     assert_eq!(status, 408);
     assert!(
         started.elapsed() < Duration::from_secs(4),
@@ -166,52 +173,46 @@ async fn a_request_that_takes_too_long_is_cut_off() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cors_allows_listed_origins_case_insensitively_and_cookies_only_when_asked() {
-    let preflight = async |base: &str, origin: &str| {
-        common::http()
-            .request(
-                reqwest::Method::OPTIONS,
-                format!("{base}/api/referral-dashboard"),
-            )
+    let preflight = async |router: &axum::Router, origin: &str| {
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/referral-dashboard")
             .header("Origin", origin)
             .header("Access-Control-Request-Method", "GET")
             .header("Access-Control-Request-Headers", "authorization")
-            .send()
-            .await
-            .unwrap()
+            .body(Body::empty())
+            .unwrap();
+        ask_with(router, request).await.1
     };
-    let bearer = start_with(
+    let bearer = app(
         &["--cors-origins", "https://App.Example"],
         Overrides::default(),
     )
     .await;
-    let response = preflight(&bearer.base, "https://app.example").await;
+    let headers = preflight(&bearer.router, "https://app.example").await;
     assert_eq!(
-        response.headers()["access-control-allow-origin"],
+        headers["access-control-allow-origin"],
         "https://app.example"
     );
     assert!(
-        response
-            .headers()
-            .get("access-control-allow-credentials")
-            .is_none(),
+        headers.get("access-control-allow-credentials").is_none(),
         "no cookies for a bearer endpoint unless configured"
     );
-    let other = preflight(&bearer.base, "https://evil.example").await;
-    assert!(other.headers().get("access-control-allow-origin").is_none());
-    let get = common::http()
-        .get(format!("{}/api/referral-dashboard", bearer.base))
+    let other = preflight(&bearer.router, "https://evil.example").await;
+    assert!(other.get("access-control-allow-origin").is_none());
+    let get = Request::get("/api/referral-dashboard")
         .header("Origin", "https://app.example")
-        .send()
-        .await
+        .body(Body::empty())
         .unwrap();
-    let exposed = get.headers()["access-control-expose-headers"]
+    let (_, headers, _) = ask_with(&bearer.router, get).await;
+    let exposed = headers["access-control-expose-headers"]
         .to_str()
         .unwrap()
         .to_ascii_lowercase();
     assert!(exposed.contains("retry-after"), "{exposed}");
-    let cookies = start_with(
+    let cookies = app(
         &[
             "--cors-origins",
             "https://app.example",
@@ -220,9 +221,6 @@ async fn cors_allows_listed_origins_case_insensitively_and_cookies_only_when_ask
         Overrides::default(),
     )
     .await;
-    let response = preflight(&cookies.base, "https://app.example").await;
-    assert_eq!(
-        response.headers()["access-control-allow-credentials"],
-        "true"
-    );
+    let headers = preflight(&cookies.router, "https://app.example").await;
+    assert_eq!(headers["access-control-allow-credentials"], "true");
 }

@@ -24,6 +24,8 @@
 //! HTTP (`http_limits.rs`): slow and half-open connections, floods of unauthenticated
 //! requests, oversized bodies, more requests at once than the server takes, CORS.
 //!
+//! Each runs on tokio's paused clock: a session's lifetime runs out when the test advances it.
+//!
 //! And what a careless log could leak: the key (a recognisable fake) appears in no response
 //! body, header or log line, and no email appears in the log either, even at TRACE level and
 //! through upstream failures.
@@ -87,7 +89,7 @@ fn sign_hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
     )
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn forged_expired_unsigned_and_confused_tokens_are_refused() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -145,7 +147,7 @@ async fn forged_expired_unsigned_and_confused_tokens_are_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_cursor_works_only_for_the_user_it_was_issued_to() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -161,7 +163,7 @@ async fn a_cursor_works_only_for_the_user_it_was_issued_to() {
     assert_eq!(body["error"]["type"], "invalid_request");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_key_is_in_no_answer_and_no_log_line_and_no_email_is_logged() {
     let log = captured_log();
     let sandbox = sandbox().await;
@@ -237,7 +239,7 @@ fn assert_no_account_data(body: &Value) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unverified_email_cannot_claim_an_existing_account() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -261,7 +263,7 @@ async fn an_unverified_email_cannot_claim_an_existing_account() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_verified_first_adoption_links_the_account() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -270,7 +272,7 @@ async fn a_verified_first_adoption_links_the_account() {
     assert_eq!(body["stats"]["referrals"], 37);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unverified_new_user_gets_an_account_created_for_them_and_only_they_keep_it() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -284,7 +286,7 @@ async fn an_unverified_new_user_gets_an_account_created_for_them_and_only_they_k
     assert_eq!(get_session(&again, Some(&newcomer), "").await.0, 403);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_same_email_in_another_case_cannot_take_a_linked_account() {
     let log = captured_log();
     let sandbox = sandbox().await;
@@ -318,14 +320,14 @@ async fn the_same_email_in_another_case_cannot_take_a_linked_account() {
         .expect("the refusal is logged");
     assert!(line.contains("WARN"), "{line}");
     let (ada, twin) = (
-        referrer_dashboard_server::identity::subject_hash("u-ada"),
-        referrer_dashboard_server::identity::subject_hash("u-ada-twin"),
+        referrer_dashboard_server::personal::subject_hash("u-ada"),
+        referrer_dashboard_server::personal::subject_hash("u-ada-twin"),
     );
     assert!(line.contains(&ada) && line.contains(&twin), "{line}");
     assert!(!line.to_lowercase().contains("ada@example.com"), "{line}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_second_subject_cannot_take_a_linked_account_on_any_instance() {
     let sandbox = sandbox().await;
     let dir = std::env::temp_dir().join(format!("rd-second-{}", std::process::id()));
@@ -347,7 +349,7 @@ async fn a_second_subject_cannot_take_a_linked_account_on_any_instance() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_cursor_is_refused_after_its_user_is_linked_elsewhere_or_it_expires() {
     use referrer_dashboard_server::session::{Cursor, CursorKey};
     let sandbox = sandbox().await;
@@ -399,7 +401,7 @@ async fn a_cursor_is_refused_after_its_user_is_linked_elsewhere_or_it_expires() 
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_always_failing_identity_costs_at_most_six_calls_for_thirty_requests() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -428,7 +430,7 @@ async fn an_always_failing_identity_costs_at_most_six_calls_for_thirty_requests(
     assert!(spent <= 6, "{spent} upstream calls");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
     use clap::Parser;
     use referrer_dashboard_server::config::Config;
@@ -449,10 +451,10 @@ async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
         ":memory:",
     ])
     .unwrap();
-    let dashboard = referrer_dashboard_server::backend(&config, Overrides::default())
+    let sessions = referrer_dashboard_server::backend(&config, Overrides::default())
         .await
         .unwrap()
-        .dashboard;
+        .sessions;
     // A Rust host's own identity provider may hand over any name; the sandbox refuses first
     // names over 255 characters, like the platform's validation.
     let who = Identity {
@@ -461,12 +463,12 @@ async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
         name: Some(format!("{} Smith", "N".repeat(300))),
         email_verified: false,
     };
-    let session = dashboard.session(&who).await.unwrap();
+    let session = sessions.session(&who).await.unwrap();
     assert!(session.referrer.is_some());
     assert_eq!(calls(&sandbox).await, ["search", "create"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn during_a_flood_of_new_identities_returning_users_keep_getting_fresh_sessions() {
     use std::time::Duration;
     let sandbox = sandbox().await;
@@ -495,7 +497,7 @@ async fn during_a_flood_of_new_identities_returning_users_keep_getting_fresh_ses
     for user in &returning {
         assert_eq!(get_session(&base, Some(user), "").await.0, 200);
     }
-    tokio::time::sleep(ttl).await;
+    tokio::time::advance(ttl).await;
     // A hundred new identities at once, and the returning users in the middle of them.
     let flood: Vec<_> = (0..100)
         .map(|n| {

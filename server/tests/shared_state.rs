@@ -10,19 +10,29 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use common::engines::Redis;
-use referrer_dashboard_server::budget::{Budget, Limit, Window};
-use referrer_dashboard_server::cache::{Cache, LEASE, Policy};
-use referrer_dashboard_server::limit::IdentityLimit;
-use referrer_dashboard_server::shared::cache::{Entries, Lock};
-use referrer_dashboard_server::shared::{Shared, Unavailable};
+use referrer_dashboard_server::backing::Backing;
+use referrer_dashboard_server::budget::{self, Budget, Reason, Window};
+use referrer_dashboard_server::cache::{Cache, Lock, Policy};
+use referrer_dashboard_server::limit::{self, Denied};
+use referrer_dashboard_server::seam::Unavailable;
+use referrer_dashboard_server::shared::RedisCacheStore;
+use referrer_dashboard_server::shared::cache::LEASE;
 
 /// `n` connections to `redis`, as `n` instances would have.
-async fn instances(redis: &Redis, n: usize) -> Vec<Shared> {
+async fn instances(redis: &Redis, n: usize) -> Vec<Backing> {
     let mut all = Vec::new();
     for _ in 0..n {
-        all.push(Shared::connect(&redis.url()).await.unwrap());
+        all.push(Backing::connect(Some(&redis.url())).await.unwrap());
     }
     all
+}
+
+/// The Redis connection of an instance.
+fn redis_of(backing: &Backing) -> referrer_dashboard_server::shared::Redis {
+    match backing {
+        Backing::Redis(redis) => redis.clone(),
+        Backing::InProcess => panic!("connected to Redis"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,10 +43,13 @@ async fn three_instances_sharing_a_budget_never_exceed_it_in_any_window() {
     let budgets: Vec<Arc<Budget>> = instances(&redis, 3)
         .await
         .into_iter()
-        .map(|shared| {
+        .map(|backing| {
             // The margin covers the time between Redis granting a call and this test noting it.
             let window = Window::new(LIMIT, span, Duration::from_millis(100));
-            Arc::new(Budget::new(window, Duration::from_secs(3)).with_shared(shared))
+            Arc::new(Budget::over(
+                backing.call_log(window),
+                Duration::from_secs(3),
+            ))
         })
         .collect();
     let started = Instant::now();
@@ -72,26 +85,18 @@ async fn three_instances_sharing_a_budget_never_exceed_it_in_any_window() {
 async fn a_429_on_one_instance_pauses_them_all() {
     let redis = Redis::start();
     let shared = instances(&redis, 2).await;
-    let budget = |shared: &Shared| {
-        Budget::new(
-            Window::new(100, Duration::from_secs(60), Duration::ZERO),
+    let budget = |backing: &Backing| {
+        Budget::over(
+            backing.call_log(Window::new(100, Duration::from_secs(60), Duration::ZERO)),
             Duration::from_millis(200),
         )
-        .with_shared(shared.clone())
     };
     let (a, b) = (budget(&shared[0]), budget(&shared[1]));
     b.acquire().await.unwrap();
-    a.pause_for(Duration::from_secs(30));
-    // The pause is told to Redis in the background; B is refused as soon as it lands.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let refused = loop {
-        match b.prepaid(1, async {}).await {
-            Err(refused) => break refused,
-            Ok(()) => assert!(Instant::now() < deadline, "B never saw A's pause"),
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    assert_eq!(refused.reason, Limit::Window);
+    a.pause_for(Duration::from_secs(30)).await;
+    // B is refused at once: the pause is in Redis when A's call returns.
+    let refused = b.prepaid(1, async {}).await.unwrap_err();
+    assert_eq!(refused.reason, Reason::Window);
     assert!(refused.retry_after > Duration::from_secs(25), "{refused:?}");
     assert!(b.paused_for().is_some(), "B reports the pause it met");
 }
@@ -100,13 +105,12 @@ async fn a_429_on_one_instance_pauses_them_all() {
 async fn a_subjects_allowance_is_shared_by_every_instance() {
     let redis = Redis::start();
     let shared = instances(&redis, 2).await;
-    let budget = |shared: &Shared| {
-        Budget::new(
-            Window::new(1000, Duration::from_secs(60), Duration::ZERO),
+    let budget = |backing: &Backing| {
+        Budget::over(
+            backing.call_log(Window::new(1000, Duration::from_secs(60), Duration::ZERO)),
             Duration::from_secs(5),
         )
-        .with_allowance(4)
-        .with_shared(shared.clone())
+        .with_allowance(backing.limiter(budget::allowance(4)))
     };
     let (a, b) = (budget(&shared[0]), budget(&shared[1]));
     a.on_behalf_of("greedy", a.prepaid(2, async {}))
@@ -116,7 +120,7 @@ async fn a_subjects_allowance_is_shared_by_every_instance() {
         .await
         .unwrap();
     let refused = a.on_behalf_of("greedy", a.acquire()).await.unwrap_err();
-    assert_eq!(refused.reason, Limit::Allowance);
+    assert_eq!(refused.reason, Reason::Allowance);
     b.on_behalf_of("modest", b.prepaid(2, async {}))
         .await
         .unwrap();
@@ -127,11 +131,13 @@ async fn an_identitys_request_limit_counts_on_every_instance() {
     let redis = Redis::start();
     let shared = instances(&redis, 2).await;
     // 4 a minute, bursts of 2.
-    let a = IdentityLimit::per_minute(4).with_shared(shared[0].clone());
-    let b = IdentityLimit::per_minute(4).with_shared(shared[1].clone());
+    let a = shared[0].limiter(limit::identity(4));
+    let b = shared[1].limiter(limit::identity(4));
     a.admit("ada").await.unwrap();
     b.admit("ada").await.unwrap();
-    let wait = a.admit("ada").await.unwrap_err();
+    let Err(Denied::Wait(wait)) = a.admit("ada").await else {
+        panic!("the third request in the burst's time is refused")
+    };
     assert!(
         wait > Duration::ZERO && wait <= Duration::from_secs(15),
         "{wait:?}"
@@ -163,8 +169,15 @@ impl Policy<String> for Words {
     }
 }
 
-fn cache(shared: &Shared) -> Arc<Cache<String, u32, String>> {
-    Arc::new(Cache::new(Duration::from_secs(60), 100).with_shared(shared.clone(), "test"))
+const TTL: Duration = Duration::from_secs(60);
+
+fn cache(backing: &Backing) -> Arc<Cache<String, u32, String>> {
+    Arc::new(backing.cache("test", TTL, 100))
+}
+
+/// The test cache's entries in Redis, driven by hand (as a holder that crashed or stalled).
+fn entries(backing: &Backing) -> RedisCacheStore {
+    RedisCacheStore::new(redis_of(backing), "test", TTL)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,9 +239,9 @@ async fn a_refusal_remembered_on_one_instance_is_answered_by_the_others() {
 async fn a_crashed_lock_holder_blocks_the_others_no_longer_than_its_lease() {
     let redis = Redis::start();
     let shared = instances(&redis, 1).await.remove(0);
-    let entries = Entries::new(shared.clone(), "test");
+    let entries = entries(&shared);
     // A holder takes the lock and dies: it never renews, stores or releases.
-    let taken = entries.lock("grace", 0, LEASE).await.unwrap();
+    let taken = entries.take_lock("grace", 0, LEASE).await.unwrap();
     assert!(matches!(taken, Lock::Taken(_)), "{taken:?}");
     let started = Instant::now();
     let hit = cache(&shared)
@@ -244,10 +257,9 @@ async fn a_crashed_lock_holder_blocks_the_others_no_longer_than_its_lease() {
 async fn a_holder_whose_lease_ran_out_cannot_overwrite_a_newer_value() {
     let redis = Redis::start();
     let shared = instances(&redis, 1).await.remove(0);
-    let entries = Entries::new(shared, "test");
-    let keep = Duration::from_secs(60);
+    let entries = entries(&shared);
     let Lock::Taken(late) = entries
-        .lock("k", 0, Duration::from_millis(50))
+        .take_lock("k", 0, Duration::from_millis(50))
         .await
         .unwrap()
     else {
@@ -255,16 +267,16 @@ async fn a_holder_whose_lease_ran_out_cannot_overwrite_a_newer_value() {
     };
     // Its lease runs out (it stalled); another takes the lock and stores a value.
     let newer = loop {
-        match entries.lock("k", 0, LEASE).await.unwrap() {
+        match entries.take_lock("k", 0, LEASE).await.unwrap() {
             Lock::Taken(fence) => break fence,
             Lock::Held(left) => tokio::time::sleep(left).await,
             Lock::Changed => panic!("nothing was written"),
         }
     };
     assert!(newer > late);
-    assert!(entries.store_value("k", newer, b"2", keep).await.unwrap());
+    assert!(entries.write_value("k", newer, b"2").await.unwrap());
     // The stalled holder wakes up and tries to store what it read before.
-    assert!(!entries.store_value("k", late, b"1", keep).await.unwrap());
+    assert!(!entries.write_value("k", late, b"1").await.unwrap());
     let entry = entries.read("k", 0).await.unwrap();
     assert_eq!(entry.value.as_deref(), Some(&b"2"[..]));
     assert_eq!(entry.value_fence, newer);
@@ -286,21 +298,18 @@ async fn an_invalidation_reaches_every_instance_and_turns_away_a_fetch_in_flight
         "B reads A's value"
     );
     // A fetch in flight on another instance (it holds the lock) when the invalidation comes.
-    let entries = Entries::new(shared[0].clone(), "test");
-    a.invalidate_everywhere(&key).await.unwrap();
+    let entries = entries(&shared[0]);
+    a.invalidate(&key).await.unwrap();
     let Lock::Taken(in_flight) = entries
-        .lock(&key, entries.read(&key, 0).await.unwrap().fence, LEASE)
+        .take_lock(&key, entries.read(&key, 0).await.unwrap().fence, LEASE)
         .await
         .unwrap()
     else {
         panic!("the lock is free after the invalidation")
     };
-    a.invalidate_everywhere(&key).await.unwrap();
+    a.invalidate(&key).await.unwrap();
     assert!(
-        !entries
-            .store_value(&key, in_flight, b"1", Duration::from_secs(60))
-            .await
-            .unwrap(),
+        !entries.write_value(&key, in_flight, b"1").await.unwrap(),
         "what was read before the invalidation is not stored"
     );
     // B's local copy is confirmed with Redis within LOCAL_FRESH: poll until B fetches anew.

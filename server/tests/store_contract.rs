@@ -6,8 +6,9 @@
 mod common;
 
 use common::engines::Postgres as PostgresServer;
+use referrer_dashboard_server::personal::email_hash;
 use referrer_dashboard_server::store::{
-    Claim, Database, Linked, Lookup, Mapping, MappingStore, Store, email_hash,
+    Claim, Database, Linked, Lookup, Mapping, MappingStore, Store,
 };
 
 fn mapping(id: u64) -> Mapping {

@@ -1,13 +1,20 @@
 //! The server against the sandbox over loopback HTTP: what each kind of user costs upstream,
 //! paging, and every injected fault ending in a session, a stale session or the right error.
+//!
+//! Everything runs in one runtime on tokio's paused clock: a stall, a timeout or a cache's
+//! lifetime takes no real time (the clock jumps when every task waits), and "8 to 13 seconds"
+//! is measured on that clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use common::{
-    all_referral_ids, calls, faults, get_session, reset_calls, sandbox, seed, server_for, token,
+    add_referral, all_referral_ids, calls, faults, get_session, referral_ids, reset_calls, sandbox,
+    seed, server_for, token,
 };
 use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::sandbox::Sandbox;
@@ -27,7 +34,7 @@ async fn ada(base: &str) -> (u16, HeaderMap, Value) {
     get_session(base, Some(&token("u-ada", "ada@example.com")), "").await
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_new_user_is_searched_then_created_in_two_calls() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -43,7 +50,7 @@ async fn a_new_user_is_searched_then_created_in_two_calls() {
     assert_eq!(calls(&sandbox).await, ["search", "create"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_user_already_on_the_platform_is_found_and_read_in_three_calls() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -57,7 +64,7 @@ async fn a_user_already_on_the_platform_is_found_and_read_in_three_calls() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_returning_user_costs_two_calls_and_no_search_by_email() {
     let sandbox = sandbox().await;
     let db = std::env::temp_dir().join(format!("rd-returning-{}.sqlite3", std::process::id()));
@@ -80,7 +87,7 @@ async fn a_returning_user_costs_two_calls_and_no_search_by_email() {
     let _ = std::fs::remove_file(&db);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn repeated_and_concurrent_requests_share_one_fetch() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -93,7 +100,7 @@ async fn repeated_and_concurrent_requests_share_one_fetch() {
     assert_eq!(calls(&sandbox).await.len(), 4, "twenty requests, one build");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_create_race_is_resolved_by_searching_again() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -110,7 +117,7 @@ async fn a_create_race_is_resolved_by_searching_again() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn paging_reaches_the_last_of_ten_thousand_referrals() {
     let sandbox = sandbox().await;
     let base = server_for(
@@ -133,7 +140,40 @@ async fn paging_reaches_the_last_of_ten_thousand_referrals() {
     assert_eq!(routes.len(), 2 + 40, "{routes:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
+async fn referrals_that_arrive_while_paging_do_not_shift_the_next_page() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    let ada = token("u-ada", "ada@example.com");
+    let (status, _, first) = get_session(&base, Some(&ada), "").await;
+    assert_eq!(status, 200, "{first}");
+    let cursor = first["referrals"]["next"].as_str().unwrap().to_owned();
+    // Three people sign up through Ada's link while she reads her first page; her cached list
+    // runs out (the default 60 s), so the next page is cut from the list read again.
+    for name in ["Ana", "Ben", "Cy"] {
+        add_referral(&sandbox, 1, name).await;
+    }
+    tokio::time::advance(Duration::from_secs(61)).await;
+    let (status, _, next) = get_session(&base, Some(&ada), &format!("?cursor={cursor}")).await;
+    assert_eq!(status, 200, "{next}");
+    // The next page goes on where the first ended: every one of the 37 once, in order, none
+    // of the first page again (the new ones, at the top, shift the list by three).
+    let mut ids = referral_ids(&first);
+    ids.extend(referral_ids(&next));
+    let expected: Vec<String> = (2..=38).rev().map(|id| format!("r_{id}")).collect();
+    assert_eq!(ids, expected);
+    assert!(next["referrals"]["next"].is_null(), "{next}");
+    // A new session shows the new ones first.
+    let (_, _, fresh) = get_session(&base, Some(&ada), "").await;
+    assert_eq!(fresh["stats"]["referrals"], 40);
+    let names: Vec<&str> = fresh["referrals"]["items"].as_array().unwrap()[..3]
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Cy L.", "Ben L.", "Ana L."]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_5xx_is_retried_into_a_session() {
     let (sandbox, base) = with_fault(json!({"status": 503, "count": 2})).await;
     let (status, _, body) = ada(&base).await;
@@ -146,7 +186,7 @@ async fn a_5xx_is_retried_into_a_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_429_is_never_retried_and_without_retry_after_pauses_every_call_for_a_minute() {
     let (sandbox, base) = with_fault(json!({"status": 429, "count": 1})).await;
     let (status, headers, body) = ada(&base).await;
@@ -161,7 +201,7 @@ async fn a_429_is_never_retried_and_without_retry_after_pauses_every_call_for_a_
     assert_eq!(calls(&sandbox).await.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_hostile_retry_after_is_capped_at_ten_minutes() {
     let (sandbox, base) =
         with_fault(json!({"status": 429, "retry_after": 99_999_999_999u64, "count": 1})).await;
@@ -172,7 +212,7 @@ async fn a_hostile_retry_after_is_capped_at_ten_minutes() {
     assert_eq!(calls(&sandbox).await.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_429_with_a_long_retry_after_is_a_rate_limit_answer_and_pauses_everyone() {
     let (sandbox, base) = with_fault(json!({"status": 429, "retry_after": 120, "count": 1})).await;
     let (status, headers, body) = ada(&base).await;
@@ -186,7 +226,7 @@ async fn a_429_with_a_long_retry_after_is_a_rate_limit_answer_and_pauses_everyon
     assert_eq!(calls(&sandbox).await.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_stalled_answer_times_out_and_the_retry_succeeds() {
     let (_sandbox, base) =
         with_fault(json!({"stall_ms": 25_000, "stall_count": 1, "routes": ["get"]})).await;
@@ -200,7 +240,7 @@ async fn a_stalled_answer_times_out_and_the_retry_succeeds() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_stall_on_every_attempt_ends_in_a_timeout_answer_not_a_hang() {
     let (_sandbox, base) = with_fault(json!({"stall_ms": 30_000, "stall_count": 10})).await;
     let started = Instant::now();
@@ -213,7 +253,7 @@ async fn a_stall_on_every_attempt_ends_in_a_timeout_answer_not_a_hang() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_truncated_body_is_retried_into_a_session() {
     let (_sandbox, base) = with_fault(json!({"malformed": 1})).await;
     let (status, _, body) = ada(&base).await;
@@ -221,7 +261,7 @@ async fn a_truncated_body_is_retried_into_a_session() {
     assert_eq!(body["stats"]["referrals"], 37);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wrong_types_and_missing_fields_still_give_a_correct_session() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;
@@ -241,7 +281,7 @@ async fn wrong_types_and_missing_fields_still_give_a_correct_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn when_the_platform_fails_after_a_good_session_the_last_one_is_served_stale() {
     let sandbox = sandbox().await;
     let ttl = Duration::from_millis(300);
@@ -260,14 +300,14 @@ async fn when_the_platform_fails_after_a_good_session_the_last_one_is_served_sta
     assert!(fresh.get("stale").is_none());
     faults(&sandbox, json!({"status": 500, "count": 100})).await;
     // Let the cached session's lifetime run out.
-    tokio::time::sleep(ttl).await;
+    tokio::time::advance(ttl).await;
     let (status, _, stale) = get_session(&base, Some(&token), "").await;
     assert_eq!(status, 200, "{stale}");
     assert_eq!(stale["stale"], true);
     assert_eq!(stale["stats"], fresh["stats"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refused_key_is_a_server_error_without_stale_cover() {
     let sandbox = sandbox().await;
     let ttl = Duration::from_millis(300);
@@ -290,7 +330,7 @@ async fn a_refused_key_is_a_server_error_without_stale_cover() {
     assert_eq!(calls(&sandbox).await.len(), 1, "4xx is not retried");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_user_deleted_upstream_is_looked_up_again() {
     let sandbox = sandbox().await;
     let base = server_for(
@@ -304,7 +344,7 @@ async fn a_user_deleted_upstream_is_looked_up_again() {
     .await;
     let token = token("u-ada", "ada@example.com");
     assert_eq!(get_session(&base, Some(&token), "").await.0, 200);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::advance(Duration::from_millis(200)).await;
     reset_calls(&sandbox).await;
     faults(
         &sandbox,
@@ -316,7 +356,7 @@ async fn a_user_deleted_upstream_is_looked_up_again() {
     assert_eq!(calls(&sandbox).await, ["get", "search", "get", "search"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn one_identity_flooding_the_endpoint_is_limited_and_others_are_not() {
     let sandbox = sandbox().await;
     let base = server_for(

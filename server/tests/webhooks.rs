@@ -3,6 +3,10 @@
 //! HTTP; a session shows the change after the webhook and not before (the cache lives 15
 //! minutes), every documented field name identifies the referrer, and a wrong secret changes
 //! nothing.
+//!
+//! In-process tests run on tokio's paused clock (a flood of calls is limited however slowly the
+//! machine sends it, and the budget's windows are the sandbox's own time); the ones with
+//! instances of the binary run on the real clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -119,7 +123,7 @@ async fn rebuilt(sandbox: &Sandbox, base: &str) -> bool {
     !calls(sandbox).await.is_empty()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_new_lead_shows_in_the_next_session_after_its_webhook_and_not_before() {
     let sandbox = sandbox().await;
     let base = hooked(&sandbox).await;
@@ -163,7 +167,7 @@ async fn qualify(sandbox: &Sandbox, id: &str) -> reqwest::StatusCode {
         .status()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_lead_qualified_through_the_platform_shows_after_its_webhook() {
     let sandbox = sandbox().await;
     let base = hooked(&sandbox).await;
@@ -213,7 +217,7 @@ async fn a_lead_qualified_through_the_platform_shows_after_its_webhook() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_documented_field_name_identifies_the_referrer_in_json_and_in_a_form() {
     let sandbox = sandbox().await;
     let base = hooked(&sandbox).await;
@@ -264,7 +268,7 @@ async fn every_documented_field_name_identifies_the_referrer_in_json_and_in_a_fo
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_wrong_or_missing_secret_is_401_and_the_cached_session_stays() {
     let sandbox = sandbox().await;
     let base = hooked(&sandbox).await;
@@ -282,7 +286,7 @@ async fn a_wrong_or_missing_secret_is_401_and_the_cached_session_stays() {
     assert!(!rebuilt(&sandbox, &base).await, "nothing was dropped");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unknown_referrer_is_acknowledged_like_a_known_one() {
     let sandbox = sandbox().await;
     let base = hooked(&sandbox).await;
@@ -323,7 +327,7 @@ async fn an_unknown_referrer_is_acknowledged_like_a_known_one() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_same_event_twice_does_no_more_than_once_and_a_flood_is_limited() {
     let sandbox = sandbox().await;
     let base = hooked(&sandbox).await;
@@ -363,7 +367,7 @@ async fn the_same_event_twice_does_no_more_than_once_and_a_flood_is_limited() {
     assert!(refused >= 50, "limited: {refused} refused");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_storm_of_webhooks_cannot_take_the_rebuilds_over_the_budget() {
     use common::fleet::busiest_window;
     use referrer_dashboard_server::budget::{Budget, Window};
@@ -424,7 +428,7 @@ async fn a_storm_of_webhooks_cannot_take_the_rebuilds_over_the_budget() {
     assert!(held > 0, "the storm reached the budget: {answers:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn without_a_secret_configured_there_is_no_webhook() {
     let sandbox = sandbox().await;
     let base = server_for(&sandbox, &[], Overrides::default()).await;

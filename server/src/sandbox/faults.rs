@@ -144,7 +144,7 @@ pub async fn bend(response: Response, plan: &Plan) -> Response {
         return axum::Json(json!({"data": [], "links": {"next": null}})).into_response();
     }
     if plan.conflict && response.status().is_success() {
-        return super::refusal(super::data::Refusal::Invalid(
+        return super::api::refusal(super::data::Refusal::Invalid(
             "email",
             "The email has already been taken.".into(),
         ));

@@ -1,4 +1,5 @@
-//! Cache entries in Redis, with a single-flight lock that has a fencing token.
+//! Cache entries in Redis ([`CacheStore`], [`Invalidation`]), with a single-flight lock that has
+//! a fencing token.
 //!
 //! An entry is a hash: the value (JSON) with the Redis time it was stored at, the fence of the
 //! write that stored it, and a remembered failure (until when, whether the old value may stand
@@ -16,80 +17,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::Script;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 
-use super::{Shared, Unavailable, digest};
+use super::scripts::{INVALIDATE, LOCK, READ, RENEW, STORE};
+use super::{Redis, keys};
+use crate::cache::fresh::Freshness;
+use crate::cache::{
+    CacheStore, Cooling, Entry, Invalidation, KEEP_STALE_FOR, LOCAL_FRESH, Lock, Policy,
+};
+use crate::seam::{BoxFuture, Unavailable};
 
-/// KEYS entry, lock; ARGV the value fence the caller holds. Returns Redis's time, the entry's
-/// fence and value fence, stored-at, cooling until, stale allowed, the error, the value (empty
-/// when the caller's is current), and the lock's remaining lease (ms; negative when free).
-const READ: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local e = redis.call('HMGET', KEYS[1], 'fence', 'vf', 'at', 'cu', 'cs', 'ce')
-local value = ''
-if e[2] and e[2] ~= ARGV[1] then value = redis.call('HGET', KEYS[1], 'v') or '' end
-return {now, tonumber(e[1] or '0'), tonumber(e[2] or '0'), tonumber(e[3] or '0'),
-  tonumber(e[4] or '0'), tonumber(e[5] or '0'), e[6] or '', value, redis.call('PTTL', KEYS[2])}
-";
+/// The lease of a single-flight lock: a holder that crashed blocks the others at most this
+/// long. The holder renews it every second while it fetches.
+pub const LEASE: Duration = Duration::from_secs(3);
 
-/// KEYS lock, fence counter, entry; ARGV lease ms, the entry fence the caller saw.
-/// Returns {1, fence} (taken), {0, lease left} (held), {2, 0} (the entry changed: read again).
-const LOCK: &str = r"
-if tonumber(redis.call('HGET', KEYS[3], 'fence') or '0') ~= tonumber(ARGV[2]) then
-  return {2, 0}
-end
-local left = redis.call('PTTL', KEYS[1])
-if left ~= -2 then return {0, math.max(left, 1)} end
-local fence = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
-return {1, fence}
-";
+/// How often a holder renews its lease: three renewals fit in one, so one slow renewal (Redis
+/// busy for a moment) does not lose the lock.
+const RENEW_EVERY: Duration = Duration::from_secs(1);
 
-/// KEYS lock; ARGV fence, lease ms. Extends the lease if the caller still holds it.
-const RENEW: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-";
-
-/// KEYS entry, lock; ARGV fence, keep ms, kind ('v' or 'f'), then the value, or cool-down ms,
-/// stale allowed and the error. Writes only above the entry's fence; releases the caller's lock.
-/// Returns 1 when written.
-const STORE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local written = 0
-if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then
-  if ARGV[3] == 'v' then
-    redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'vf', ARGV[1], 'at', string.format('%d', now),
-      'v', ARGV[4])
-    redis.call('HDEL', KEYS[1], 'cu', 'cs', 'ce')
-  else
-    redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'cu', string.format('%d', now + tonumber(ARGV[4])),
-      'cs', ARGV[5], 'ce', ARGV[6])
-  end
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  written = 1
-end
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-return written
-";
-
-/// KEYS entry, fence counter; ARGV keep ms. Drops the value and any failure, and raises the
-/// entry's fence so fetches begun before cannot store theirs.
-const INVALIDATE: &str = r"
-local fence = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[1], 'fence', fence)
-redis.call('HDEL', KEYS[1], 'vf', 'v', 'at', 'cu', 'cs', 'ce')
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return fence
-";
-
-/// An entry as read.
+/// An entry as Redis holds it, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct Stored {
     /// The fence of the last write (value, failure or invalidation); 0 when none.
     pub fence: u64,
     /// The fence of the write that stored the value; 0 when there is no value.
@@ -99,31 +49,20 @@ pub struct Entry {
     /// How old the value is.
     pub age: Duration,
     /// A remembered failure still standing.
-    pub cooling: Option<Cooling>,
+    pub cooling: Option<StoredFailure>,
     /// Whether someone holds the lock.
     pub locked: bool,
 }
 
-/// A remembered failure.
+/// A remembered failure, as Redis holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cooling {
+pub struct StoredFailure {
     /// How long it still stands.
     pub remaining: Duration,
     /// Whether the last value may be served instead.
     pub stale_ok: bool,
     /// The error, as the cache's policy wrote it.
     pub error: String,
-}
-
-/// What [`Entries::lock`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lock {
-    /// The caller holds it, with this fence.
-    Taken(u64),
-    /// Someone else does, for at most this long.
-    Held(Duration),
-    /// The entry changed since the caller read it.
-    Changed,
 }
 
 struct Scripts {
@@ -134,18 +73,19 @@ struct Scripts {
     invalidate: Script,
 }
 
-/// One cache's entries (one namespace).
+/// One cache's entries in Redis (one cache name, see [`keys`]).
 #[derive(Clone)]
-pub struct Entries {
-    shared: Shared,
-    namespace: String,
+pub struct RedisCacheStore {
+    redis: Redis,
+    name: String,
+    ttl: Duration,
     scripts: Arc<Scripts>,
 }
 
-impl std::fmt::Debug for Entries {
+impl std::fmt::Debug for RedisCacheStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entries")
-            .field("namespace", &self.namespace)
+        f.debug_struct("RedisCacheStore")
+            .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }
@@ -160,12 +100,14 @@ fn from_millis(ms: i64) -> Duration {
     Duration::from_millis(ms.max(0).unsigned_abs())
 }
 
-impl Entries {
-    /// The entries under `namespace` (e.g. `c1:session`).
-    pub fn new(shared: Shared, namespace: &str) -> Self {
+impl RedisCacheStore {
+    /// The entries of the cache called `name` (e.g. `c1:session`), whose values are fresh for
+    /// `ttl` (entries are kept an hour longer, for the stale fallback).
+    pub fn new(redis: Redis, name: &str, ttl: Duration) -> Self {
         Self {
-            namespace: shared.key(&[namespace, ":"].concat()),
-            shared,
+            redis,
+            name: name.to_owned(),
+            ttl,
             scripts: Arc::new(Scripts {
                 read: Script::new(READ),
                 lock: Script::new(LOCK),
@@ -176,9 +118,14 @@ impl Entries {
         }
     }
 
+    /// How long an entry is kept after a write.
+    fn keep(&self) -> Duration {
+        self.ttl + KEEP_STALE_FOR
+    }
+
     fn keys(&self, key: &str) -> (String, String) {
-        let entry = [self.namespace.as_str(), &digest(key)].concat();
-        let lock = [entry.as_str(), ":lock"].concat();
+        let entry = keys::cache_entry(&self.name, key);
+        let lock = keys::cache_lock(&entry);
         (entry, lock)
     }
 
@@ -186,19 +133,19 @@ impl Entries {
     ///
     /// # Errors
     /// [`Unavailable`] when Redis cannot be read.
-    pub async fn read(&self, key: &str, known: u64) -> Result<Entry, Unavailable> {
+    pub async fn read(&self, key: &str, known: u64) -> Result<Stored, Unavailable> {
         let (entry, lock) = self.keys(key);
         let mut invocation = self.scripts.read.prepare_invoke();
         invocation.key(entry).key(lock).arg(known);
         type Answer = (i64, i64, i64, i64, i64, i64, String, Vec<u8>, i64);
         let (now, fence, value_fence, at, cool_until, stale_ok, error, value, lease): Answer =
-            self.shared.run(&invocation).await?;
-        Ok(Entry {
+            self.redis.run(&invocation).await?;
+        Ok(Stored {
             fence: fence.max(0).unsigned_abs(),
             value_fence: value_fence.max(0).unsigned_abs(),
             value: (!value.is_empty()).then_some(value),
             age: from_millis(now - at),
-            cooling: (cool_until > now).then(|| Cooling {
+            cooling: (cool_until > now).then(|| StoredFailure {
                 remaining: from_millis(cool_until - now),
                 stale_ok: stale_ok == 1,
                 error,
@@ -211,16 +158,21 @@ impl Entries {
     ///
     /// # Errors
     /// [`Unavailable`] when Redis cannot decide.
-    pub async fn lock(&self, key: &str, seen: u64, lease: Duration) -> Result<Lock, Unavailable> {
+    pub async fn take_lock(
+        &self,
+        key: &str,
+        seen: u64,
+        lease: Duration,
+    ) -> Result<Lock, Unavailable> {
         let (entry, lock) = self.keys(key);
         let mut invocation = self.scripts.lock.prepare_invoke();
         invocation
             .key(lock)
-            .key(self.shared.key("fence"))
+            .key(keys::FENCE)
             .key(entry)
             .arg(millis(lease))
             .arg(seen);
-        let answer: (i64, i64) = self.shared.run(&invocation).await?;
+        let answer: (i64, i64) = self.redis.run(&invocation).await?;
         Ok(match answer {
             (1, fence) => Lock::Taken(fence.max(0).unsigned_abs()),
             (0, left) => Lock::Held(from_millis(left)),
@@ -236,20 +188,19 @@ impl Entries {
         let (_, lock) = self.keys(key);
         let mut invocation = self.scripts.renew.prepare_invoke();
         invocation.key(lock).arg(fence).arg(millis(lease));
-        Ok(self.shared.run::<i64>(&invocation).await? == 1)
+        Ok(self.redis.run::<i64>(&invocation).await? == 1)
     }
 
-    /// Stores `value` under `fence` (unless a later write is there) for `keep`, and releases the
-    /// lock; true when written.
+    /// Stores `value` under `fence` (unless a later write is there), and releases the lock;
+    /// true when written.
     ///
     /// # Errors
     /// [`Unavailable`] when Redis cannot be reached.
-    pub async fn store_value(
+    pub async fn write_value(
         &self,
         key: &str,
         fence: u64,
         value: &[u8],
-        keep: Duration,
     ) -> Result<bool, Unavailable> {
         let (entry, lock) = self.keys(key);
         let mut invocation = self.scripts.store.prepare_invoke();
@@ -257,10 +208,10 @@ impl Entries {
             .key(entry)
             .key(lock)
             .arg(fence)
-            .arg(millis(keep))
+            .arg(millis(self.keep()))
             .arg("v")
             .arg(value);
-        Ok(self.shared.run::<i64>(&invocation).await? == 1)
+        Ok(self.redis.run::<i64>(&invocation).await? == 1)
     }
 
     /// Remembers a failure under `fence` for `cool_down` (`error` as the policy wrote it), and
@@ -268,12 +219,11 @@ impl Entries {
     ///
     /// # Errors
     /// [`Unavailable`] when Redis cannot be reached.
-    pub async fn store_failure(
+    pub async fn write_failure(
         &self,
         key: &str,
         fence: u64,
         failure: Option<(Duration, bool, String)>,
-        keep: Duration,
     ) -> Result<bool, Unavailable> {
         let Some((cool_down, stale_ok, error)) = failure else {
             self.release(key, fence).await?;
@@ -285,12 +235,12 @@ impl Entries {
             .key(entry)
             .key(lock)
             .arg(fence)
-            .arg(millis(keep))
+            .arg(millis(self.keep()))
             .arg("f")
             .arg(millis(cool_down))
             .arg(u8::from(stale_ok))
             .arg(error);
-        Ok(self.shared.run::<i64>(&invocation).await? == 1)
+        Ok(self.redis.run::<i64>(&invocation).await? == 1)
     }
 
     /// Releases `fence`'s lock on `key` (if still held).
@@ -299,20 +249,165 @@ impl Entries {
         // A renewal to a 1 ms lease: gone at once, and only if still ours.
         let mut invocation = self.scripts.renew.prepare_invoke();
         invocation.key(lock).arg(fence).arg(1);
-        self.shared.run::<i64>(&invocation).await.map(drop)
+        self.redis.run::<i64>(&invocation).await.map(drop)
     }
 
     /// Drops `key`'s value and failure for every instance, and turns away fetches in flight.
-    ///
-    /// # Errors
-    /// [`Unavailable`] when Redis cannot be reached.
-    pub async fn invalidate(&self, key: &str, keep: Duration) -> Result<(), Unavailable> {
+    async fn drop_entry(&self, key: &str) -> Result<(), Unavailable> {
         let (entry, _) = self.keys(key);
         let mut invocation = self.scripts.invalidate.prepare_invoke();
         invocation
             .key(entry)
-            .key(self.shared.key("fence"))
-            .arg(millis(keep));
-        self.shared.run::<i64>(&invocation).await.map(drop)
+            .key(keys::FENCE)
+            .arg(millis(self.keep()));
+        self.redis.run::<i64>(&invocation).await.map(drop)
+    }
+
+    /// [`CacheStore::refresh`].
+    async fn refresh_entry<V: DeserializeOwned, E>(
+        &self,
+        key: &str,
+        entry: &mut Entry<V, E>,
+        policy: &dyn Policy<E>,
+    ) -> Result<(), Unavailable> {
+        let now = Instant::now();
+        let confirmed = entry
+            .confirmed
+            .is_some_and(|at| now.saturating_duration_since(at) < LOCAL_FRESH);
+        if confirmed && entry.freshness(self.ttl, now) == Freshness::Fresh {
+            // Redis said so less than LOCAL_FRESH ago: no need to ask again.
+            return Ok(());
+        }
+        let stored = self.read(key, entry.version).await?;
+        let now = Instant::now();
+        entry.confirmed = Some(now);
+        entry.seen = stored.fence;
+        let fetched_at = now.checked_sub(stored.age).unwrap_or(now);
+        match (stored.value, stored.value_fence) {
+            // Gone from Redis (invalidated, expired, or Redis restarted empty): the copy is no
+            // longer fresh, but may still stand in (stale) if the fetch fails.
+            (_, 0) => entry.version = 0,
+            (Some(bytes), fence) => match serde_json::from_slice::<V>(&bytes) {
+                Ok(value) => {
+                    entry.value = Some((Arc::new(value), fetched_at));
+                    entry.version = fence;
+                }
+                // Written by another version of this backend: fetch and overwrite it.
+                Err(_) => (entry.value, entry.version) = (None, 0),
+            },
+            // Unchanged: the copy is the one in Redis, as old as Redis says.
+            (None, _) => {
+                if let Some((_, at)) = &mut entry.value {
+                    *at = fetched_at;
+                }
+            }
+        }
+        entry.cooling = stored.cooling.and_then(|failure| {
+            Some(Cooling {
+                until: now + failure.remaining,
+                stale_ok: failure.stale_ok,
+                error: policy.decode(&failure.error)?,
+            })
+        });
+        Ok(())
+    }
+}
+
+impl Invalidation for RedisCacheStore {
+    fn invalidate<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), Unavailable>> {
+        Box::pin(self.drop_entry(key))
+    }
+}
+
+impl<V, E> CacheStore<V, E> for RedisCacheStore
+where
+    V: Serialize + DeserializeOwned + Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    fn refresh<'a>(
+        &'a self,
+        key: &'a str,
+        entry: &'a mut Entry<V, E>,
+        policy: &'a dyn Policy<E>,
+    ) -> BoxFuture<'a, Result<(), Unavailable>> {
+        Box::pin(self.refresh_entry(key, entry, policy))
+    }
+
+    fn lock<'a>(
+        &'a self,
+        key: &'a str,
+        entry: &'a Entry<V, E>,
+    ) -> BoxFuture<'a, Result<Lock, Unavailable>> {
+        Box::pin(self.take_lock(key, entry.seen, LEASE))
+    }
+
+    /// Renews the lease every second while `fetch` runs (so the lock lasts as long as
+    /// the fetch, and no longer than one lease past a crash).
+    fn hold<'a>(
+        &'a self,
+        key: &'a str,
+        lock: u64,
+        fetch: BoxFuture<'a, Result<V, E>>,
+    ) -> BoxFuture<'a, Result<V, E>> {
+        Box::pin(async move {
+            tokio::pin!(fetch);
+            let mut renew = tokio::time::interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
+            loop {
+                tokio::select! {
+                    done = &mut fetch => return done,
+                    _ = renew.tick() => {
+                        // Lost or unreachable: go on; the fence still keeps a late write out.
+                        let _ = self.renew(key, lock, LEASE).await;
+                    }
+                }
+            }
+        })
+    }
+
+    fn store_value<'a>(
+        &'a self,
+        key: &'a str,
+        lock: u64,
+        value: Arc<V>,
+        fetched_at: Instant,
+        entry: &'a mut Entry<V, E>,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let stored = match serde_json::to_vec(&*value) {
+                Ok(bytes) => self.write_value(key, lock, &bytes).await,
+                Err(_) => Ok(false),
+            };
+            entry.confirmed = None;
+            if stored == Ok(true) {
+                entry.value = Some((value, fetched_at));
+                entry.version = lock;
+                entry.cooling = None;
+                entry.confirmed = Some(fetched_at);
+            }
+        })
+    }
+
+    fn store_failure<'a>(
+        &'a self,
+        key: &'a str,
+        lock: u64,
+        entry: &'a mut Entry<V, E>,
+        policy: &'a dyn Policy<E>,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let now = Instant::now();
+            let failure = entry.cooling.as_ref().and_then(|cooling| {
+                let text = policy.encode(&cooling.error)?;
+                Some((
+                    cooling.until.saturating_duration_since(now),
+                    cooling.stale_ok,
+                    text,
+                ))
+            });
+            // Not written when Redis is down or a later write is there: the next request reads
+            // what Redis holds.
+            let _ = self.write_failure(key, lock, failure).await;
+            entry.confirmed = None;
+        })
     }
 }

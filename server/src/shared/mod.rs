@@ -1,4 +1,5 @@
-//! State shared by several instances through Redis (`DASHBOARD_REDIS_URL`).
+//! The Redis implementations of the shared facilities (`DASHBOARD_REDIS_URL`), and the one
+//! connection they use.
 //!
 //! One process keeps its budget, caches and limits in memory. Behind a load balancer that would
 //! give each instance a budget of its own (two instances could send twice the platform's limit
@@ -7,21 +8,29 @@
 //! Redis, by a Lua script that runs atomically and reads Redis's own clock (`TIME`), so the
 //! instances' clocks never matter:
 //!
-//! - [`budget`]: the sliding log of upstream calls (reservations and actual grants), the 429
-//!   pause, and each subject's allowance;
-//! - [`cache`]: cached sessions and referral lists, remembered failures, and the single-flight
-//!   lock (with a fencing token) that makes concurrent requests on any instance cost one fetch;
-//! - [`gcra`]: the request limits (per identity, per address, new users).
+//! - [`call_log`]: the budget's sliding log of upstream calls (reservations and actual grants)
+//!   and the 429 pause ([`crate::budget::CallLog`]);
+//! - [`limits`]: the keyed rate limits, GCRA as a script ([`crate::limit::LimitStore`]);
+//! - [`cache`]: cache entries, remembered failures, the single-flight lock with a fencing token,
+//!   and invalidation ([`crate::cache::CacheStore`], [`crate::cache::Invalidation`]);
+//! - [`keys`]: the key layout, every key any of them writes;
+//! - [`scripts`]: the Lua scripts, every decision taken in Redis.
 //!
-//! When Redis cannot be reached, nothing here guesses: budget decisions are refused (no upstream
-//! call is made on a guess), limits fall back to the instance's own, and caches answer from the
-//! instance's local copies, marked stale. [`Shared`] tracks that state for `/healthz`, logs it
+//! When Redis cannot be reached, nothing here guesses: each facility says [`Unavailable`] and its
+//! owner decides (the budget refuses, request limits count on this instance, caches answer from
+//! the instance's copies, marked stale). [`Redis`] tracks that state for `/healthz`, logs it
 //! once a minute rather than once a request, stops trying for a moment after a failure, and
 //! notices by itself when Redis is back.
 
-pub mod budget;
 pub mod cache;
-pub mod gcra;
+pub mod call_log;
+pub mod keys;
+pub mod limits;
+pub mod scripts;
+
+pub use cache::RedisCacheStore;
+pub use call_log::RedisCallLog;
+pub use limits::RedisLimits;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +38,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::time::Instant;
+
+pub use crate::seam::Unavailable;
 
 /// The longest one Redis command may take. Redis answers in well under a millisecond; a server
 /// that takes this long is treated as down rather than holding every request.
@@ -41,14 +52,6 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// How often "Redis is unreachable" is logged while it stays so: once a minute, not once a
 /// request.
 const LOG_EVERY: Duration = Duration::from_secs(60);
-
-/// The prefix of every key this backend writes, so one Redis can hold other data too.
-const PREFIX: &str = "rd:";
-
-/// Redis could not be used; the message is the client's (no URL, no password).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Redis is unreachable: {0}")]
-pub struct Unavailable(pub Arc<str>);
 
 /// What went wrong the last time, and when it was logged.
 struct Down {
@@ -63,19 +66,19 @@ struct Inner {
     state: std::sync::Mutex<Option<Down>>,
 }
 
-/// The connection to Redis, shared by every part that needs it (cheap to clone).
+/// The connection to Redis, shared by every facility that needs it (cheap to clone).
 #[derive(Clone)]
-pub struct Shared(Arc<Inner>);
+pub struct Redis(Arc<Inner>);
 
-impl std::fmt::Debug for Shared {
+impl std::fmt::Debug for Redis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
+        f.debug_struct("Redis")
             .field("reachable", &!self.0.down.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
 
-impl Shared {
+impl Redis {
     /// Connects to `url` (`redis://`, `rediss://` for TLS) and checks it answers.
     ///
     /// # Errors
@@ -97,18 +100,13 @@ impl Shared {
         .await
         .map_err(|_| Unavailable("no answer in time".into()))?
         .map_err(|e| unavailable(&e))?;
-        let shared = Self(Arc::new(Inner {
+        let redis = Self(Arc::new(Inner {
             conn,
             down: AtomicBool::new(false),
             state: std::sync::Mutex::new(None),
         }));
-        shared.ping().await?;
-        Ok(shared)
-    }
-
-    /// A key in this backend's namespace.
-    pub fn key(&self, name: &str) -> String {
-        [PREFIX, name].concat()
+        redis.ping().await?;
+        Ok(redis)
     }
 
     /// Runs `invocation` (a prepared script) and reads its answer as `T`.
@@ -237,14 +235,4 @@ impl Shared {
 
 fn unavailable(error: &redis::RedisError) -> Unavailable {
     Unavailable(error.to_string().into())
-}
-
-/// A collision-resistant name for a key that may be personal (a host's subject can be an email):
-/// SHA-256, hex. Keys in Redis never show the subject itself.
-pub fn digest(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

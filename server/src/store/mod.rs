@@ -53,7 +53,7 @@ pub struct Mapping {
     pub code: Option<String>,
     /// Their referral link, when known.
     pub link: Option<String>,
-    /// [`email_hash`] of the subject's email when it was last linked or seen: how a webhook
+    /// [`crate::personal::email_hash`] of the subject's email when it was last linked or seen: how a webhook
     /// naming the referrer by email finds them, without the email itself being stored.
     pub email_hash: Option<String>,
 }
@@ -63,7 +63,7 @@ pub struct Mapping {
 pub enum Lookup {
     /// By referral code.
     Code(String),
-    /// By [`email_hash`] of their email.
+    /// By [`crate::personal::email_hash`] of their email.
     EmailHash(String),
 }
 
@@ -74,17 +74,6 @@ pub struct Linked {
     pub subject: String,
     /// The platform user.
     pub platform_id: u64,
-}
-
-/// An email as stored: a SHA-256 of its compared form (trimmed, lower-cased), hex. Enough to find
-/// a referrer a webhook names by email; not the email.
-pub fn email_hash(email: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let key = crate::identity::email_key(email);
-    Sha256::digest([b"referrer-dashboard email\0", key.as_bytes()].concat())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// What [`MappingStore::claim`] did.

@@ -14,7 +14,7 @@ use super::UpstreamError;
 pub struct PlatformUser {
     /// Platform id.
     pub id: u64,
-    /// Their email, as sent (compare with [`crate::identity::email_key`]).
+    /// Their email, as sent (compare with [`crate::personal::email_key`]).
     pub email: Option<String>,
     /// Their campaign.
     pub campaign_id: Option<u64>,

@@ -47,6 +47,47 @@ pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
     }
 }
 
+/// The full application in sandbox mode with `extra` flags, built but not served: for handler
+/// checks that need no socket ([`ask`], `Router::oneshot`). The sandbox behind it is served.
+pub async fn app(extra: &[&str], overrides: Overrides) -> referrer_dashboard_server::App {
+    let mut args = vec!["server", "--sandbox", "--jwt-secret", SECRET];
+    args.extend_from_slice(extra);
+    let config = Config::try_parse_from(args).unwrap();
+    referrer_dashboard_server::build_with(&config, overrides)
+        .await
+        .unwrap()
+}
+
+/// `request` answered by `router` without a socket: status, headers and the body as JSON
+/// (`null` when it is not).
+pub async fn ask_with(
+    router: &axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (u16, axum::http::HeaderMap, Value) {
+    use tower::ServiceExt;
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+/// GET the session endpoint of `router` without a socket, as [`get_session`] does over one.
+pub async fn ask(
+    router: &axum::Router,
+    token: Option<&str>,
+    query: &str,
+) -> (u16, axum::http::HeaderMap, Value) {
+    let mut request = axum::http::Request::get(format!("/api/referral-dashboard{query}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    ask_with(router, request.body(axum::body::Body::empty()).unwrap()).await
+}
+
 /// A sandbox of its own on loopback, accepting [`KEY`], with the demo referrers.
 pub async fn sandbox() -> Sandbox {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -285,6 +326,26 @@ pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64
         .unwrap();
     let created: Value = response.json().await.unwrap();
     created["id"].as_u64().unwrap()
+}
+
+/// Adds a referral named `first_name` to referrer `referrer_id`, as if someone signed up through
+/// their link just now.
+pub async fn add_referral(sandbox: &Sandbox, referrer_id: u64, first_name: &str) {
+    let response = http()
+        .post(control(
+            sandbox,
+            &format!("referrers/{referrer_id}/referrals"),
+        ))
+        .json(&json!({"first_name": first_name, "last_name": "Later"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+}
+
+/// The referral ids of a session or page body, in order.
+pub fn referral_ids(body: &Value) -> Vec<String> {
+    items(body)
 }
 
 pub mod engines;

@@ -1,0 +1,109 @@
+//! The accept loop: serving a router on a listener over HTTP/1.1, with the header timeout, the
+//! client's address for handlers, and a drain of requests in flight on shutdown.
+//!
+//! Unlike `axum::serve`, it closes a connection whose request headers do not arrive within the
+//! header timeout, so slow or half-open clients cannot hold connections for ever, and it gives
+//! handlers the client's address (`ConnectInfo<SocketAddr>`, read by
+//! [`crate::client_addr`]) for per-address limits.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::app::StartError;
+use crate::config::Config;
+use crate::router::Limits;
+
+/// How long in-flight requests may finish after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long to wait after a failed accept (out of file descriptors, a connection reset before it
+/// was accepted) rather than spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Serves the application on `listener` until `shutdown` completes, then drains requests.
+///
+/// # Errors
+/// A [`StartError`] when the configuration is unusable or serving fails.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let app = crate::app::build(&config).await?;
+    serve(listener, app.router, shutdown).await?;
+    Ok(())
+}
+
+/// [`serve_with`] the default [`Limits`].
+///
+/// # Errors
+/// When the listener fails for good.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, router, shutdown, Limits::default()).await
+}
+
+/// Serves `router` on `listener` over HTTP/1.1 until `shutdown` completes, then stops accepting
+/// and lets requests in flight finish (up to [`DRAIN_TIMEOUT`]).
+///
+/// # Errors
+/// When the listener fails for good.
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower::Service;
+
+    let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let graceful = GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // wait a moment rather than spin, and go on.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(service) = make_service.call(peer).await;
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after the drain timeout were cut off");
+    }
+    Ok(())
+}

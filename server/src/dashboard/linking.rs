@@ -1,0 +1,164 @@
+//! Create-or-fetch, and the linking rules of SPEC §6 (see [`super`]): which platform user a
+//! subject gets, and when an existing one is refused.
+
+use crate::error::Error;
+use crate::identity::Identity;
+use crate::personal::{email_hash, subject_hash};
+use crate::store::{Claim, Mapping, MappingStore};
+use crate::upstream::{Created, PlatformUser, UpstreamError};
+
+use super::SessionBuilder;
+use super::names::first_name;
+
+/// Refusal when an existing platform account would be linked on an unverified email.
+pub(super) const UNVERIFIED: &str = "a referral account already exists for this email; the email must be \
+     verified (email_verified) before it can be linked";
+
+/// Refusal when the platform account is linked to another subject.
+pub(super) const TAKEN: &str = "this referral account belongs to another user";
+
+/// How a platform user came to be linked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Created by this backend for this subject.
+    Created,
+    /// Found (by email, or answered to a create): it existed before.
+    Found,
+}
+
+/// The referrer as the platform knows them.
+pub(super) enum Referrer {
+    /// Read with analytics.
+    Existing(PlatformUser),
+    /// Created just now: no counts, no referrals yet.
+    Created(PlatformUser),
+}
+
+impl SessionBuilder {
+    /// Create-or-fetch (see the module docs for what each path costs).
+    pub(super) async fn referrer(
+        &self,
+        who: &Identity,
+        mapping: Option<Mapping>,
+    ) -> Result<Referrer, Error> {
+        let campaign = self.upstream.campaign_id();
+        if let Some(mapping) = mapping {
+            match self.upstream.user_with_analytics(mapping.platform_id).await {
+                Ok(mut user) => {
+                    self.keep_current(who, &mapping, &user).await?;
+                    user.url = user.url.or(mapping.link);
+                    return Ok(Referrer::Existing(user));
+                }
+                Err(UpstreamError::NotFound) => {
+                    tracing::warn!(
+                        subject = %subject_hash(&who.subject),
+                        "stored referrer no longer exists upstream; looking them up again"
+                    );
+                    self.store.delete(&who.subject, campaign).await?;
+                    // Looked up again like a new identity, at that rate.
+                    self.admit_new_user().await?;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let email = who.email_key();
+        if let Some(found) = self.upstream.find_by_email(&email).await? {
+            return self.adopt(who, &found).await;
+        }
+        match self
+            .upstream
+            .create(&first_name(who.name.as_deref()), &email)
+            .await
+        {
+            Ok(Created::New(created)) => {
+                self.link(who, &created, Origin::Created).await?;
+                Ok(Referrer::Created(created))
+            }
+            Ok(Created::Existing(existing)) => self.adopt(who, &existing).await,
+            Err(UpstreamError::Duplicate(status)) => {
+                // Created by someone else between our search and our create: search again.
+                tracing::info!(status, "create was refused as a duplicate; searching again");
+                let found =
+                    self.upstream
+                        .find_by_email(&email)
+                        .await?
+                        .ok_or(UpstreamError::Malformed(
+                            "a create was refused as a duplicate, but no user has the email",
+                        ))?;
+                self.adopt(who, &found).await
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Refreshes a stored mapping whose code or email (hashed) is out of date, so a webhook that
+    /// names the referrer by either finds them. A write only when something changed.
+    async fn keep_current(
+        &self,
+        who: &Identity,
+        mapping: &Mapping,
+        user: &PlatformUser,
+    ) -> Result<(), Error> {
+        let hash = email_hash(&who.email);
+        let code = user.code.clone().or_else(|| mapping.code.clone());
+        if mapping.email_hash.as_deref() == Some(hash.as_str()) && mapping.code == code {
+            return Ok(());
+        }
+        let fresher = Mapping {
+            code,
+            link: user.url.clone().or_else(|| mapping.link.clone()),
+            email_hash: Some(hash),
+            ..mapping.clone()
+        };
+        self.store
+            .claim(&who.subject, self.upstream.campaign_id(), &fresher)
+            .await?;
+        Ok(())
+    }
+
+    /// Links an existing platform user (if allowed), then reads their counters.
+    async fn adopt(&self, who: &Identity, found: &PlatformUser) -> Result<Referrer, Error> {
+        self.link(who, found, Origin::Found).await?;
+        let user = self.upstream.user_with_analytics(found.id).await?;
+        Ok(Referrer::Existing(user))
+    }
+
+    /// Maps `who` to `user` if the linking rules allow it (see the module docs).
+    async fn link(&self, who: &Identity, user: &PlatformUser, origin: Origin) -> Result<(), Error> {
+        let campaign = self.upstream.campaign_id();
+        if let Some(owner) = self.store.owner(campaign, user.id).await?
+            && owner != who.subject
+        {
+            return Err(taken(who, &owner));
+        }
+        if origin == Origin::Found && !who.email_verified {
+            tracing::info!(
+                subject = %subject_hash(&who.subject),
+                "refused to link an existing referral account on an unverified email"
+            );
+            return Err(Error::Forbidden(UNVERIFIED));
+        }
+        let mapping = Mapping {
+            platform_id: user.id,
+            code: user.code.clone(),
+            link: user.url.clone(),
+            email_hash: Some(email_hash(&who.email)),
+        };
+        match self.store.claim(&who.subject, campaign, &mapping).await? {
+            Claim::Stored => Ok(()),
+            Claim::TakenBy(owner) => Err(taken(who, &owner)),
+            Claim::SubjectTaken(_) => Err(Error::Conflict),
+        }
+    }
+}
+
+/// The refusal for a platform user linked to another subject, logged with both subjects'
+/// hashes (never an email).
+fn taken(who: &Identity, owner: &str) -> Error {
+    tracing::warn!(
+        subject = %subject_hash(&who.subject),
+        owner = %subject_hash(owner),
+        "a second user resolved to a referral account that belongs to another; refused"
+    );
+    Error::Forbidden(TAKEN)
+}

@@ -1,0 +1,165 @@
+//! The binary's router: its routes, and the layers every request passes through (request ids,
+//! the request's log span, the body limit, the timeout, shedding past the concurrency limit,
+//! CORS). A host that mounts [`crate::api::router`] in its own app brings its own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::http::{HeaderName, Request, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::dashboard::SessionBuilder;
+use crate::error::Error;
+use crate::identity::JwtIdentity;
+use crate::{api, demo, health, webhook};
+
+/// The longest a client may take to send a request's headers: slow-header clients (slowloris)
+/// hold a connection each, and are closed after this.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest any request may take, everything included (the session endpoint answers within
+/// its own, shorter [`api::DEADLINE`]).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Requests handled at once; more are answered 503 at once rather than queued without end.
+pub const MAX_CONCURRENT_REQUESTS: usize = 512;
+
+/// The largest request body accepted: the endpoint takes none, a webhook a few fields.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The header that carries each request's id: kept when the client (or a proxy) sends one, made
+/// up otherwise, and sent back with the answer.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The HTTP limits (SPEC §6), each defaulting to its constant above. Tests shrink them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// See [`REQUEST_TIMEOUT`].
+    pub request_timeout: Duration,
+    /// See [`MAX_CONCURRENT_REQUESTS`].
+    pub max_concurrent_requests: usize,
+    /// See [`MAX_BODY_BYTES`].
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            request_timeout: REQUEST_TIMEOUT,
+            max_concurrent_requests: MAX_CONCURRENT_REQUESTS,
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// The binary's routes for `config`: the session endpoint with JWT identities, `/healthz`, the
+/// demo token route (sandbox only, with `demo_secret`), the webhook (when configured), the
+/// site, with [`layers`] around them all.
+pub fn router(
+    config: &Config,
+    sessions: Arc<SessionBuilder>,
+    identity: JwtIdentity,
+    demo_secret: Option<Vec<u8>>,
+    sandbox_mode: bool,
+    limits: Limits,
+) -> Router {
+    let mode = if sandbox_mode { "sandbox" } else { "platform" };
+    let health = sessions.clone();
+    let mut router = api::router(sessions.clone(), identity).route(
+        "/healthz",
+        get(move || health::healthz(health.clone(), mode)),
+    );
+    if let Some(secret) = demo_secret {
+        router = router.merge(demo::token_routes(secret));
+    }
+    if let Some(secret) = &config.webhook_secret {
+        router = router.merge(webhook::router(sessions, secret));
+    }
+    if let Some(site) = &config.site_dir {
+        router = router.merge(demo::site(
+            site,
+            config.package_dir.as_deref(),
+            config.cdn_dir.as_deref(),
+        ));
+    }
+    if !config.cors_origins.is_empty() {
+        router = router.layer(cors(&config.cors_origins, config.cors_credentials));
+    }
+    layers(router, limits)
+}
+
+/// The layers of every request, outermost last: shedding past the concurrency limit, the
+/// timeout, the body limit, the request id, the log span, and catching a handler's panic.
+pub fn layers(router: Router, limits: Limits) -> Router {
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    router
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // Method and path only: query strings carry cursors, headers carry tokens.
+                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                })
+                // Every request is counted at debug; refusals and failures are logged where
+                // they happen, at the level they deserve.
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    Error::Overloaded.into_response()
+                }))
+                .load_shed()
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    limits.max_concurrent_requests,
+                )),
+        )
+}
+
+/// CORS for `origins` (compared case-insensitively). Cookies only when `credentials`: the
+/// endpoint authenticates with a bearer token, and allowing credentials without need would let
+/// every listed origin make requests with the user's cookies for this host.
+fn cors(origins: &[String], credentials: bool) -> CorsLayer {
+    let origins: Vec<String> = origins.iter().map(|o| o.to_ascii_lowercase()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origin.to_str().is_ok_and(|o| {
+                origins
+                    .iter()
+                    .any(|allowed| allowed.eq_ignore_ascii_case(o))
+            })
+        }))
+        .allow_methods([axum::http::Method::GET])
+        .allow_headers([header::AUTHORIZATION, header::ACCEPT])
+        .expose_headers([header::RETRY_AFTER])
+        .allow_credentials(credentials)
+        .max_age(Duration::from_secs(600))
+}
