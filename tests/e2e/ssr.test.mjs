@@ -74,6 +74,7 @@ test('the same module, given the globals of a page, starts the wasm download and
     globalThis.__defined = [];
     globalThis.HTMLElement = class {};
     globalThis.document = { getElementsByTagName: () => [] };
+    globalThis.location = new URL('https://shop.example/account');
     globalThis.customElements = { get: () => undefined, define: (name, cls) => globalThis.__defined.push([name, typeof cls]) };
   `;
   const result = await inNode(
