@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{HeaderName, Request, StatusCode, header};
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower::ServiceBuilder;
@@ -20,6 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::client_addr::{TrustedProxies, name_client};
 use crate::config::Config;
 use crate::dashboard::SessionBuilder;
 use crate::error::Error;
@@ -101,6 +103,8 @@ pub fn router(
     if !config.cors_origins.is_empty() {
         router = router.layer(cors(&config.cors_origins, config.cors_credentials));
     }
+    let trusted = TrustedProxies::new(config.trusted_proxies.iter().copied());
+    let router = router.layer(middleware::from_fn_with_state(trusted, name_client));
     layers(router, limits)
 }
 
