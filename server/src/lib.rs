@@ -38,7 +38,8 @@
 //! Leaves every layer may use: [`personal`] (emails and subjects as compared, stored and
 //! logged), [`dates`] (platform dates), [`retry_after`].
 //!
-//! And: [`demo`] (demo identities and the demo site), [`sandbox`] (the Referral Factory
+//! And: [`demo`] (demo identities and the demo site), [`files`] (static folders: inside the
+//! folder only, precompressed), [`sandbox`] (the Referral Factory
 //! stand-in and test instrument).
 
 pub mod accept;
@@ -53,6 +54,7 @@ pub mod dashboard;
 pub mod dates;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod identity;
 pub mod limit;

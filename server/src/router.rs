@@ -93,9 +93,9 @@ pub fn router(
     if let Some(secret) = &config.webhook_secret {
         router = router.merge(webhook::router(sessions, secret));
     }
-    if let Some(site) = &config.site_dir {
+    if config.site_dir.is_some() || config.package_dir.is_some() || config.cdn_dir.is_some() {
         router = router.merge(demo::site(
-            site,
+            config.site_dir.as_deref(),
             config.package_dir.as_deref(),
             config.cdn_dir.as_deref(),
         ));

@@ -178,10 +178,7 @@ async fn junk_webhooks_through_the_proxy_never_lock_out_the_genuine_one() {
         .buffer_unordered(16)
         .collect()
         .await;
-    assert!(
-        statuses.contains(&429),
-        "junk is limited per client"
-    );
+    assert!(statuses.contains(&429), "junk is limited per client");
     // The platform, behind the same proxy (and even from the junk's own address).
     for from in ["127.0.0.3", "127.0.0.2"] {
         let genuine = client_from(from)
