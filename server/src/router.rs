@@ -131,6 +131,7 @@ pub fn layers(router: Router, limits: Limits) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::map_request(plain_request_id))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -146,6 +147,27 @@ pub fn layers(router: Router, limits: Limits) -> Router {
                     limits.max_concurrent_requests,
                 )),
         )
+}
+
+/// The longest request id kept from a client or proxy (a UUID is 36 characters).
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Drops a client's `x-request-id` that is long or not plain (letters, digits, `-`, `_`, `.`,
+/// `:`), so it is replaced with a fresh one: it goes into every log line of the request and
+/// back in the answer, where control characters or kilobytes of text have no business.
+async fn plain_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let plain = request.headers().get(REQUEST_ID).is_none_or(|id| {
+        id.len() <= MAX_REQUEST_ID_LEN
+            && !id.is_empty()
+            && id
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    });
+    if !plain {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 /// CORS for `origins` (compared case-insensitively). Cookies only when `credentials`: the
