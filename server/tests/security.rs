@@ -44,7 +44,12 @@
 //!   the proxy: `proxies.rs`): the secret is checked first and only failures count;
 //! - `/.env`, `/.git/config`, a symlink to a file or folder outside the site, a `.br` twin that
 //!   links out, `%2e` and `%2f` tricks: 404 (`static_files.rs`);
-//! - a long or strange `x-request-id` carried into logs and answers: replaced (`hardening.rs`).
+//! - a long or strange `x-request-id` carried into logs and answers: replaced (`hardening.rs`);
+//! - request heads that never end, each buffered up to ~400 KB: 32 KB, then 431 and closed
+//!   (`read_buffer.rs`);
+//! - a webhook naming a referrer by the platform's email after the host's address changed:
+//!   found and refreshed; `GET /__sandbox/webhooks` showing the webhook's secret: `***`
+//!   (`webhook_email.rs`).
 //!
 //! Each runs on tokio's paused clock: a session's lifetime runs out when the test advances it.
 //!

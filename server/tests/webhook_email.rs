@@ -51,3 +51,30 @@ async fn a_webhook_naming_the_platforms_email_refreshes_a_user_whose_token_email
         "the webhook dropped her cached dashboard"
     );
 }
+
+/// Before: `GET /__sandbox/webhooks` answered the webhook's secret to anyone.
+#[tokio::test(start_paused = true)]
+async fn the_sandbox_never_shows_a_webhook_secrets_value() {
+    let sandbox = sandbox().await;
+    let control = format!("http://{}/__sandbox/webhooks", sandbox.addr());
+    let response = http()
+        .post(&control)
+        .json(&json!({
+            "url": "http://127.0.0.1:9/api/referral-factory/webhook",
+            "headers": {"X-Dashboard-Webhook-Secret": HOOK_SECRET},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let shown = http()
+        .get(&control)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!shown.contains(HOOK_SECRET), "{shown}");
+    assert!(shown.contains("X-Dashboard-Webhook-Secret"), "{shown}");
+}
