@@ -13,6 +13,7 @@
 //! - [`router`]: the binary's routes and the layers around them (ids, timeouts, limits, CORS).
 //! - [`accept`]: the accept loop (header timeout, client addresses, drain on shutdown).
 //! - [`health`]: the `/healthz` handler.
+//! - [`nofile`]: the open-file limit, raised at start.
 //!
 //! Answering:
 //! - [`api`]: the session endpoint as an axum handler.
@@ -58,6 +59,7 @@ pub mod files;
 pub mod health;
 pub mod identity;
 pub mod limit;
+pub mod nofile;
 pub mod personal;
 pub mod retry_after;
 pub mod router;

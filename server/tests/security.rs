@@ -46,7 +46,8 @@
 //!   links out, `%2e` and `%2f` tricks: 404 (`static_files.rs`);
 //! - a long or strange `x-request-id` carried into logs and answers: replaced (`hardening.rs`);
 //! - request heads that never end, each buffered up to ~400 KB: 32 KB, then 431 and closed
-//!   (`read_buffer.rs`);
+//!   (`read_buffer.rs`); a soft open-file limit of 256 and 400 idle sockets stopping `/healthz`:
+//!   the limit is raised at start (`file_limit.rs`);
 //! - a webhook naming a referrer by the platform's email after the host's address changed:
 //!   found and refreshed; `GET /__sandbox/webhooks` showing the webhook's secret: `***`
 //!   (`webhook_email.rs`).
