@@ -42,7 +42,12 @@ impl Backing {
     /// [`Unavailable`] when Redis cannot be reached at start.
     pub async fn connect(url: Option<&str>) -> Result<Self, Unavailable> {
         Ok(match url {
-            Some(url) => Self::Redis(Redis::connect(url).await?),
+            Some(url) => {
+                let redis = Redis::connect(url).await?;
+                // A new Redis is not a lost budget log (see `shared::call_log`).
+                crate::shared::call_log::mark(&redis).await?;
+                Self::Redis(redis)
+            }
             None => Self::InProcess,
         })
     }

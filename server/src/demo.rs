@@ -6,18 +6,18 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::Query;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::middleware;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use jsonwebtoken::{EncodingKey, Header, encode};
 use serde::Deserialize;
 use serde_json::json;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeFile;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::Error;
+use crate::files;
 
 /// Lifetime of a demo identity token; the page asks for a new one before each request.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -92,85 +92,30 @@ fn mint(secret: &[u8], user: &str) -> Response {
     }
 }
 
-/// How long a content-hashed file may be cached: a year, the longest `max-age` caches honour.
-/// Its name changes whenever a byte of it does, so a cached copy is never stale.
-pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// How a file under a stable name is cached: kept, but revalidated before each use, so a new
-/// build is seen at once (the demo is rebuilt under the same names).
-pub const REVALIDATE: &str = "no-cache";
-
-/// The `Cache-Control` of a package or CDN file named `name`: [`IMMUTABLE`] when the name
-/// carries a content hash as the CDN build writes it (`stem.<10 hex digits>.ext`), else
-/// [`REVALIDATE`].
-pub fn cache_control(name: &str) -> &'static str {
-    let mut parts = name.rsplit('.');
-    let (_extension, hash) = (parts.next(), parts.next());
-    let hashed = parts.next().is_some()
-        && hash.is_some_and(|h| h.len() == 10 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-    if hashed { IMMUTABLE } else { REVALIDATE }
-}
-
-/// Static files from `dir`, each with the `Cache-Control` of [`cache_control`].
-fn files(dir: &Path) -> Router {
-    Router::new()
-        .fallback_service(ServeDir::new(dir))
-        .layer(middleware::map_response(
-            |uri: Uri, mut response: Response| async move {
-                let name = uri.path().rsplit('/').next().unwrap_or_default();
-                if response.status().is_success() {
-                    response.headers_mut().insert(
-                        header::CACHE_CONTROL,
-                        HeaderValue::from_static(cache_control(name)),
-                    );
-                }
-                response
-            },
-        ))
-}
-
 /// The demo site from `site`, the built package under `/referrer-dashboard/` and the
-/// script-tag build under `/cdn/`.
-pub fn site(site: &Path, package: Option<&Path>, cdn: Option<&Path>) -> Router {
+/// script-tag build under `/cdn/`, each a guarded, precompressed [`files::folder`]. Any of them
+/// may be absent: a host that serves only the script-tag build sets `DASHBOARD_CDN_DIR` alone.
+pub fn site(site: Option<&Path>, package: Option<&Path>, cdn: Option<&Path>) -> Router {
     let mut router = Router::new();
     if let Some(package) = package {
-        router = router.nest("/referrer-dashboard", files(package));
+        router = router.nest("/referrer-dashboard", files::folder(package, false));
     }
     if let Some(cdn) = cdn {
-        router = router.nest("/cdn", files(cdn));
+        router = router.nest("/cdn", files::folder(cdn, false));
     }
-    // Browsers ask for /favicon.ico on every page; answer with the site's SVG icon, or with
-    // nothing (204) when it has none.
-    let icon = site.join("favicon.svg");
-    router = if icon.is_file() {
-        router.route_service("/favicon.ico", ServeFile::new(icon))
-    } else {
-        router.route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
-    };
-    router
-        .fallback_service(ServeDir::new(site).append_index_html_on_directories(true))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_hashed_files_are_cached_for_good_and_stable_names_revalidated() {
-        assert_eq!(cache_control("referrer-dashboard.37b287ed60.js"), IMMUTABLE);
-        assert_eq!(
-            cache_control("referrer_dashboard_bg.197677019c.wasm"),
-            IMMUTABLE
-        );
-        assert_eq!(cache_control("referrer-dashboard.js"), REVALIDATE);
-        assert_eq!(cache_control("referrer_dashboard_bg.wasm"), REVALIDATE);
-        assert_eq!(cache_control("manifest.json"), REVALIDATE);
-        assert_eq!(cache_control("37b287ed60.js"), REVALIDATE, "no stem");
-        assert_eq!(cache_control("app.37b287ed6.js"), REVALIDATE, "9 digits");
-        assert_eq!(cache_control("app.37b287ed6z.js"), REVALIDATE, "not hex");
+    if let Some(site) = site {
+        // Browsers ask for /favicon.ico on every page; answer with the site's SVG icon, or
+        // with nothing (204) when it has none.
+        let icon = site.join("favicon.svg");
+        router = if icon.is_file() {
+            router.route_service("/favicon.ico", ServeFile::new(icon))
+        } else {
+            router.route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        };
+        router = router.fallback_service(files::folder(site, true));
     }
+    router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    ))
 }

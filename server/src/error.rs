@@ -108,6 +108,16 @@ impl Error {
                 "the service is degraded; try again shortly",
                 Some(UNAVAILABLE_RETRY),
             ),
+            Error::Upstream(UpstreamError::Budget(exhausted))
+                if exhausted.reason == crate::budget::Reason::Lost =>
+            {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limit",
+                    crate::budget::LOST,
+                    Some(exhausted.retry_after),
+                )
+            }
             Error::Upstream(UpstreamError::Budget(exhausted)) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limit",

@@ -18,6 +18,13 @@ pub async fn healthz(sessions: Arc<SessionBuilder>, mode: &'static str) -> Respo
         "store": sessions.store_engine(),
         "upstream": sessions.upstream_health(),
     });
+    if let Some(pause) = sessions.budget_pause().await {
+        // Asked of the shared log: every instance says the same.
+        body["budget"] = json!({
+            "paused_for_secs": crate::retry_after::secs(pause.left),
+            "reason": if pause.lost { crate::budget::LOST } else { "the platform answered 429" },
+        });
+    }
     let mut status = StatusCode::OK;
     match sessions.backing().check().await {
         None => {}

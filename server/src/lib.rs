@@ -13,6 +13,7 @@
 //! - [`router`]: the binary's routes and the layers around them (ids, timeouts, limits, CORS).
 //! - [`accept`]: the accept loop (header timeout, client addresses, drain on shutdown).
 //! - [`health`]: the `/healthz` handler.
+//! - [`nofile`]: the open-file limit, raised at start.
 //!
 //! Answering:
 //! - [`api`]: the session endpoint as an axum handler.
@@ -38,7 +39,8 @@
 //! Leaves every layer may use: [`personal`] (emails and subjects as compared, stored and
 //! logged), [`dates`] (platform dates), [`retry_after`].
 //!
-//! And: [`demo`] (demo identities and the demo site), [`sandbox`] (the Referral Factory
+//! And: [`demo`] (demo identities and the demo site), [`files`] (static folders: inside the
+//! folder only, precompressed), [`sandbox`] (the Referral Factory
 //! stand-in and test instrument).
 
 pub mod accept;
@@ -53,9 +55,11 @@ pub mod dashboard;
 pub mod dates;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod identity;
 pub mod limit;
+pub mod nofile;
 pub mod personal;
 pub mod retry_after;
 pub mod router;

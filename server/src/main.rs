@@ -62,6 +62,10 @@ async fn main() -> ExitCode {
             .with_env_filter(filter)
             .init();
     }
+    match referrer_dashboard_server::nofile::raise() {
+        Some(limit) => tracing::debug!(limit, "open-file limit"),
+        None => tracing::warn!("could not raise the open-file limit"),
+    }
     let config = cli.config;
     let listener = match TcpListener::bind(config.addr()).await {
         Ok(listener) => listener,

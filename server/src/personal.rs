@@ -12,9 +12,11 @@
 
 use sha2::{Digest, Sha256};
 
-/// An email as compared everywhere (SPEC §6): trimmed and case-insensitive.
+/// An email as compared everywhere (SPEC §6): trimmed, and folded to lower case in ASCII only.
+/// Unicode folding would make distinct addresses one: U+212A KELVIN SIGN lowers to `k`, so
+/// `\u{212A}im@example.com` would claim `kim@example.com`'s account.
 pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.trim().to_ascii_lowercase()
 }
 
 /// An email as stored: a SHA-256 of its compared form ([`email_key`]), hex. Enough to find a

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{HeaderName, Request, StatusCode, header};
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower::ServiceBuilder;
@@ -20,6 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::client_addr::{TrustedProxies, name_client};
 use crate::config::Config;
 use crate::dashboard::SessionBuilder;
 use crate::error::Error;
@@ -91,9 +93,9 @@ pub fn router(
     if let Some(secret) = &config.webhook_secret {
         router = router.merge(webhook::router(sessions, secret));
     }
-    if let Some(site) = &config.site_dir {
+    if config.site_dir.is_some() || config.package_dir.is_some() || config.cdn_dir.is_some() {
         router = router.merge(demo::site(
-            site,
+            config.site_dir.as_deref(),
             config.package_dir.as_deref(),
             config.cdn_dir.as_deref(),
         ));
@@ -101,6 +103,8 @@ pub fn router(
     if !config.cors_origins.is_empty() {
         router = router.layer(cors(&config.cors_origins, config.cors_credentials));
     }
+    let trusted = TrustedProxies::new(config.trusted_proxies.iter().copied());
+    let router = router.layer(middleware::from_fn_with_state(trusted, name_client));
     layers(router, limits)
 }
 
@@ -127,6 +131,7 @@ pub fn layers(router: Router, limits: Limits) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::map_request(plain_request_id))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -142,6 +147,27 @@ pub fn layers(router: Router, limits: Limits) -> Router {
                     limits.max_concurrent_requests,
                 )),
         )
+}
+
+/// The longest request id kept from a client or proxy (a UUID is 36 characters).
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Drops a client's `x-request-id` that is long or not plain (letters, digits, `-`, `_`, `.`,
+/// `:`), so it is replaced with a fresh one: it goes into every log line of the request and
+/// back in the answer, where control characters or kilobytes of text have no business.
+async fn plain_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let plain = request.headers().get(REQUEST_ID).is_none_or(|id| {
+        id.len() <= MAX_REQUEST_ID_LEN
+            && !id.is_empty()
+            && id
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    });
+    if !plain {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 /// CORS for `origins` (compared case-insensitively). Cookies only when `credentials`: the

@@ -16,8 +16,8 @@
 //!
 //! The answer is 202 whether the referrer is known here or not (no trace of who is), and the
 //! same call twice does no more than once. Rebuilds after an invalidation go through the
-//! upstream budget like every other fetch, so a storm of webhooks cannot exceed it. Calls are
-//! limited per client address.
+//! upstream budget like every other fetch, so a storm of webhooks cannot exceed it. The secret is
+//! checked before any limit; only calls without it are limited per client address.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,13 +42,14 @@ pub const WEBHOOK_PATH: &str = "/api/referral-factory/webhook";
 /// The header that carries the shared secret.
 pub const SECRET_HEADER: &str = "x-dashboard-webhook-secret";
 
-/// Calls per client address and minute: the platform sends one per event; a campaign busy
-/// enough to send more than this in a minute from one address is better served by the cache
-/// expiring on its own than by rebuilding every dashboard several times a second.
+/// Calls with a wrong or missing secret per client address and minute: enough for a
+/// misconfigured sender to be heard (401) while its operator looks, few enough that guessing
+/// the secret (32+ bytes) is hopeless.
 pub const CALLS_PER_MIN: u32 = 600;
 
-/// Webhook calls per client address: [`CALLS_PER_MIN`], as many at once, counted apart from the
-/// session endpoint's limit per address.
+/// Failed webhook calls per client address: [`CALLS_PER_MIN`], as many at once, counted apart
+/// from the session endpoint's limit per address. Calls with the right secret are not limited
+/// here (the upstream budget bounds what their rebuilds cost).
 pub fn calls() -> Limit {
     Limit {
         name: "webhook-address",
@@ -126,19 +127,23 @@ async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
 /// Checks, reads and acts on one call; whether the referrer it names is known here.
 async fn handle(hook: &Hook, request: Request) -> Result<bool, Error> {
     let (parts, body) = request.into_parts();
-    if let Some(address) = client_address(&parts)
-        && let Err(Denied::Wait(retry_after)) = hook.limit.admit(&address.to_string()).await
-    {
-        return Err(Error::RateLimited { retry_after });
-    }
-    let headers = parts.headers;
-    let given = headers
+    let given = parts
+        .headers
         .get(SECRET_HEADER)
         .map(|v| Sha256::digest(v.as_bytes()));
     let valid = given.is_some_and(|given| bool::from(given[..].ct_eq(&hook.secret[..])));
+    // The secret first, and only a failed call counts against its address: behind a proxy, or
+    // from the platform's few addresses, junk from one caller must never lock the genuine
+    // webhook out.
     if !valid {
+        if let Some(address) = client_address(&parts)
+            && let Err(Denied::Wait(retry_after)) = hook.limit.admit(&address.to_string()).await
+        {
+            return Err(Error::RateLimited { retry_after });
+        }
         return Err(Error::WrongSecret);
     }
+    let headers = parts.headers;
     // Read only now: a caller without the secret does not get its body read at all.
     let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await

@@ -7,7 +7,16 @@
 //! - the same email in another case, or another subject with the same verified email: 403, the
 //!   account belongs to its first subject, and the attempt is logged with hashes, not emails;
 //! - a cursor used by another user, after its user was re-linked, or after it expired: 400;
-//! - overlong claims, tokens not valid yet, wrong audience or issuer: `identity` unit tests.
+//! - overlong claims, tokens not valid yet, wrong audience or issuer: `identity` unit tests;
+//! - a NUL or other control character in `sub`: 401, not 500; a token naming `crit` header
+//!   parameters: 401 (RFC 7515) (`identity` unit tests, issue 23);
+//! - a create that hands back an account that already existed (200 or 201, with or without a
+//!   missed search, in every duplicate dialect) taken for a new one, so an unverified token gets
+//!   it: 403 (`linking.rs`, issue 23);
+//! - `\u{212A}im@…` (KELVIN SIGN) for `kim@…`'s account: emails fold in ASCII only
+//!   (`personal` unit tests, issue 23);
+//! - a cached session handing out a cursor that expires before it: cursors outlive the cache
+//!   (`dashboard::referrals` unit tests, issue 23).
 //!
 //! Draining the budget every user shares:
 //! - one identity whose requests always fail: its failure is remembered, 30 requests cost ≤ 6
@@ -15,7 +24,10 @@
 //! - a name the platform would refuse (300 characters): shaped before it is sent;
 //! - a flood of new identities: its own rate, returning users keep getting fresh sessions;
 //! - one identity asking for more than its share: `budget` unit tests;
-//! - a hostile `Retry-After`: capped (`upstream.rs`).
+//! - a hostile `Retry-After`: capped (`upstream.rs`);
+//! - Redis losing the budget's log (`FLUSHALL`, or the logs evicted with the marker kept) and an
+//!   instance that never reserved calling first: everyone paused a window, the same pause on
+//!   every instance (`budget_lost.rs`, issue 23).
 //!
 //! Configuration (`startup.rs`): no key and no `--sandbox` refuses to start; `--sandbox` with a
 //! key refuses to start; demo tokens are signed with a secret of their process only; plain
@@ -23,6 +35,22 @@
 //!
 //! HTTP (`http_limits.rs`): slow and half-open connections, floods of unauthenticated
 //! requests, oversized bodies, more requests at once than the server takes, CORS.
+//!
+//! Behind a proxy and at the edges (issue 23):
+//! - 30 bad tokens through the site's reverse proxy locking every user out with 429, forged
+//!   `X-Forwarded-For` / `Forwarded` to escape the limit, directly or through the proxy:
+//!   `proxies.rs` (`DASHBOARD_TRUSTED_PROXIES`);
+//! - 620 junk webhook calls locking out the genuine webhook (directly: `webhooks.rs`; through
+//!   the proxy: `proxies.rs`): the secret is checked first and only failures count;
+//! - `/.env`, `/.git/config`, a symlink to a file or folder outside the site, a `.br` twin that
+//!   links out, `%2e` and `%2f` tricks: 404 (`static_files.rs`);
+//! - a long or strange `x-request-id` carried into logs and answers: replaced (`hardening.rs`);
+//! - request heads that never end, each buffered up to ~400 KB: 32 KB, then 431 and closed
+//!   (`read_buffer.rs`); a soft open-file limit of 256 and 400 idle sockets stopping `/healthz`:
+//!   the limit is raised at start (`file_limit.rs`);
+//! - a webhook naming a referrer by the platform's email after the host's address changed:
+//!   found and refreshed; `GET /__sandbox/webhooks` showing the webhook's secret: `***`
+//!   (`webhook_email.rs`).
 //!
 //! Each runs on tokio's paused clock: a session's lifetime runs out when the test advances it.
 //!

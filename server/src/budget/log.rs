@@ -16,6 +16,19 @@ pub enum Reserved {
     Slots(Vec<Instant>),
     /// None reserved: the last call would wait this long, over the limit asked for.
     Refused(Duration),
+    /// None reserved: the log was lost (Redis flushed, restarted empty, its keys evicted), and
+    /// every call waits out one window, this long still.
+    Lost(Duration),
+}
+
+/// A pause of every call, as the log reports it (for `/healthz`: the same on every instance
+/// that shares the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// How long it still runs.
+    pub left: Duration,
+    /// Whether it is the pause after a lost log (else after a platform 429).
+    pub lost: bool,
 }
 
 /// What [`CallLog::grant`] decided.
@@ -62,8 +75,14 @@ pub trait CallLog: Send + Sync {
     /// How long until a call could start, as the log last said (for stale answers' `expires_at`).
     fn wait_estimate(&self) -> Duration;
 
-    /// How long calls are still paused for, as this caller last heard (for `/healthz`).
+    /// How long calls are still paused for, as this caller last heard.
     fn paused_for(&self) -> Option<Duration>;
+
+    /// The pause every caller of the log is under, if any, asked of the log itself.
+    ///
+    /// # Errors
+    /// [`Unavailable`] when the log cannot be consulted.
+    fn pause(&self) -> BoxFuture<'_, Result<Option<Pause>, Unavailable>>;
 }
 
 /// The log in this process.
@@ -124,5 +143,10 @@ impl CallLog for InProcessLog {
         let now = Instant::now();
         let until = self.window().paused_until()?;
         (until > now).then(|| until - now)
+    }
+
+    fn pause(&self) -> BoxFuture<'_, Result<Option<Pause>, Unavailable>> {
+        let pause = self.paused_for().map(|left| Pause { left, lost: false });
+        Box::pin(async move { Ok(pause) })
     }
 }

@@ -34,7 +34,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::limit::{Denied, Limit, Limiter, WhenUnavailable};
-pub use log::{CallLog, Granted, InProcessLog, Reserved};
+pub use log::{CallLog, Granted, InProcessLog, Pause, Reserved};
 pub use window::Window;
 
 /// The budget's window, per SPEC §6.
@@ -61,7 +61,7 @@ tokio::task_local! {
 
 /// No call can be made soon enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the upstream call budget is exhausted for now ({reason})")]
+#[error("{}", describe(*reason))]
 pub struct Exhausted {
     /// When a call could be made again.
     pub retry_after: Duration,
@@ -78,7 +78,20 @@ pub enum Reason {
     Allowance,
     /// The log (or the allowance) is kept in Redis, which could not be consulted.
     Unreachable,
+    /// The shared log was lost (Redis flushed or restarted empty): every call waits a window.
+    Lost,
 }
+
+/// What an [`Exhausted`] says, by its reason.
+fn describe(reason: Reason) -> String {
+    match reason {
+        Reason::Lost => LOST.to_owned(),
+        other => format!("the upstream call budget is exhausted for now ({other})"),
+    }
+}
+
+/// What a pause after a lost log says (in the log, and to the client).
+pub const LOST: &str = "budget state was lost; pausing one window";
 
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -86,6 +99,7 @@ impl std::fmt::Display for Reason {
             Self::Window => "shared window",
             Self::Allowance => "this user's allowance",
             Self::Unreachable => "the shared budget is unreachable",
+            Self::Lost => LOST,
         })
     }
 }
@@ -95,6 +109,13 @@ impl Exhausted {
         Self {
             retry_after,
             reason: Reason::Window,
+        }
+    }
+
+    fn lost(retry_after: Duration) -> Self {
+        Self {
+            retry_after,
+            reason: Reason::Lost,
         }
     }
 
@@ -191,6 +212,10 @@ impl Budget {
         match self.log.reserve(calls, self.max_wait).await {
             Ok(Reserved::Slots(slots)) => Ok(slots.into()),
             Ok(Reserved::Refused(wait)) => Err(Exhausted::window(wait)),
+            Ok(Reserved::Lost(wait)) => {
+                tracing::warn!(wait_ms = wait.as_millis() as u64, "{LOST}");
+                Err(Exhausted::lost(wait))
+            }
             Err(_) => Err(Exhausted::unreachable()),
         }
     }
@@ -220,7 +245,7 @@ impl Budget {
             match self.log.grant().await {
                 Ok(Granted::Now) => return Ok(()),
                 Ok(Granted::Wait(until)) => tokio::time::sleep_until(until).await,
-                Ok(Granted::Lost) => return Err(Exhausted::window(WINDOW)),
+                Ok(Granted::Lost) => return Err(Exhausted::lost(WINDOW)),
                 Err(_) => return Err(Exhausted::unreachable()),
             }
         }
@@ -272,6 +297,12 @@ impl Budget {
     /// How long calls are still paused for, if they are.
     pub fn paused_for(&self) -> Option<Duration> {
         self.log.paused_for()
+    }
+
+    /// The pause every instance sharing the log is under, asked of the log (`None` when there
+    /// is none, or the log cannot be asked).
+    pub async fn pause(&self) -> Option<Pause> {
+        self.log.pause().await.ok().flatten()
     }
 }
 

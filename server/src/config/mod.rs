@@ -194,6 +194,17 @@ pub struct Config {
     )]
     pub test_budget_window_ms: Option<u64>,
 
+    /// Reverse proxies (addresses or CIDRs, comma-separated) whose `X-Forwarded-For` /
+    /// `Forwarded` names the client for the per-address limits; from any other peer those
+    /// headers are ignored. Unset: the peer is the client.
+    #[arg(
+        long,
+        env = "DASHBOARD_TRUSTED_PROXIES",
+        value_name = "DASHBOARD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<crate::client_addr::ProxyNet>,
+
     /// Listen address.
     #[arg(long, env = "BIND", value_name = "BIND", default_value = "127.0.0.1")]
     pub bind: IpAddr,

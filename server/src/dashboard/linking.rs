@@ -99,7 +99,7 @@ impl SessionBuilder {
         mapping: &Mapping,
         user: &PlatformUser,
     ) -> Result<(), Error> {
-        let hash = email_hash(&who.email);
+        let hash = platform_email_hash(who, user);
         let code = user.code.clone().or_else(|| mapping.code.clone());
         if mapping.email_hash.as_deref() == Some(hash.as_str()) && mapping.code == code {
             return Ok(());
@@ -142,7 +142,7 @@ impl SessionBuilder {
             platform_id: user.id,
             code: user.code.clone(),
             link: user.url.clone(),
-            email_hash: Some(email_hash(&who.email)),
+            email_hash: Some(platform_email_hash(who, user)),
         };
         match self.store.claim(&who.subject, campaign, &mapping).await? {
             Claim::Stored => Ok(()),
@@ -150,6 +150,14 @@ impl SessionBuilder {
             Claim::SubjectTaken(_) => Err(Error::Conflict),
         }
     }
+}
+
+/// The email hash stored for a webhook to find the referrer by: of the email the platform has
+/// for the account (what its webhooks will name), not of whatever the latest token carried (a
+/// host user who changed their address keeps the account under the old one); the token's when
+/// the platform does not say.
+fn platform_email_hash(who: &Identity, user: &PlatformUser) -> String {
+    email_hash(user.email.as_deref().unwrap_or(&who.email))
 }
 
 /// The refusal for a platform user linked to another subject, logged with both subjects'

@@ -152,4 +152,9 @@ impl SessionBuilder {
     pub fn upstream_health(&self) -> crate::upstream::Health {
         self.upstream.health()
     }
+
+    /// The pause the upstream budget is under on every instance that shares it, if any.
+    pub async fn budget_pause(&self) -> Option<crate::budget::Pause> {
+        self.budget.pause().await
+    }
 }

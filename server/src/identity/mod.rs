@@ -129,6 +129,17 @@ impl JwtIdentity {
         if token.len() > MAX_TOKEN_LEN {
             return Err(Error::Unauthenticated("the identity token is too long"));
         }
+        // RFC 7515 §4.1.11: a token that names critical extensions must be refused by a
+        // recipient that does not understand them, and this one understands none.
+        match jsonwebtoken::decode_header(token) {
+            Ok(header) if header.crit.is_some() => {
+                return Err(Error::Unauthenticated(
+                    "the identity token names critical header parameters (crit) this server does not understand",
+                ));
+            }
+            Ok(_) => {}
+            Err(error) => return Err(Error::Unauthenticated(reason(error.kind()))),
+        }
         // The signature is checked before the claims: an error other than a bad signature means
         // this key signed the token, so that error is the one to report.
         let mut data = None;
@@ -165,6 +176,13 @@ impl JwtIdentity {
             _ => String::new(),
         };
         let email = claims.email.trim();
+        if subject.chars().any(char::is_control) {
+            // A NUL or another control character: no host means it, and some databases cannot
+            // even store it.
+            return Err(Error::Unauthenticated(
+                "the identity token's sub contains a control character",
+            ));
+        }
         if subject.is_empty() || !is_plausible_email(email) {
             return Err(Error::Unauthenticated(
                 "the identity token needs a non-empty sub and a valid email",

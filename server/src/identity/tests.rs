@@ -213,3 +213,26 @@ fn a_second_secret_is_accepted_only_when_added() {
         .verify(&demo_token)
         .unwrap();
 }
+
+#[test]
+fn a_control_character_in_sub_is_refused_as_unauthenticated() {
+    let identity = JwtIdentity::new(SECRET);
+    for sub in ["u-\u{0}ada", "u-\nada", "\u{7f}u"] {
+        let claims = json!({"sub": sub, "email": "ada@example.com", "exp": now() + 60});
+        assert!(
+            reason(identity.verify(&token(claims))).contains("control character"),
+            "{sub:?}"
+        );
+    }
+}
+
+#[test]
+fn a_token_naming_critical_header_parameters_is_refused() {
+    let identity = JwtIdentity::new(SECRET);
+    let claims = json!({"sub": "u-ada", "email": "ada@example.com", "exp": now() + 60});
+    let mut header = Header::new(Algorithm::HS256);
+    header.crit = Some(vec!["exp".to_owned()]);
+    let critical = encode(&header, &claims, &EncodingKey::from_secret(SECRET)).unwrap();
+    assert!(reason(identity.verify(&critical)).contains("crit"));
+    assert!(identity.verify(&token(claims)).is_ok());
+}

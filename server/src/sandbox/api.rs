@@ -142,8 +142,15 @@ async fn create_user(State(shared): State<Arc<Inner>>, body: Option<Json<Value>>
         Err(Refusal::Duplicate(id)) => match duplicates {
             DuplicateCreate::Unprocessable => duplicate(StatusCode::UNPROCESSABLE_ENTITY),
             DuplicateCreate::Conflict => duplicate(StatusCode::CONFLICT),
-            DuplicateCreate::Existing => match data.get(id) {
-                Some(user) => Json(json!({"data": data.render(user, false)})).into_response(),
+            DuplicateCreate::Existing | DuplicateCreate::CreatedExisting => match data.get(id) {
+                Some(user) => {
+                    let status = if duplicates == DuplicateCreate::Existing {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::CREATED
+                    };
+                    (status, Json(json!({"data": data.render(user, false)}))).into_response()
+                }
                 None => refusal(Refusal::NotFound),
             },
         },

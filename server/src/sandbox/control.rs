@@ -101,8 +101,13 @@ async fn set_webhooks(
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// The webhook configuration and deliveries, every header value replaced with `***`: a header
+/// carries the webhook's secret, and this route answers whoever finds the sandbox's port.
 async fn get_webhooks(State(shared): State<Arc<Inner>>) -> Json<Value> {
-    let config = lock(&shared.webhooks).clone();
+    let mut config = lock(&shared.webhooks).clone();
+    for value in config.headers.values_mut() {
+        *value = "***".to_owned();
+    }
     let deliveries = lock(&shared.deliveries).clone();
     Json(json!({"config": config, "deliveries": deliveries}))
 }

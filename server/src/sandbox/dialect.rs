@@ -69,6 +69,10 @@ pub enum DuplicateCreate {
     /// 200 with the existing user, as an upsert would.
     #[serde(rename = "200_existing")]
     Existing,
+    /// 201 with the existing user, as a careless upsert would: the status alone cannot say the
+    /// account is new.
+    #[serde(rename = "201_existing")]
+    CreatedExisting,
 }
 
 /// A position for `id` in the stable "random" order.

@@ -8,27 +8,42 @@
 //! - **grant**: at its time, the call goes only if the last `limit` *actual* grants leave room.
 //! - **pause**: after a 429, no reservation starts before the pause ends (a key with an expiry).
 //!
-//! If Redis loses the log (restarted without persistence, flushed), no instance can know what
-//! the last minute held. An instance that has used the log before notices its marker is gone
-//! and pauses everyone for a whole window: refusing a minute of new work is cheaper than an IP
-//! block.
+//! If Redis loses the log (restarted without persistence, flushed, its keys evicted, a replica
+//! behind), no instance can know what the last minute held. The marker says until when the log
+//! must exist; whoever reserves next and finds it missing, or the log gone before then, pauses
+//! everyone for a whole window (see [`RESERVE`]): refusing a minute of new work is cheaper than
+//! an IP block. Each instance writes the marker when it connects ([`mark`]), so a new Redis is
+//! not taken for a lost one. Left open: an instance started after the loss (and before anyone
+//! reserved) writes the marker anew and cannot know.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::Script;
 use tokio::time::Instant;
 
-use super::scripts::{GRANT, PAUSE, RESERVE};
+use super::scripts::{GRANT, MARK, PAUSE, PAUSED, RESERVE};
 use super::{Redis, keys};
-use crate::budget::{CallLog, Granted, Reserved, Window};
+use crate::budget::{CallLog, Granted, Pause, Reserved, Window};
 use crate::seam::{BoxFuture, Unavailable};
 
 struct Scripts {
     reserve: Script,
     grant: Script,
     pause: Script,
+    paused: Script,
+}
+
+/// Writes the budget's marker when Redis has none (a new Redis): called once per instance as it
+/// connects.
+///
+/// # Errors
+/// [`Unavailable`] when Redis does not answer.
+pub async fn mark(redis: &Redis) -> Result<(), Unavailable> {
+    let script = Script::new(MARK);
+    let mut invocation = script.prepare_invoke();
+    invocation.key(keys::BUDGET_MARKER);
+    redis.run::<i64>(&invocation).await.map(drop)
 }
 
 /// What this instance last heard from the log: for estimates and `/healthz`, never for
@@ -47,8 +62,6 @@ pub struct RedisCallLog {
     scripts: Arc<Scripts>,
     limit: u32,
     spacing: Duration,
-    /// Whether this instance has seen the log's marker (so a missing one means it was lost).
-    seen: AtomicBool,
     heard: Mutex<Heard>,
 }
 
@@ -78,10 +91,10 @@ impl RedisCallLog {
                 reserve: Script::new(RESERVE),
                 grant: Script::new(GRANT),
                 pause: Script::new(PAUSE),
+                paused: Script::new(PAUSED),
             }),
             limit: window.limit().max(1),
             spacing: window.spacing(),
-            seen: AtomicBool::new(false),
             heard: Mutex::new(Heard {
                 free_at: Instant::now(),
                 paused_until: None,
@@ -112,26 +125,29 @@ impl RedisCallLog {
             .key(keys::BUDGET_SLOTS)
             .key(keys::BUDGET_PAUSE)
             .key(keys::BUDGET_MARKER)
+            .key(keys::BUDGET_LOST)
             .arg(self.limit)
             .arg(millis(self.spacing))
             .arg(millis(max_wait))
-            .arg(calls.max(1))
-            .arg(u8::from(self.seen.load(Ordering::Relaxed)));
+            .arg(calls.max(1));
         let answer: Vec<i64> = self.redis.run(&invocation).await?;
-        self.seen.store(true, Ordering::Relaxed);
         let now = Instant::now();
         let (reserved, free_in, pause) = match answer.as_slice() {
-            [1, left, waits @ ..] => {
+            [1, left, _lost, waits @ ..] => {
                 let waits: Vec<Duration> = waits.iter().copied().map(from_millis).collect();
                 let last = waits.last().copied().unwrap_or_default();
                 let slots = waits.into_iter().map(|wait| now + wait).collect();
                 (Reserved::Slots(slots), last, from_millis(*left))
             }
-            [_, wait, left, ..] => (
-                Reserved::Refused(from_millis(*wait)),
-                from_millis(*wait),
-                from_millis(*left),
-            ),
+            [_, wait, left, lost, ..] => {
+                let wait = from_millis(*wait);
+                let reserved = if *lost == 1 {
+                    Reserved::Lost(wait)
+                } else {
+                    Reserved::Refused(wait)
+                };
+                (reserved, wait, from_millis(*left))
+            }
             _ => {
                 return Err(Unavailable(
                     "unexpected answer from the budget script".into(),
@@ -167,6 +183,19 @@ impl RedisCallLog {
             .arg(millis(duration).max(1));
         self.redis.run::<i64>(&invocation).await.map(drop)
     }
+
+    async fn pause_in_redis_now(&self) -> Result<Option<Pause>, Unavailable> {
+        let mut invocation = self.scripts.paused.prepare_invoke();
+        invocation.key(keys::BUDGET_PAUSE).key(keys::BUDGET_LOST);
+        let answer: Vec<i64> = self.redis.run(&invocation).await?;
+        Ok(match answer.as_slice() {
+            [left, lost] if *left > 0 => Some(Pause {
+                left: from_millis(*left),
+                lost: *lost == 1,
+            }),
+            _ => None,
+        })
+    }
 }
 
 impl CallLog for RedisCallLog {
@@ -197,5 +226,9 @@ impl CallLog for RedisCallLog {
         let now = Instant::now();
         let until = self.heard().paused_until?;
         (until > now).then(|| until - now)
+    }
+
+    fn pause(&self) -> BoxFuture<'_, Result<Option<Pause>, Unavailable>> {
+        Box::pin(self.pause_in_redis_now())
     }
 }

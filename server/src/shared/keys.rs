@@ -10,7 +10,8 @@
 //! | `rd:budget:slots` | list | the budget's reserved start times, the last `limit` of them | a window past the last |
 //! | `rd:budget:grants` | list | the actual grant times, the last `limit` of them | a window past the last |
 //! | `rd:budget:pause` | string | until when no call starts (a platform 429) | until then |
-//! | `rd:budget:marker` | string | when the log was first used: an instance that has used it and finds it gone knows the log was lost, and pauses everyone for a window | for ever |
+//! | `rd:budget:marker` | string | until when the log must exist (the last reserved start plus a window), written with it; written as `0` by each instance that connects when missing. Missing at a reservation, or ahead of a log that is gone: the log was lost, and the caller pauses everyone for a window | for ever |
+//! | `rd:budget:lost` | string | set while the pause for a lost log runs (so every instance says why) | the pause |
 //! | `rd:limit:{limit}:{digest}` | string | one key's GCRA state (its theoretical arrival time) under a limit: `identity`, `address`, `new-users`, `allowance`, `webhook-address` | until the key is full again |
 //! | `rd:{cache}:{digest}` | hash | one cache entry: the value (`v`, JSON), its fence (`vf`) and time (`at`), the fence of the last write (`fence`), a remembered failure (`cu` until, `cs` stale allowed, `ce` the error) | the cache's TTL plus an hour (the stale fallback) |
 //! | `rd:{cache}:{digest}:lock` | string | the single-flight lock of that entry: the holder's fence | its lease (3 s, renewed) |
@@ -31,8 +32,12 @@ pub const BUDGET_GRANTS: &str = "rd:budget:grants";
 /// Until when no call starts (after a platform 429).
 pub const BUDGET_PAUSE: &str = "rd:budget:pause";
 
-/// When the budget's log was first used (its absence means it was lost).
+/// Until when the budget's log must exist (its absence, or a log gone before then, means it was
+/// lost).
 pub const BUDGET_MARKER: &str = "rd:budget:marker";
+
+/// Set while the pause for a lost log runs.
+pub const BUDGET_LOST: &str = "rd:budget:lost";
 
 /// The fencing-token counter of every cache.
 pub const FENCE: &str = "rd:fence";

@@ -4,9 +4,14 @@
 
 // The budget's call log (`super::call_log`).
 
-/// KEYS slots, pause, marker; ARGV limit, spacing ms, max wait ms, calls, seen-marker (0/1).
-/// Returns {1, pause left, wait 1, ..., wait n} or {0, wait until the last would be free, pause
-/// left}.
+/// KEYS slots, pause, marker, lost; ARGV limit, spacing ms, max wait ms, calls.
+/// Returns {1, pause left, lost, wait 1, ..., wait n} or {0, wait until the last would be free,
+/// pause left, lost}; `lost` is 1 while a pause for a lost log runs.
+///
+/// The marker holds until when the log must exist (the last reserved start plus a window),
+/// written with the log and never expiring. Missing (Redis flushed or restarted empty: an
+/// instance writes it when it connects), or ahead of a log that is gone (evicted, a lagging
+/// replica), the log was lost, and whoever calls first pauses everyone for a window.
 pub const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -14,12 +19,17 @@ local limit = tonumber(ARGV[1])
 local spacing = tonumber(ARGV[2])
 local max_wait = tonumber(ARGV[3])
 local calls = tonumber(ARGV[4])
-if redis.call('EXISTS', KEYS[3]) == 0 then
-  redis.call('SET', KEYS[3], string.format('%d', now))
-  if ARGV[5] == '1' then
-    redis.call('SET', KEYS[2], string.format('%d', now + spacing), 'PX', spacing)
+local must = tonumber(redis.call('GET', KEYS[3]) or '-1')
+if must < 0 or (must > now and redis.call('EXISTS', KEYS[1]) == 0) then
+  local until_ms = now + spacing
+  if tonumber(redis.call('GET', KEYS[2]) or '0') < until_ms then
+    redis.call('SET', KEYS[2], string.format('%d', until_ms), 'PX', spacing)
   end
+  redis.call('SET', KEYS[4], '1', 'PX', spacing)
+  redis.call('SET', KEYS[3], '0')
+  must = 0
 end
+local lost = redis.call('EXISTS', KEYS[4])
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 local left = math.max(pause - now, 0)
 local raw = redis.call('LRANGE', KEYS[1], -limit, -1)
@@ -32,16 +42,31 @@ for c = 1, calls do
   if n > 0 and slots[n] > at then at = slots[n] end
   if n >= limit and slots[n - limit + 1] + spacing > at then at = slots[n - limit + 1] + spacing end
   if pause > at then at = pause end
-  if at - now > max_wait then return {0, at - now, left} end
+  if at - now > max_wait then return {0, at - now, left, lost} end
   slots[n + 1] = at
   waits[c] = at - now
 end
 for c = 1, calls do redis.call('RPUSH', KEYS[1], string.format('%d', now + waits[c])) end
 redis.call('LTRIM', KEYS[1], -limit, -1)
 redis.call('PEXPIRE', KEYS[1], spacing + max_wait + 1000)
-local answer = {1, left}
-for c = 1, calls do answer[c + 2] = waits[c] end
+local last = now + waits[calls] + spacing
+if last > must then redis.call('SET', KEYS[3], string.format('%d', last)) end
+local answer = {1, left, lost}
+for c = 1, calls do answer[c + 3] = waits[c] end
 return answer
+";
+
+/// KEYS marker. Writes the marker (nothing must exist yet) when there is none: an instance
+/// connecting to a new Redis is not a lost log.
+pub const MARK: &str = r"
+redis.call('SET', KEYS[1], '0', 'NX')
+return 0
+";
+
+/// KEYS pause, lost. Returns {pause left ms, lost}: what `/healthz` reports, the same on every
+/// instance.
+pub const PAUSED: &str = r"
+return {math.max(redis.call('PTTL', KEYS[1]), 0), redis.call('EXISTS', KEYS[2])}
 ";
 
 /// KEYS grants, marker; ARGV limit, spacing ms. Returns 0 (granted), the wait in ms, or -1 when

@@ -89,13 +89,22 @@ pub enum Created {
     Existing(PlatformUser),
 }
 
-/// How long after `signed_up_at` a user answered to a create may still have been made by it:
-/// clocks differ, but an account older than this was there before.
-const CREATED_JUST_NOW: time::Duration = time::Duration::minutes(10);
+/// How much earlier than our create an account answered with `201 Created` may say it signed
+/// up and still count as made by it: the platform's clock and ours differ by a little (and
+/// `signed_up_at` is in whole seconds). An account older than this existed before the call,
+/// whatever the status says.
+const CLOCK_SKEW: time::Duration = time::Duration::seconds(5);
 
-/// Whether a platform date is within [`CREATED_JUST_NOW`] of `now`.
-fn joined_recently(at: &str, now: time::OffsetDateTime) -> bool {
-    parse_date(at).is_some_and(|at| (now - at).abs() <= CREATED_JUST_NOW)
+/// Whether an answer to a create can only mean "made by this call": `201 Created`, not a lead,
+/// and no `signed_up_at` (when given) before the call was sent. A `200` (an upsert handing back
+/// what existed) never is: the linking rules of existing accounts apply to it (SPEC §6).
+fn made_by_this_call(status: u16, user: &PlatformUser, sent: time::OffsetDateTime) -> bool {
+    status == StatusCode::CREATED.as_u16()
+        && user.referrer_id.is_none()
+        && user
+            .signed_up_at
+            .as_deref()
+            .is_none_or(|at| parse_date(at).is_some_and(|at| at >= sent - CLOCK_SKEW))
 }
 
 /// The most rows one search reads before it gives up with [`UpstreamError::ScanLimit`]: a
@@ -232,6 +241,7 @@ impl Client {
             "email": email,
         });
         let url = self.url("users")?;
+        let sent = time::OffsetDateTime::now_utc();
         let (status, value) = self.call(Method::POST, url, Some(&body)).await?;
         let user = decode_user(envelope(&value))
             .ok_or(UpstreamError::Malformed("created user has no id"))?;
@@ -241,16 +251,11 @@ impl Client {
                 "the created user has another email",
             ));
         }
-        let fresh = status == StatusCode::CREATED.as_u16()
-            || user
-                .signed_up_at
-                .as_deref()
-                .is_some_and(|at| joined_recently(at, time::OffsetDateTime::now_utc()));
-        Ok(if fresh && user.referrer_id.is_none() {
+        Ok(if made_by_this_call(status, &user, sent) {
             Created::New(user)
         } else {
-            // An answer of 200 with an account that joined earlier (an upsert), or a lead someone
-            // referred: it existed before this call, so the linking rules of existing accounts apply.
+            // An upsert's answer, a lead someone referred, or an account that signed up before
+            // this call: it existed, so the linking rules of existing accounts apply.
             Created::Existing(user)
         })
     }
