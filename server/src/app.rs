@@ -14,6 +14,7 @@ use crate::budget::{self, Budget, Window};
 use crate::config::{Config, ConfigError};
 use crate::dashboard::{Components, SessionBuilder};
 use crate::identity::JwtIdentity;
+use crate::ops::ready::Readiness;
 use crate::router::{self, Limits};
 use crate::sandbox;
 use crate::seam::Unavailable;
@@ -85,6 +86,9 @@ pub struct App {
     pub sessions: Arc<SessionBuilder>,
     /// The in-process sandbox, in sandbox mode.
     pub sandbox: Option<sandbox::Sandbox>,
+    /// Whether this instance is draining: [`Readiness::after`] turns the shutdown signal into
+    /// the drain `/readyz` reports.
+    pub readiness: Readiness,
 }
 
 /// Where the platform is: its URL, the key, the campaign, and the sandbox standing in for it.
@@ -176,6 +180,9 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
     {
         identity = identity.also_accepting(demo);
     }
+    if let Some(previous) = &config.ops.jwt_secret_previous {
+        identity = identity.also_accepting(previous.as_bytes());
+    }
     if let Some(audience) = &config.jwt_audience {
         identity = identity.audience(audience);
     }
@@ -231,6 +238,8 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
     let limits = overrides.limits;
     let backend = backend(config, overrides).await?;
     let sandbox_mode = backend.sandbox.is_some();
+    let readiness = Readiness::new();
+    crate::ops::metrics::install(config.upstream_budget_per_min);
     let router = router::router(
         config,
         backend.sessions.clone(),
@@ -239,10 +248,12 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
         sandbox_mode,
         limits,
     );
+    let router = router::operations(router, config, backend.sessions.clone(), &readiness);
     Ok(App {
         router,
         sessions: backend.sessions,
         sandbox: backend.sandbox,
+        readiness,
     })
 }
 

@@ -13,6 +13,8 @@
 //! - [`router`]: the binary's routes and the layers around them (ids, timeouts, limits, CORS).
 //! - [`accept`]: the accept loop (header timeout, client addresses, drain on shutdown).
 //! - [`health`]: the `/healthz` handler.
+//! - [`ops`]: running it as a service: `/readyz` and the drain, `/metrics`, access logs, the
+//!   log format.
 //!
 //! Answering:
 //! - [`api`]: the session endpoint as an axum handler.
@@ -56,6 +58,7 @@ pub mod error;
 pub mod health;
 pub mod identity;
 pub mod limit;
+pub mod ops;
 pub mod personal;
 pub mod retry_after;
 pub mod router;

@@ -5,7 +5,10 @@
 //! express (a key without a campaign, a bound) are checked by [`Config::validate`] (`validate`
 //! below), whose errors also name the variable.
 
+mod ops;
 mod validate;
+
+pub use ops::Ops;
 
 pub use validate::ConfigError;
 use validate::problem;
@@ -242,6 +245,10 @@ pub struct Config {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub cors_credentials: bool,
+
+    /// Running it as a service: log format, drain, metrics access, the previous JWT secret.
+    #[command(flatten)]
+    pub ops: Ops,
 }
 
 impl Config {

@@ -7,9 +7,10 @@
 //! follows the URL's `sslmode` (rustls: `require` encrypts, `verify-full` also checks the
 //! certificate against the web's roots).
 
+use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Executor, Row};
 
 use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
@@ -70,10 +71,15 @@ impl Postgres {
     /// When the server cannot be reached or refuses us, or a migration fails. The message never
     /// contains the URL (it may hold a password).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(failed("connect"))?
+            // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are
+            // not ours to log; warnings and errors still reach us.
+            .options([("client_min_messages", "warning")]);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(failed("connect"))?;
         migrate(&pool).await?;
