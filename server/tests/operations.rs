@@ -183,3 +183,17 @@ async fn a_token_signed_with_the_previous_secret_is_accepted_and_one_with_neithe
     let plain = start(&[]).await;
     assert_eq!(get_session(&plain.base, Some(&previous), "").await.0, 401);
 }
+
+#[tokio::test]
+async fn a_database_that_refuses_connections_is_named_as_such_at_start() {
+    use referrer_dashboard_server::store::{Database, Store};
+    // Nothing listens on port 1 of loopback.
+    let url = "postgres://rd:s3cret-password@127.0.0.1:1/rd";
+    let error = Store::connect(&Database::parse(url))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.to_lowercase().contains("refused"), "{error}");
+    assert!(!error.contains("s3cret-password"), "{error}");
+}

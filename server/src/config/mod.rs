@@ -107,7 +107,8 @@ pub struct Config {
     )]
     pub upstream_budget_per_min: u32,
 
-    /// Lifetime of a session (`expires_at`) and of cached data, in seconds.
+    /// Lifetime of a session (`expires_at`), in seconds. Cached data lives as long unless
+    /// `DASHBOARD_CACHE_TTL_SECS` says otherwise (900 by default with webhooks).
     #[arg(
         long,
         env = "DASHBOARD_SESSION_TTL_SECS",

@@ -10,8 +10,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Executor, Row};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor, Row};
 
 use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
 
@@ -76,12 +76,21 @@ impl Postgres {
             // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are
             // not ours to log; warnings and errors still reach us.
             .options([("client_min_messages", "warning")]);
-        let pool = PgPoolOptions::new()
+        let pool = match PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
-            .map_err(failed("connect"))?;
+        {
+            Ok(pool) => pool,
+            // The pool only says it timed out; one direct attempt says why (connection refused,
+            // no such host, a wrong password).
+            Err(sqlx::Error::PoolTimedOut) => {
+                let why = PgConnection::connect_with(&options).await.err();
+                return Err(failed("connect")(why.unwrap_or(sqlx::Error::PoolTimedOut)));
+            }
+            Err(error) => return Err(failed("connect")(error)),
+        };
         migrate(&pool).await?;
         Ok(Self { pool })
     }
