@@ -76,6 +76,9 @@ pub struct Backend {
     pub demo_secret: Option<Vec<u8>>,
     /// The in-process sandbox, in sandbox mode.
     pub sandbox: Option<sandbox::Sandbox>,
+    /// The platform's key as the client sends it (not in sandbox mode), for reading a rotated
+    /// key file again ([`crate::ops::secrets`]).
+    pub key: Option<ApiKey>,
 }
 
 /// Everything [`build`] makes from the configuration.
@@ -86,6 +89,8 @@ pub struct App {
     pub sessions: Arc<SessionBuilder>,
     /// The in-process sandbox, in sandbox mode.
     pub sandbox: Option<sandbox::Sandbox>,
+    /// The platform's key (see [`Backend::key`]).
+    pub key: Option<ApiKey>,
     /// Whether this instance is draining: [`Readiness::after`] turns the shutdown signal into
     /// the drain `/readyz` reports.
     pub readiness: Readiness,
@@ -196,6 +201,7 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
             .take()
             .unwrap_or_else(|| budget(config, &backing)),
     );
+    let key = platform.sandbox.is_none().then(|| platform.key.clone());
     let upstream = upstream::Client::new(
         &platform.api_url,
         platform.key,
@@ -218,6 +224,7 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
         identity,
         demo_secret,
         sandbox: platform.sandbox,
+        key,
     })
 }
 
@@ -253,6 +260,7 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
         router,
         sessions: backend.sessions,
         sandbox: backend.sandbox,
+        key: backend.key,
         readiness,
     })
 }

@@ -119,6 +119,10 @@ async fn main() -> ExitCode {
             "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals"
         );
     }
+    #[cfg(unix)]
+    if let Some(key) = &app.key {
+        referrer_dashboard_server::ops::secrets::reload_key_on_sighup(config.clone(), key.clone());
+    }
     // Tests and `cargo xtask demo` wait for this exact line.
     say.ready(&format!("listening on http://{addr}"));
     let shutdown = app.readiness.after(shutdown_signal(), config.ops.drain());

@@ -278,3 +278,68 @@ fn a_short_previous_jwt_secret_is_refused_at_start() {
     assert!(text.contains("DASHBOARD_JWT_SECRET_PREVIOUS"), "{text}");
     assert!(!text.contains("short"), "{text}");
 }
+
+#[tokio::test]
+async fn the_key_file_is_read_again_on_sighup_without_a_restart() {
+    let sandbox = common::fleet::sandbox();
+    let dir = std::env::temp_dir().join(format!("rd-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("rf-key");
+    // A key the platform does not know: the rotation has not reached this file yet.
+    std::fs::write(&file, "rf_live_the_old_revoked_key\n").unwrap();
+    let server = Process::spawn(
+        &[],
+        &[
+            ("REFERRAL_FACTORY_API_KEY_FILE", file.to_str().unwrap()),
+            ("REFERRAL_FACTORY_API_URL", &sandbox.base),
+            ("REFERRAL_FACTORY_CAMPAIGN_ID", "1"),
+            ("DASHBOARD_JWT_SECRET", SECRET),
+            ("DASHBOARD_DB", ":memory:"),
+            ("RUST_LOG", "info"),
+        ],
+        "listening on ",
+    );
+    let session = |who: &str| {
+        let url = format!("{}/api/referral-dashboard", server.base);
+        let token = token(who, &format!("{who}@example.com"));
+        async move {
+            http()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_ne!(session("u-before").await, 200);
+    std::fs::write(&file, format!("{}\n", common::KEY)).unwrap();
+    Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    let line = "its new key is used from the next upstream call";
+    let asked = Instant::now();
+    while server.printed(line) == 0 {
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "no line says the new key took effect"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(session("u-after").await, 200);
+    // A second SIGHUP with the file unchanged says so.
+    Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    while server.printed("the key is unchanged") == 0 {
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "no line says the key is unchanged"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.printed(common::KEY), 0, "the key is in the log");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

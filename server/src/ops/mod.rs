@@ -8,8 +8,10 @@
 //!   (each call site is one line).
 //! - [`access`]: one access-log line per request at `info`, and refusals summarised per reason.
 //! - [`logs`]: `LOG_FORMAT` (`text` or `json`) and the subscriber it sets up.
+//! - [`secrets`]: the key file read again on SIGHUP.
 
 pub mod access;
 pub mod logs;
 pub mod metrics;
 pub mod ready;
+pub mod secrets;
