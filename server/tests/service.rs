@@ -343,3 +343,20 @@ async fn the_key_file_is_read_again_on_sighup_without_a_restart() {
     assert_eq!(server.printed(common::KEY), 0, "the key is in the log");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_second_start_on_one_postgresql_database_logs_no_notice() {
+    let postgres = common::engines::Postgres::start();
+    let url = postgres.url();
+    let env = [("DASHBOARD_DB", url.as_str()), ("DASHBOARD_DRAIN_SECS", "0")];
+    // The first start creates the schema; the second finds it (PostgreSQL's "relation ...
+    // already exists, skipping" notice was logged at info at every start).
+    for _ in 0..2 {
+        let mut instance = server(&env);
+        instance.terminate();
+        assert!(instance.wait().success());
+        let lines = instance.lines.lock().unwrap();
+        assert!(lines.iter().any(|l| l.contains("stopped")), "{lines:#?}");
+        assert!(!lines.iter().any(|l| l.contains("already exists")), "{lines:#?}");
+    }
+}
