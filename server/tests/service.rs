@@ -348,7 +348,10 @@ async fn the_key_file_is_read_again_on_sighup_without_a_restart() {
 fn a_second_start_on_one_postgresql_database_logs_no_notice() {
     let postgres = common::engines::Postgres::start();
     let url = postgres.url();
-    let env = [("DASHBOARD_DB", url.as_str()), ("DASHBOARD_DRAIN_SECS", "0")];
+    let env = [
+        ("DASHBOARD_DB", url.as_str()),
+        ("DASHBOARD_DRAIN_SECS", "0"),
+    ];
     // The first start creates the schema; the second finds it (PostgreSQL's "relation ...
     // already exists, skipping" notice was logged at info at every start).
     for _ in 0..2 {
@@ -357,6 +360,9 @@ fn a_second_start_on_one_postgresql_database_logs_no_notice() {
         assert!(instance.wait().success());
         let lines = instance.lines.lock().unwrap();
         assert!(lines.iter().any(|l| l.contains("stopped")), "{lines:#?}");
-        assert!(!lines.iter().any(|l| l.contains("already exists")), "{lines:#?}");
+        assert!(
+            !lines.iter().any(|l| l.contains("already exists")),
+            "{lines:#?}"
+        );
     }
 }
