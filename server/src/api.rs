@@ -108,7 +108,7 @@ pub fn endpoint<I: IdentityProvider>(sessions: Arc<SessionBuilder>, identity: I)
             let served = serve(&sessions, &*identity, &strangers, &parts, query);
             match tokio::time::timeout(DEADLINE, served).await {
                 Ok(Ok(response)) => response,
-                Ok(Err(error)) => error.into_response(),
+                Ok(Err(error)) => crate::ops::metrics::session_refused(error).into_response(),
                 Err(_) => Error::Timeout.into_response(),
             }
         }

@@ -14,6 +14,7 @@ use crate::budget::{self, Budget, Window};
 use crate::config::{Config, ConfigError};
 use crate::dashboard::{Components, SessionBuilder};
 use crate::identity::JwtIdentity;
+use crate::ops::ready::Readiness;
 use crate::router::{self, Limits};
 use crate::sandbox;
 use crate::seam::Unavailable;
@@ -75,6 +76,9 @@ pub struct Backend {
     pub demo_secret: Option<Vec<u8>>,
     /// The in-process sandbox, in sandbox mode.
     pub sandbox: Option<sandbox::Sandbox>,
+    /// The platform's key as the client sends it (not in sandbox mode), for reading a rotated
+    /// key file again ([`crate::ops::secrets`]).
+    pub key: Option<ApiKey>,
 }
 
 /// Everything [`build`] makes from the configuration.
@@ -85,6 +89,11 @@ pub struct App {
     pub sessions: Arc<SessionBuilder>,
     /// The in-process sandbox, in sandbox mode.
     pub sandbox: Option<sandbox::Sandbox>,
+    /// The platform's key (see [`Backend::key`]).
+    pub key: Option<ApiKey>,
+    /// Whether this instance is draining: [`Readiness::after`] turns the shutdown signal into
+    /// the drain `/readyz` reports.
+    pub readiness: Readiness,
 }
 
 /// Where the platform is: its URL, the key, the campaign, and the sandbox standing in for it.
@@ -176,6 +185,9 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
     {
         identity = identity.also_accepting(demo);
     }
+    if let Some(previous) = &config.ops.jwt_secret_previous {
+        identity = identity.also_accepting(previous.as_bytes());
+    }
     if let Some(audience) = &config.jwt_audience {
         identity = identity.audience(audience);
     }
@@ -189,6 +201,7 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
             .take()
             .unwrap_or_else(|| budget(config, &backing)),
     );
+    let key = platform.sandbox.is_none().then(|| platform.key.clone());
     let upstream = upstream::Client::new(
         &platform.api_url,
         platform.key,
@@ -211,6 +224,7 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
         identity,
         demo_secret,
         sandbox: platform.sandbox,
+        key,
     })
 }
 
@@ -231,6 +245,8 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
     let limits = overrides.limits;
     let backend = backend(config, overrides).await?;
     let sandbox_mode = backend.sandbox.is_some();
+    let readiness = Readiness::new();
+    crate::ops::metrics::install(config.upstream_budget_per_min);
     let router = router::router(
         config,
         backend.sessions.clone(),
@@ -239,10 +255,13 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
         sandbox_mode,
         limits,
     );
+    let router = router::operations(router, config, backend.sessions.clone(), &readiness);
     Ok(App {
         router,
         sessions: backend.sessions,
         sandbox: backend.sandbox,
+        key: backend.key,
+        readiness,
     })
 }
 

@@ -79,6 +79,11 @@ impl From<crate::budget::Exhausted> for Error {
 }
 
 impl Error {
+    /// The answer's `error.type` (`authentication`, `rate_limit`, `server`, ...), for metrics.
+    pub fn kind(&self) -> &'static str {
+        self.parts().1
+    }
+
     /// Status, `error.type`, message and `Retry-After` of the answer.
     fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<Duration>) {
         match self {
@@ -200,17 +205,17 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, kind, message, retry_after) = self.parts();
-        if status == StatusCode::UNAUTHORIZED || matches!(self, Error::Overloaded) {
-            // Anyone can cause these; at info they would let a stranger fill the log (a flood
-            // that is shed would write a line per request).
-            tracing::debug!(error = %self, status = status.as_u16(), "request unauthenticated or shed");
-        } else if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        } else {
-            tracing::info!(error = %self, status = status.as_u16(), "request refused");
-        }
         let body = Json(json!({"error": {"type": kind, "message": message}}));
         let mut response = (status, body).into_response();
+        // Logged by the access line, summarised per reason: anyone can cause refusals, and a
+        // line for each would let a stranger fill the log (see crate::ops::access).
+        response
+            .extensions_mut()
+            .insert(crate::ops::access::Refused {
+                kind,
+                message,
+                detail: self.to_string(),
+            });
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if matches!(self, Error::Unauthenticated(_)) {

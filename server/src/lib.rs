@@ -14,6 +14,8 @@
 //! - [`accept`]: the accept loop (header timeout, client addresses, drain on shutdown).
 //! - [`health`]: the `/healthz` handler.
 //! - [`nofile`]: the open-file limit, raised at start.
+//! - [`ops`]: running it as a service: `/readyz` and the drain, `/metrics`, access logs, the
+//!   log format.
 //!
 //! Answering:
 //! - [`api`]: the session endpoint as an axum handler.
@@ -60,6 +62,7 @@ pub mod health;
 pub mod identity;
 pub mod limit;
 pub mod nofile;
+pub mod ops;
 pub mod personal;
 pub mod retry_after;
 pub mod router;

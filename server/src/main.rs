@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use referrer_dashboard_server::config::Config;
+use referrer_dashboard_server::ops::logs::{self, LogFormat};
 use referrer_dashboard_server::sandbox::{self, Sandbox};
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(name = "referrer-dashboard-server", version, about)]
@@ -38,30 +38,10 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Log lines are written by a background thread: a request does not wait for stdout (at info
-    // level, writing in the request path cut cached-session throughput to a third). Not lossy:
-    // when 128k lines are queued, requests wait rather than lines being dropped. The guard
-    // flushes what is queued when main returns.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stdout());
-    if json {
-        tracing_subscriber::fmt()
-            .json()
-            .with_writer(writer)
-            .with_env_filter(filter)
-            .init();
-    } else {
-        use std::io::IsTerminal;
-        // Colour only on a terminal: piped logs stay plain text for collectors and tests.
-        tracing_subscriber::fmt()
-            .with_ansi(std::io::stdout().is_terminal())
-            .with_writer(writer)
-            .with_env_filter(filter)
-            .init();
-    }
+    let format = cli.config.ops.log_format;
+    // Flushes queued lines when main returns.
+    let _flush_on_exit = logs::init(format);
+    let say = Say(format);
     match referrer_dashboard_server::nofile::raise() {
         Some(limit) => tracing::debug!(limit, "open-file limit"),
         None => tracing::warn!("could not raise the open-file limit"),
@@ -70,14 +50,17 @@ async fn main() -> ExitCode {
     let listener = match TcpListener::bind(config.addr()).await {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("cannot listen on {} (BIND/PORT): {error}", config.addr());
+            say.error(&format!(
+                "cannot listen on {} (BIND/PORT): {error}",
+                config.addr()
+            ));
             return ExitCode::from(2);
         }
     };
     let addr = match listener.local_addr() {
         Ok(addr) => addr,
         Err(error) => {
-            eprintln!("{error}");
+            say.error(&error.to_string());
             return ExitCode::FAILURE;
         }
     };
@@ -98,16 +81,16 @@ async fn main() -> ExitCode {
             seeds,
         };
         if let Err(error) = Sandbox::spawn(listener, options).await {
-            eprintln!("{error}");
+            say.error(&error.to_string());
             return ExitCode::FAILURE;
         }
         // Tests wait for this exact line.
-        println!("sandbox listening on http://{addr}/api/v2");
+        say.ready(&format!("sandbox listening on http://{addr}/api/v2"));
         shutdown_signal().await;
         return ExitCode::SUCCESS;
     }
     if let Err(error) = config.validate().and_then(|()| config.api_key().map(drop)) {
-        eprintln!("configuration error: {error}");
+        say.error(&format!("configuration error: {error}"));
         return ExitCode::from(2);
     }
     if config.sandbox() {
@@ -119,7 +102,7 @@ async fn main() -> ExitCode {
     let app = match referrer_dashboard_server::build(&config).await {
         Ok(app) => app,
         Err(error) => {
-            eprintln!("{error}");
+            say.error(&error.to_string());
             return ExitCode::FAILURE;
         }
     };
@@ -140,13 +123,44 @@ async fn main() -> ExitCode {
             "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals"
         );
     }
+    #[cfg(unix)]
+    if let Some(key) = &app.key {
+        referrer_dashboard_server::ops::secrets::reload_key_on_sighup(config.clone(), key.clone());
+    }
     // Tests and `cargo xtask demo` wait for this exact line.
-    println!("listening on http://{addr}");
-    match referrer_dashboard_server::serve(listener, app.router, shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
+    say.ready(&format!("listening on http://{addr}"));
+    let shutdown = app.readiness.after(shutdown_signal(), config.ops.drain());
+    match referrer_dashboard_server::serve(listener, app.router, shutdown).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
         Err(error) => {
-            eprintln!("{error}");
+            say.error(&error.to_string());
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Start-up lines in the log format: as they always were in text (the ready line alone on
+/// stdout, errors on stderr), as JSON log lines with `LOG_FORMAT=json`.
+#[derive(Clone, Copy)]
+struct Say(LogFormat);
+
+impl Say {
+    /// The line tests and scripts wait for.
+    fn ready(self, line: &str) {
+        match self.0 {
+            LogFormat::Text => println!("{line}"),
+            LogFormat::Json => tracing::info!("{line}"),
+        }
+    }
+
+    /// Why the process stops.
+    fn error(self, line: &str) {
+        match self.0 {
+            LogFormat::Text => eprintln!("{line}"),
+            LogFormat::Json => tracing::error!("{line}"),
         }
     }
 }

@@ -18,14 +18,15 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use crate::client_addr::{TrustedProxies, name_client};
 use crate::config::Config;
 use crate::dashboard::SessionBuilder;
 use crate::error::Error;
 use crate::identity::JwtIdentity;
+use crate::ops::metrics;
+use crate::ops::ready::{self, Readiness};
 use crate::{api, demo, health, webhook};
 
 /// The longest a client may take to send a request's headers: slow-header clients (slowloris)
@@ -126,9 +127,10 @@ pub fn layers(router: Router, limits: Limits) -> Router {
                     // Method and path only: query strings carry cursors, headers carry tokens.
                     tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
                 })
-                // Every request is counted at debug; refusals and failures are logged where
-                // they happen, at the level they deserve.
-                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+                // One access line per request at info; refusals summarised (ops::access).
+                .on_response(|response: &axum::http::Response<_>, latency, _: &tracing::Span| {
+                    crate::ops::access::log(response, latency);
+                }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::map_request(plain_request_id))
@@ -168,6 +170,33 @@ async fn plain_request_id<B>(mut request: Request<B>) -> Request<B> {
         request.headers_mut().remove(REQUEST_ID);
     }
     request
+}
+
+/// The operations routes around `router`: `/readyz` and `/metrics` (outside the limits and the
+/// access log: probes and scrapes must not be shed, nor fill the log), the latency of every
+/// request, and `Connection: close` on every answer while draining.
+pub fn operations(
+    router: Router,
+    config: &Config,
+    sessions: Arc<SessionBuilder>,
+    readiness: &Readiness,
+) -> Router {
+    let (ready, draining) = (readiness.clone(), readiness.clone());
+    let scrape = sessions.clone();
+    let access = metrics::Access::new(config.ops.metrics_token.as_deref());
+    router
+        .route(
+            "/readyz",
+            get(move || ready::readyz(sessions.clone(), ready.clone())),
+        )
+        .route(
+            "/metrics",
+            get(move |headers| metrics::render(scrape.clone(), access.clone(), headers)),
+        )
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            ready::close_while_draining(draining.clone(), request, next)
+        }))
 }
 
 /// CORS for `origins` (compared case-insensitively). Cookies only when `credentials`: the

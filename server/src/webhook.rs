@@ -92,7 +92,7 @@ pub fn router(sessions: Arc<SessionBuilder>, secret: &str) -> Router {
 }
 
 async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
-    match handle(&hook, request).await {
+    match crate::ops::metrics::webhook(handle(&hook, request).await) {
         Ok(known) => {
             if known {
                 tracing::info!("webhook: a referrer's cached dashboard was dropped");

@@ -5,7 +5,10 @@
 //! express (a key without a campaign, a bound) are checked by [`Config::validate`] (`validate`
 //! below), whose errors also name the variable.
 
+mod ops;
 mod validate;
+
+pub use ops::Ops;
 
 pub use validate::ConfigError;
 use validate::problem;
@@ -104,7 +107,8 @@ pub struct Config {
     )]
     pub upstream_budget_per_min: u32,
 
-    /// Lifetime of a session (`expires_at`) and of cached data, in seconds.
+    /// Lifetime of a session (`expires_at`), in seconds. Cached data lives as long unless
+    /// `DASHBOARD_CACHE_TTL_SECS` says otherwise (900 by default with webhooks).
     #[arg(
         long,
         env = "DASHBOARD_SESSION_TTL_SECS",
@@ -253,6 +257,10 @@ pub struct Config {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub cors_credentials: bool,
+
+    /// Running it as a service: log format, drain, metrics access, the previous JWT secret.
+    #[command(flatten)]
+    pub ops: Ops,
 }
 
 impl Config {

@@ -78,6 +78,14 @@ impl Config {
                 "must be at least 32 bytes (an HS256 key shorter than its hash is weak)",
             ));
         }
+        if let Some(previous) = &self.ops.jwt_secret_previous
+            && previous.len() < MIN_SECRET_LEN
+        {
+            return Err(problem(
+                "DASHBOARD_JWT_SECRET_PREVIOUS",
+                "must be at least 32 bytes, as DASHBOARD_JWT_SECRET",
+            ));
+        }
         match self.api_url.scheme() {
             "https" => {}
             "http" if is_loopback(&self.api_url) => {}

@@ -48,6 +48,7 @@ impl SessionBuilder {
     /// there is nothing to fall back on.
     pub async fn session(&self, who: &Identity) -> Result<SessionBody, Error> {
         self.admit(who).await?;
+        let asked_at = Instant::now();
         let build = async {
             let build = self.budget.on_behalf_of(&who.subject, self.build(who));
             match tokio::time::timeout(BUILD_DEADLINE, build).await {
@@ -59,6 +60,7 @@ impl SessionBuilder {
             .sessions
             .get_or_fetch(&who.subject, build, &FailurePolicy)
             .await?;
+        crate::ops::metrics::session_served(hit.stale, hit.fetched_at, asked_at);
         Ok(self.as_served(&hit))
     }
 

@@ -143,6 +143,14 @@ impl SessionBuilder {
         self.store.engine()
     }
 
+    /// Whether the mapping store answers now (for `/readyz`).
+    ///
+    /// # Errors
+    /// The store's error when it cannot be queried.
+    pub async fn store_reachable(&self) -> Result<(), crate::store::StoreError> {
+        self.store.ping().await
+    }
+
     /// Session lifetime.
     pub fn ttl(&self) -> Duration {
         self.ttl

@@ -194,6 +194,15 @@ impl Store {
         }
     }
 
+    /// Whether the store answers a query now (for `/readyz`): a lookup of a subject no token
+    /// can carry (the empty one), so it reads nothing and writes nothing.
+    ///
+    /// # Errors
+    /// The store's error when it cannot be queried.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.get("", 0).await.map(drop)
+    }
+
     /// Which engine this is (`sqlite` or `postgres`), for `/healthz` and logs.
     pub fn engine(&self) -> &'static str {
         match self {

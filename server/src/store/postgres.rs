@@ -7,10 +7,11 @@
 //! follows the URL's `sslmode` (rustls: `require` encrypts, `verify-full` also checks the
 //! certificate against the web's roots).
 
+use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Executor, Row};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor, Row};
 
 use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
 
@@ -70,12 +71,26 @@ impl Postgres {
     /// When the server cannot be reached or refuses us, or a migration fails. The message never
     /// contains the URL (it may hold a password).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
+        let options = PgConnectOptions::from_str(url)
+            .map_err(failed("connect"))?
+            // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are
+            // not ours to log; warnings and errors still reach us.
+            .options([("client_min_messages", "warning")]);
+        let pool = match PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options.clone())
             .await
-            .map_err(failed("connect"))?;
+        {
+            Ok(pool) => pool,
+            // The pool only says it timed out; one direct attempt says why (connection refused,
+            // no such host, a wrong password).
+            Err(sqlx::Error::PoolTimedOut) => {
+                let why = PgConnection::connect_with(&options).await.err();
+                return Err(failed("connect")(why.unwrap_or(sqlx::Error::PoolTimedOut)));
+            }
+            Err(error) => return Err(failed("connect")(error)),
+        };
         migrate(&pool).await?;
         Ok(Self { pool })
     }

@@ -81,6 +81,20 @@ impl Process {
         let _ = self.child.wait();
     }
 
+    /// Sends it SIGTERM, as an orchestrator stopping it does, without waiting.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for it to end by itself; its exit status.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().unwrap()
+    }
+
     /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
