@@ -291,7 +291,7 @@ pub fn program(campaign: &Campaign, now: OffsetDateTime) -> Option<ProgramBody> 
     };
     Some(ProgramBody {
         status,
-        ends_at: ends.and_then(crate::dates::rfc3339),
+        ends_at: ends.and_then(|end| crate::dates::rfc3339(end.to_offset(time::UtcOffset::UTC))),
     })
 }
 

@@ -117,13 +117,13 @@ impl SessionBuilder {
                     reach: user.reach.unwrap_or(0),
                     ..StatsBody::default()
                 };
-                let earnings = self.earnings(None).await;
+                let earnings = Box::pin(self.earnings(None)).await;
                 (user, PageBody::default(), stats, earnings)
             }
             Referrer::Existing(user) => {
                 // Always read: a count of 0 may be wrong, or missing. The rewards beside it.
                 let (list, mut earnings) =
-                    tokio::join!(self.list(user.id), self.earnings(Some(user.id)));
+                    tokio::join!(self.list(user.id), Box::pin(self.earnings(Some(user.id))));
                 let list = list?;
                 let stats = match user.analytics {
                     Some(analytics) => StatsBody {
