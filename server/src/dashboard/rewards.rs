@@ -2,9 +2,9 @@
 //!
 //! Account-wide, cached for at least [`ACCOUNT_TTL`] on every instance: the campaign
 //! (`GET /campaigns/{id}`, 1 call) and the reward definitions (`GET /rewards/dashboard/{metric}`,
-//! 4 calls, one per metric). Per referrer, cached like the referral list and dropped by the same
+//! 4 calls, one per metric, at once). Per referrer, cached like the referral list and dropped by the same
 //! webhooks: for each metric with an active definition for the person referring in the
-//! campaign, the due and the issued rows (2 calls per metric). So a returning user's refresh
+//! campaign, the due and the issued rows (2 calls per metric, all at once). So a returning user's refresh
 //! costs 2 calls more with one metric in use (4 in all), 4 more with two; a user created this
 //! instant costs none (they cannot have rewards yet).
 //!
@@ -194,20 +194,40 @@ where
     task.await.map_err(|_| Error::Timeout)?
 }
 
-/// Reads a referrer's due and issued rewards of every metric in use, and makes the session's
-/// `rewards` of them.
+/// Reads a referrer's due and issued rewards of every metric in use, all at once (each is one
+/// call where the referrer has fewer than 250, and a session should not wait for them one after
+/// the other), and makes the session's `rewards` of them.
 async fn read_rewards(
     upstream: Client,
     referrer_id: u64,
     metrics: Vec<Metric>,
     definitions: Arc<Vec<Definition>>,
 ) -> Result<RewardsBody, Error> {
-    let mut rows = Vec::new();
-    for metric in metrics {
-        for ledger in [Ledger::Due, Ledger::Issued] {
-            let found = upstream.reward_rows(ledger, metric, referrer_id).await?;
-            rows.extend(found.into_iter().map(|row| (metric, ledger, row)));
+    let of = |metric: Metric| {
+        let (upstream, wanted) = (&upstream, metrics.contains(&metric));
+        async move {
+            if !wanted {
+                return Ok(Vec::new());
+            }
+            let (due, issued) = tokio::join!(
+                upstream.reward_rows(Ledger::Due, metric, referrer_id),
+                upstream.reward_rows(Ledger::Issued, metric, referrer_id),
+            );
+            let tagged =
+                |ledger, rows: Vec<_>| rows.into_iter().map(move |row| (metric, ledger, row));
+            Ok::<_, Error>(
+                tagged(Ledger::Due, due?)
+                    .chain(tagged(Ledger::Issued, issued?))
+                    .collect::<Vec<_>>(),
+            )
         }
+    };
+    let [amount, commission, coupon, custom] = Metric::ALL;
+    let (amount, commission, coupon, custom) =
+        tokio::join!(of(amount), of(commission), of(coupon), of(custom));
+    let mut rows = amount?;
+    for more in [commission?, coupon?, custom?] {
+        rows.extend(more);
     }
     Ok(rewards::rewards(&definitions, &rows))
 }

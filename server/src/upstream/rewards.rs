@@ -223,42 +223,56 @@ impl Client {
         }
     }
 
-    /// `GET /rewards/dashboard/{metric}` for every metric: the definitions of this campaign
-    /// (those of another campaign are left out). A metric answered with 404 has none.
+    /// `GET /rewards/dashboard/{metric}` for every metric, the four at once: the definitions of
+    /// this campaign (those of another campaign are left out). A metric answered with 404 has
+    /// none.
     ///
     /// # Errors
     /// Any other [`UpstreamError`].
     pub async fn reward_definitions(&self) -> Result<Vec<Definition>, UpstreamError> {
-        let mut found = Vec::new();
-        for metric in Metric::ALL {
-            let path = ["rewards/dashboard/", metric.as_str()].concat();
-            let list = List {
-                method: Method::GET,
-                path: &path,
-                body: None,
-            };
-            let campaign = self.campaign_id;
-            let mut seen = HashSet::new();
-            let walked = self
-                .walk(
-                    &list,
-                    |v| decode_definition(v, metric),
-                    |d| d.id,
-                    |definition| {
-                        let ours = definition.campaign_id.is_none_or(|c| c == campaign);
-                        if ours && seen.insert(definition.id) {
-                            found.push(definition);
-                        }
-                        ControlFlow::Continue(())
-                    },
-                )
-                .await;
-            match walked {
-                Ok(_) | Err(UpstreamError::NotFound) => {}
-                Err(error) => return Err(error),
-            }
+        let [amount, commission, coupon, custom] = Metric::ALL;
+        let (amount, commission, coupon, custom) = tokio::join!(
+            self.definitions_of(amount),
+            self.definitions_of(commission),
+            self.definitions_of(coupon),
+            self.definitions_of(custom),
+        );
+        let mut found = amount?;
+        for more in [commission?, coupon?, custom?] {
+            found.extend(more);
         }
         Ok(found)
+    }
+
+    /// The definitions of one metric in this campaign; none when the route answers 404.
+    async fn definitions_of(&self, metric: Metric) -> Result<Vec<Definition>, UpstreamError> {
+        let path = ["rewards/dashboard/", metric.as_str()].concat();
+        let list = List {
+            method: Method::GET,
+            path: &path,
+            body: None,
+        };
+        let campaign = self.campaign_id;
+        let (mut found, mut seen) = (Vec::new(), HashSet::new());
+        let walked = self
+            .walk(
+                &list,
+                |v| decode_definition(v, metric),
+                |d| d.id,
+                |definition| {
+                    let ours = definition.campaign_id.is_none_or(|c| c == campaign);
+                    if ours && seen.insert(definition.id) {
+                        found.push(definition);
+                    }
+                    ControlFlow::Continue(())
+                },
+            )
+            .await;
+        match walked {
+            Ok(_) => Ok(found),
+            Err(UpstreamError::NotFound) => Ok(Vec::new()),
+            Err(error) => Err(error),
+        }
     }
 
     /// `POST /rewards/{ledger}/{metric}/search` on `recipient_id`: that referrer's rows, each
