@@ -445,3 +445,19 @@ async fn with_three_instances_on_redis_a_reward_webhook_to_one_drops_the_rewards
         }
     }
 }
+
+#[test]
+fn dashboard_rewards_is_on_by_default_and_takes_only_on_or_off() {
+    use clap::Parser;
+    use referrer_dashboard_server::config::Config;
+    let parse = |extra: &[&str]| {
+        let mut args = vec!["server", "--sandbox"];
+        args.extend_from_slice(extra);
+        Config::try_parse_from(args).map(|c| c.rewards)
+    };
+    assert!(parse(&[]).unwrap());
+    assert!(!parse(&["--rewards", "off"]).unwrap());
+    assert!(parse(&["--rewards", "on"]).unwrap());
+    let refused = parse(&["--rewards", "no"]).unwrap_err().to_string();
+    assert!(refused.contains("DASHBOARD_REWARDS"), "{refused}");
+}
