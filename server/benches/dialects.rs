@@ -74,6 +74,9 @@ async fn world(name: &str, dialect: Value) {
         "1000000",
         "--new-users-per-min",
         "1000000",
+        // The referral path's calls (rewards are measured in `benches/rewards.rs`).
+        "--rewards",
+        "off",
     ])
     .unwrap();
     let instance = async || {

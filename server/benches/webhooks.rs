@@ -100,6 +100,9 @@ async fn run(webhooks: bool) -> Outcome {
         "1000000",
         "--upstream-per-user-per-min",
         "1000000",
+        // The referral path's calls (rewards are measured in `benches/rewards.rs`).
+        "--rewards",
+        "off",
     ];
     if webhooks {
         // The default cache lifetime with webhooks, 15 minutes, scaled.

@@ -218,6 +218,7 @@ pub async fn backend(config: &Config, mut overrides: Overrides) -> Result<Backen
         cursors: CursorKey::derive(&secret),
         requests_per_min: config.requests_per_min,
         new_users_per_min: config.new_users_per_min,
+        rewards: config.rewards,
     }));
     Ok(Backend {
         sessions,

@@ -24,6 +24,8 @@
 //! - [`client_addr`]: the client's address of a request, for per-address limits.
 //! - [`dashboard`]: building a session: create-or-fetch, linking, referral pages.
 //! - [`session`]: the session JSON, name masking, signed cursors (pure).
+//! - [`rewards`]: the session's `rewards` and `program`: statuses, sums per currency, the
+//!   campaign's state (pure).
 //! - [`error`]: the one error type and its HTTP form.
 //!
 //! The platform and what protects it:
@@ -65,6 +67,7 @@ pub mod nofile;
 pub mod ops;
 pub mod personal;
 pub mod retry_after;
+pub mod rewards;
 pub mod router;
 pub mod sandbox;
 pub mod seam;

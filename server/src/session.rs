@@ -9,6 +9,7 @@ use sha2::Sha256;
 use time::OffsetDateTime;
 
 use crate::dates::{normalize_date, parse_date};
+use crate::rewards::{ProgramBody, RewardsBody};
 use crate::upstream::PlatformUser;
 
 /// The session format version (SPEC §5).
@@ -36,6 +37,13 @@ pub struct SessionBody {
     /// Share texts, when the platform has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share: Option<ShareBody>,
+    /// What the referrer has earned; absent when rewards are off, the campaign has no reward
+    /// for referrers, or the platform's rewards could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewards: Option<RewardsBody>,
+    /// The program's state; absent when rewards are off or the campaign could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<ProgramBody>,
     /// True when served from data older than the TTL because the upstream budget was spent.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
@@ -333,6 +341,8 @@ mod tests {
             }),
             referrals: PageBody::default(),
             share: None,
+            rewards: None,
+            program: None,
             stale: false,
         };
         let json = serde_json::to_value(&body).unwrap();

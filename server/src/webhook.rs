@@ -6,10 +6,11 @@
 //! nothing, so a header carries a shared secret (`X-Dashboard-Webhook-Secret`), compared in
 //! constant time; a wrong or missing one is 401 and changes nothing.
 //!
-//! A valid call names one referrer, by any of the fields the backend guide tells the business
+//! A valid call names a referrer, by any of the fields the backend guide tells the business
 //! to send (a lead event: the lead's `referrer_id`, `referrer_code` or `referrer_email`; a
-//! new-referrer event: the user's own `id`, `code` or `email`), in a JSON or form body. That
-//! referrer's cached session and referral list are dropped, on every instance with Redis, and
+//! new-referrer or reward-issued event: the user's own `id`, `code` or `email`), in a JSON or
+//! form body; when both a lead's referrer and a user are named, both. Their cached sessions,
+//! referral lists and rewards are dropped, on every instance with Redis, and
 //! the next request builds them afresh: with webhooks, cached data can live for
 //! `DASHBOARD_CACHE_TTL_SECS` (15 minutes) while sessions keep their short `expires_at`, so a
 //! change shows within one session lifetime and nothing changed costs nothing upstream.
@@ -151,10 +152,17 @@ async fn handle(hook: &Hook, request: Request) -> Result<bool, Error> {
     let fields = fields(&headers, &body).ok_or(Error::BadRequest(
         "the body must be a JSON object or a form",
     ))?;
-    let referrer = referred(&fields).ok_or(Error::BadRequest(
-        "no referrer named: send referrer_id, referrer_code or referrer_email (lead events) or id, code or email (new referrer)",
-    ))?;
-    hook.sessions.invalidate_referrer(&referrer).await
+    let named = named(&fields);
+    if named.is_empty() {
+        return Err(Error::BadRequest(
+            "no referrer named: send referrer_id, referrer_code or referrer_email (lead events) or id, code or email (new referrer)",
+        ));
+    }
+    let mut known = false;
+    for referrer in &named {
+        known |= hook.sessions.invalidate_referrer(referrer).await?;
+    }
+    Ok(known)
 }
 
 /// The body's fields, from JSON (an object, its `data` or `user` object merged in) or a form.
@@ -186,6 +194,21 @@ fn fields(headers: &HeaderMap, body: &[u8]) -> Option<Map<String, Value>> {
 
 /// The referrer the fields name: a lead's referrer first, else the user itself.
 pub fn referred(fields: &Map<String, Value>) -> Option<Referred> {
+    named(fields).into_iter().next()
+}
+
+/// Everyone the fields name: a lead's referrer, and the user itself. Both are dropped: a lead
+/// event changes its referrer's data, and a "reward is issued" event its recipient's, whose own
+/// referrer's fields may come along (the business toggles fields per webhook, not per event).
+pub fn named(fields: &Map<String, Value>) -> Vec<Referred> {
+    [LEAD_FIELDS, USER_FIELDS]
+        .into_iter()
+        .filter_map(|names| named_by(fields, names))
+        .collect()
+}
+
+/// The person one group of fields (id, code, email) names, by the first one present.
+fn named_by(fields: &Map<String, Value>, [id, code, email]: [&str; 3]) -> Option<Referred> {
     let text = |name: &str| -> Option<String> {
         match fields.get(name)? {
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
@@ -193,19 +216,13 @@ pub fn referred(fields: &Map<String, Value>) -> Option<Referred> {
             _ => None,
         }
     };
-    for names in [LEAD_FIELDS, USER_FIELDS] {
-        let [id, code, email] = names;
-        if let Some(id) = text(id).and_then(|v| v.parse::<u64>().ok()) {
-            return Some(Referred::Id(id));
-        }
-        if let Some(code) = text(code) {
-            return Some(Referred::Code(code));
-        }
-        if let Some(email) = text(email).filter(|e| e.contains('@')) {
-            return Some(Referred::Email(email));
-        }
+    if let Some(id) = text(id).and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Referred::Id(id));
     }
-    None
+    if let Some(code) = text(code) {
+        return Some(Referred::Code(code));
+    }
+    text(email).filter(|e| e.contains('@')).map(Referred::Email)
 }
 
 #[cfg(test)]
@@ -230,6 +247,14 @@ mod tests {
             referred(&by_email),
             Some(Referred::Email("Ada@Example.com".into()))
         );
+    }
+
+    #[test]
+    fn a_reward_event_drops_its_recipient_and_the_referrer_named_beside_it() {
+        let reward = map(json!({"event": "reward_issued", "id": 7, "referrer_id": 3}));
+        assert_eq!(named(&reward), [Referred::Id(3), Referred::Id(7)]);
+        assert_eq!(named(&map(json!({"id": 7}))), [Referred::Id(7)]);
+        assert!(named(&map(json!({"first_name": "Jo"}))).is_empty());
     }
 
     #[test]

@@ -478,6 +478,8 @@ async fn a_name_the_platform_would_refuse_is_shaped_before_it_is_sent() {
         SECRET,
         "--db",
         ":memory:",
+        "--rewards",
+        "off",
     ])
     .unwrap();
     let sessions = referrer_dashboard_server::backend(&config, Overrides::default())

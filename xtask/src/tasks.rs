@@ -202,6 +202,10 @@ pub fn bench() -> Result<()> {
             "webhooks",
             "upstream calls and event-to-screen delay for 100 watching users, without and with webhooks",
         ),
+        (
+            "rewards",
+            "upstream calls per case with rewards: one, two and three reward metrics, and rewards off",
+        ),
     ] {
         step(&["server: ", what].concat());
         run(cmd(&cargo()).args([

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
 use url::Url;
 
 /// The documented base URL of the Referral Factory API v2.
@@ -137,6 +138,19 @@ pub struct Config {
         hide_env_values = true
     )]
     pub webhook_secret: Option<String>,
+
+    /// `on` or `off`: read the referrer's rewards and the campaign's state (`off` makes no
+    /// reward or campaign call at all, and sessions carry neither `rewards` nor `program`).
+    #[arg(
+        long,
+        env = "DASHBOARD_REWARDS",
+        value_name = "DASHBOARD_REWARDS",
+        default_value = "on",
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::PossibleValuesParser::new(["on", "off"])
+            .map(|v| v == "on")
+    )]
+    pub rewards: bool,
 
     /// Requests one identity may make per minute (bursts of half that).
     #[arg(

@@ -113,17 +113,20 @@ impl SessionBuilder {
         who: &Identity,
         mapping: Option<Mapping>,
     ) -> Result<SessionBody, Error> {
-        let (user, referrals, stats, stale) = match self.referrer(who, mapping).await? {
+        let (user, referrals, stats, earnings) = match self.referrer(who, mapping).await? {
             Referrer::Created(user) => {
                 let stats = StatsBody {
                     reach: user.reach.unwrap_or(0),
                     ..StatsBody::default()
                 };
-                (user, PageBody::default(), stats, false)
+                let earnings = Box::pin(self.earnings(None)).await;
+                (user, PageBody::default(), stats, earnings)
             }
             Referrer::Existing(user) => {
-                // Always read: a count of 0 may be wrong, or missing.
-                let list = self.list(user.id).await?;
+                // Always read: a count of 0 may be wrong, or missing. The rewards beside it.
+                let (list, mut earnings) =
+                    tokio::join!(self.list(user.id), Box::pin(self.earnings(Some(user.id))));
+                let list = list?;
                 let stats = match user.analytics {
                     Some(analytics) => StatsBody {
                         reach: analytics.reach.max(user.reach.unwrap_or(0)),
@@ -150,7 +153,8 @@ impl SessionBuilder {
                     expires: self.cursor_expiry(),
                 };
                 let page = self.page_of(who, &list.value, cursor);
-                (user, page, stats, list.stale)
+                earnings.stale |= list.stale;
+                (user, page, stats, earnings)
             }
         };
         let link = user.url.clone().ok_or(UpstreamError::Malformed(
@@ -172,7 +176,9 @@ impl SessionBuilder {
             stats: Some(stats),
             referrals,
             share,
-            stale,
+            rewards: earnings.rewards,
+            program: earnings.program,
+            stale: earnings.stale,
         })
     }
 }

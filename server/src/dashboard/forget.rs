@@ -19,7 +19,19 @@ pub enum Referred {
 }
 
 impl SessionBuilder {
-    /// Drops `subject`'s cached session and referral list, so their next request is built
+    /// Drops referrer `id`'s cached rewards (a reward was issued, a lead qualified).
+    async fn forget_rewards(&self, id: u64) -> Result<(), Error> {
+        match &self.rewards {
+            Some(caches) => caches
+                .referrers
+                .invalidate(&id)
+                .await
+                .map_err(|_| Error::Unavailable),
+            None => Ok(()),
+        }
+    }
+
+    /// Drops `subject`'s cached session, referral list and rewards, so their next request is built
     /// afresh. On every instance the caches serve (within [`crate::cache::LOCAL_FRESH`]), and a
     /// build in flight cannot store what it read before this.
     ///
@@ -34,12 +46,13 @@ impl SessionBuilder {
                 .invalidate(&mapping.platform_id)
                 .await
                 .map_err(|_| Error::Unavailable)?;
+            self.forget_rewards(mapping.platform_id).await?;
         }
         sessions.map_err(|_| Error::Unavailable)
     }
 
     /// Drops the cached data of the referrer a webhook names (see [`crate::webhook`]): their
-    /// referral list and, when a subject is linked to them, that subject's session; on every
+    /// referral list, their rewards and, when a subject is linked to them, that subject's session; on every
     /// instance the caches serve. Returns whether the referrer is known here (linked to a subject).
     ///
     /// # Errors
@@ -71,6 +84,7 @@ impl SessionBuilder {
         let mut unavailable = false;
         if let Some(id) = platform_id {
             unavailable |= self.lists.invalidate(&id).await.is_err();
+            unavailable |= self.forget_rewards(id).await.is_err();
         }
         let known = subject.is_some();
         if let Some(subject) = subject {

@@ -23,11 +23,17 @@
 //!   referrals yet, so nothing else is read);
 //! - creation race (a duplicate answer): search + create + search + `GET` + `p`.
 //!
+//! With `DASHBOARD_REWARDS` on, the referrer's rewards are read beside the referral list (2
+//! calls per reward metric in use, none for a user created this instant) and the campaign and
+//! reward definitions once an hour for the whole account (see `rewards`).
+//!
 //! # Layout
 //! - this module: [`SessionBuilder`] and what it is made of ([`Components`]);
 //! - `build`: a whole session, through the session cache, within a deadline;
 //! - `linking`: create-or-fetch and the linking rules;
 //! - `referrals`: the referral list and its pages;
+//! - `rewards`: what the referrer has earned and the program's state, never at the cost of the
+//!   rest of the session;
 //! - `forget`: dropping what is cached for a referrer a webhook names;
 //! - `policy`: how the caches treat failures (stale, remembered, shared);
 //! - `names`: the first name sent to the platform.
@@ -38,8 +44,10 @@ mod linking;
 mod names;
 mod policy;
 mod referrals;
+mod rewards;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use crate::backing::Backing;
@@ -55,6 +63,8 @@ pub use forget::Referred;
 pub use names::first_name;
 pub use policy::REMEMBER_REFUSAL;
 pub use referrals::ReferralList;
+use rewards::RewardCaches;
+pub use rewards::{ACCOUNT_TTL, DEADLINE as REWARDS_DEADLINE};
 
 /// Most sessions kept: about 4 KB each, so at most some 400 MB however many users come.
 const MAX_CACHED_SESSIONS: u64 = 100_000;
@@ -78,6 +88,10 @@ pub struct SessionBuilder {
     sessions: Cache<String, SessionBody, Error>,
     /// Each referrer's whole list of referrals, newest first, by platform id.
     lists: Arc<Cache<u64, ReferralList, Error>>,
+    /// The rewards' caches; `None` with `DASHBOARD_REWARDS=off`.
+    rewards: Option<RewardCaches>,
+    /// Sessions that went out without their rewards or program state.
+    rewards_dropped: AtomicU64,
 }
 
 /// What a [`SessionBuilder`] is made of.
@@ -101,6 +115,8 @@ pub struct Components {
     pub requests_per_min: u32,
     /// New identities (search and create) per minute.
     pub new_users_per_min: u32,
+    /// Read rewards and the campaign's state (`DASHBOARD_REWARDS`).
+    pub rewards: bool,
 }
 
 impl SessionBuilder {
@@ -109,7 +125,23 @@ impl SessionBuilder {
         // Per campaign: a session or list of one campaign is never served for another.
         let campaign = parts.upstream.campaign_id();
         let backing = parts.backing;
+        let account_ttl = parts.cache_ttl.max(ACCOUNT_TTL);
+        let rewards = parts.rewards.then(|| RewardCaches {
+            campaign: Arc::new(backing.cache(&format!("c{campaign}:campaign"), account_ttl, 1)),
+            definitions: Arc::new(backing.cache(
+                &format!("c{campaign}:rewarddefs"),
+                account_ttl,
+                1,
+            )),
+            referrers: Arc::new(backing.cache(
+                &format!("c{campaign}:rewards"),
+                parts.cache_ttl,
+                MAX_CACHED_LISTS,
+            )),
+        });
         Self {
+            rewards,
+            rewards_dropped: AtomicU64::new(0),
             limit: backing.limiter(limit::identity(parts.requests_per_min)),
             new_users: backing.limiter(limit::new_users(parts.new_users_per_min)),
             sessions: backing.cache(

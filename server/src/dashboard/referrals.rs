@@ -59,6 +59,8 @@ impl SessionBuilder {
             stats: None,
             referrals,
             share: None,
+            rewards: None,
+            program: None,
             stale,
         })
     }

@@ -31,6 +31,7 @@ pub(super) fn routes(shared: &Arc<Inner>) -> Router<Arc<Inner>> {
         .route("/users/search", post(search_users))
         .route("/users/qualification", put(qualification))
         .route("/users/{identifier}", get(get_user))
+        .merge(super::rewards::api())
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn_with_state(shared.clone(), api_gate));
     Router::new()
@@ -83,6 +84,8 @@ async fn api_gate(State(shared): State<Arc<Inner>>, request: Request, next: Next
         ("POST", "/users") => "create",
         ("POST", "/users/search") => "search",
         ("PUT", "/users/qualification") => "qualify",
+        (_, path) if path.starts_with("/rewards/") => "rewards",
+        (_, path) if path.starts_with("/campaigns/") => "campaign",
         ("GET", _) => "get",
         _ => "other",
     };
@@ -305,7 +308,11 @@ pub(super) fn fire(shared: &Arc<Inner>, event: webhooks::Event, id: u64) {
     let payload = {
         let data = lock(&shared.data);
         let Some(user) = data.get(id) else { return };
-        let referrer = user.referrer_id.and_then(|r| data.get(r));
+        // A reward is about its recipient alone: their own referrer is no part of it.
+        let referrer = match event {
+            webhooks::Event::RewardIssued => None,
+            _ => user.referrer_id.and_then(|r| data.get(r)),
+        };
         config.payload(event, user, referrer)
     };
     let shared = shared.clone();

@@ -24,6 +24,10 @@ pub struct Dialect {
     pub analytics_missing: bool,
     /// What a create answers for an email already in the campaign.
     pub duplicate_create: DuplicateCreate,
+    /// A rewards search ignores its filters and answers every row of the account.
+    pub reward_filters_ignored: bool,
+    /// Every rewards route answers 404 (an account without the rewards feature).
+    pub rewards_missing: bool,
 }
 
 /// The page size when `per_page` is ignored (Laravel's default).

@@ -38,7 +38,8 @@ pub struct Faults {
     /// How many searches answer an empty list, as if the user searched for did not exist yet
     /// (the other half of a creation race: the create then finds them).
     pub search_misses: u32,
-    /// Only these routes (`create`, `get`, `search`); all when empty.
+    /// Only these routes (`create`, `get`, `search`, `qualify`, `rewards`, `campaign`); all
+    /// when empty.
     pub routes: Vec<String>,
 }
 

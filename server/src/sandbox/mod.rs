@@ -17,14 +17,17 @@
 //! - [`data`]: users, referrals, counters and the operations on them.
 //! - [`faults`]: the fault switches and how they bend a response.
 //! - [`dialect`]: paging, ordering, filters and duplicates the way another platform might.
-//! - [`webhooks`]: the outbound webhooks it sends when referrers join and leads arrive or
-//!   qualify.
+//! - [`webhooks`]: the outbound webhooks it sends when referrers join, leads arrive or
+//!   qualify, and rewards are issued.
+//! - [`rewards`]: the campaign's state and the rewards (definitions, due, issued), their routes
+//!   and their controls.
 
 mod api;
 mod control;
 pub mod data;
 pub mod dialect;
 pub mod faults;
+pub mod rewards;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -66,6 +69,7 @@ pub struct Call {
 /// The sandbox's state, shared by its handlers.
 struct Inner {
     data: Mutex<Data>,
+    rewards: Mutex<rewards::data::Rewards>,
     key: String,
     calls: Mutex<Vec<Call>>,
     faults: Mutex<Faults>,
@@ -101,8 +105,10 @@ impl Sandbox {
         for seed in &options.seeds {
             data.seed(seed, now);
         }
+        let demo_rewards = rewards::demo(&data, now);
         let shared = Arc::new(Inner {
             data: Mutex::new(data),
+            rewards: Mutex::new(demo_rewards),
             key: options.key,
             calls: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
@@ -153,5 +159,6 @@ impl Sandbox {
 fn router(shared: Arc<Inner>) -> Router {
     api::routes(&shared)
         .merge(control::routes())
+        .merge(rewards::control())
         .with_state(shared)
 }

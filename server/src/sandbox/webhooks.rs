@@ -25,6 +25,8 @@ pub enum Event {
     NewLead,
     /// A lead is qualified.
     LeadQualified,
+    /// A reward is issued (the user is its recipient).
+    RewardIssued,
 }
 
 /// How the business configured its webhook.
@@ -95,6 +97,7 @@ impl Config {
             Event::NewReferrer => "new_referrer",
             Event::NewLead => "new_lead",
             Event::LeadQualified => "lead_qualified",
+            Event::RewardIssued => "reward_issued",
         };
         let value = |field: &str| -> Option<Value> {
             Some(match field {

@@ -101,7 +101,8 @@ pub fn uint(value: &Value) -> Option<u64> {
     }
 }
 
-fn text(value: &Value) -> Option<String> {
+/// A non-empty string (trimmed), or a number as text.
+pub fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),
@@ -189,6 +190,17 @@ pub fn decode_user(value: &Value) -> Option<PlatformUser> {
 /// # Errors
 /// [`UpstreamError::Malformed`] when there is no list of rows.
 pub fn decode_page(value: &Value) -> Result<SearchPage, UpstreamError> {
+    let (rows, mut page) = decode_list(value)?;
+    page.users = rows.iter().filter_map(decode_user).collect();
+    Ok(page)
+}
+
+/// Any list answer (users, reward definitions, reward rows): its rows as sent, and its paging
+/// information in a [`SearchPage`] whose `users` is left empty.
+///
+/// # Errors
+/// [`UpstreamError::Malformed`] when there is no list of rows.
+pub fn decode_list(value: &Value) -> Result<(&[Value], SearchPage), UpstreamError> {
     let rows = match value {
         Value::Array(rows) => rows,
         _ => value
@@ -196,13 +208,12 @@ pub fn decode_page(value: &Value) -> Result<SearchPage, UpstreamError> {
             .and_then(Value::as_array)
             .ok_or(UpstreamError::Malformed("search answer has no data list"))?,
     };
-    let users = rows.iter().filter_map(decode_user).collect();
     let links = value.get("links");
     let meta = value.get("meta").unwrap_or(&Value::Null);
     let number = |name: &str| meta.get(name).and_then(uint);
-    Ok(SearchPage {
+    let page = SearchPage {
         rows: rows.len(),
-        users,
+        users: Vec::new(),
         has_links: links.is_some_and(Value::is_object),
         next_link: links
             .and_then(|l| l.get("next"))
@@ -213,7 +224,8 @@ pub fn decode_page(value: &Value) -> Result<SearchPage, UpstreamError> {
         current_page: number("current_page"),
         last_page: number("last_page"),
         total: number("total"),
-    })
+    };
+    Ok((rows, page))
 }
 
 /// Field names of an error body's `errors` (never their messages, which may echo input): the

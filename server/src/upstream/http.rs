@@ -142,6 +142,14 @@ fn route_name(path: &str) -> &'static str {
         "/users/search"
     } else if path.ends_with("/users") {
         "/users"
+    } else if path.contains("/rewards/dashboard/") {
+        "/rewards/dashboard/{metric}"
+    } else if path.contains("/rewards/due/") {
+        "/rewards/due/{metric}/search"
+    } else if path.contains("/rewards/issued/") {
+        "/rewards/issued/{metric}/search"
+    } else if path.contains("/campaigns/") {
+        "/campaigns/{id}"
     } else {
         "/users/{id}"
     }

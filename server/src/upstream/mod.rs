@@ -49,6 +49,7 @@ mod http;
 mod key;
 pub mod paging;
 mod retry;
+pub mod rewards;
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -65,8 +66,8 @@ use crate::dates::parse_date;
 use crate::personal::email_key;
 
 pub use decode::{
-    Analytics, PlatformUser, SearchPage, decode_page, decode_response, decode_user, envelope,
-    error_fields, uint,
+    Analytics, PlatformUser, SearchPage, decode_list, decode_page, decode_response, decode_user,
+    envelope, error_fields, text, uint,
 };
 pub use error::UpstreamError;
 pub use key::ApiKey;
@@ -315,37 +316,56 @@ impl Client {
         Ok(found)
     }
 
-    /// Walks every page of a search, handing each user to `visit` until it says stop. Returns
-    /// the rows and pages read.
+    /// Walks every page of a user search, handing each user to `visit` until it says stop.
+    /// Returns the rows and pages read.
     async fn scan(
         &self,
         body: &Value,
-        mut visit: impl FnMut(PlatformUser) -> ControlFlow<()>,
+        visit: impl FnMut(PlatformUser) -> ControlFlow<()>,
+    ) -> Result<(usize, usize), UpstreamError> {
+        let list = List {
+            method: Method::POST,
+            path: "users/search",
+            body: Some(body),
+        };
+        self.walk(&list, decode_user, |u| u.id, visit).await
+    }
+
+    /// Walks every page of any list (`GET` or search), decoding each row with `decode` (rows it
+    /// cannot read are skipped) and handing it to `visit` until it says stop. Returns the rows
+    /// and pages read.
+    pub(crate) async fn walk<T>(
+        &self,
+        list: &List<'_>,
+        decode: impl Fn(&Value) -> Option<T>,
+        id: impl Fn(&T) -> u64,
+        mut visit: impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(usize, usize), UpstreamError> {
         let mut pager = Pager::new(self.base.clone(), MAX_SCAN_ROWS);
-        let mut url = self.page_url(1)?;
+        let mut url = self.page_url(list.path, 1)?;
         let mut pages = 0;
         loop {
-            let (_, value) = self.call(Method::POST, url, Some(body)).await?;
-            let page = decode_page(&value)?;
+            let (_, value) = self.call(list.method.clone(), url, list.body).await?;
+            let (rows, page) = decode_list(&value)?;
+            let items: Vec<T> = rows.iter().filter_map(&decode).collect();
             pages += 1;
-            let next = pager.after(&page)?;
-            for user in page.users {
-                if visit(user).is_break() {
+            let next = pager.after_ids(&page, items.iter().map(&id).collect())?;
+            for item in items {
+                if visit(item).is_break() {
                     return Ok((pager.rows(), pages));
                 }
             }
             url = match next {
                 Next::Link(link) => link,
-                Next::Page(number) => self.page_url(number)?,
+                Next::Page(number) => self.page_url(list.path, number)?,
                 Next::Done(_) => return Ok((pager.rows(), pages)),
             };
         }
     }
 
-    /// `users/search?page=N&per_page=250`.
-    fn page_url(&self, page: u64) -> Result<Url, UpstreamError> {
-        let mut url = self.url("users/search")?;
+    /// `{path}?page=N&per_page=250`.
+    fn page_url(&self, path: &str, page: u64) -> Result<Url, UpstreamError> {
+        let mut url = self.url(path)?;
         url.query_pairs_mut()
             .append_pair("page", &page.to_string())
             .append_pair("per_page", &MAX_PER_PAGE.to_string());
@@ -359,9 +379,19 @@ impl Client {
     }
 }
 
+/// A list to walk through: `GET path` or `POST path` with a search body.
+pub(crate) struct List<'a> {
+    /// `GET` for a list, `POST` for a search.
+    pub method: Method,
+    /// Relative to the API base (`users/search`, `rewards/due/amount/search`).
+    pub path: &'a str,
+    /// The search body.
+    pub body: Option<&'a Value>,
+}
+
 /// A search body: `{"filters": {"value": [{field, value, operator: "="}...], "operator": "AND"}}`,
 /// every value a string, as the one public client sends them.
-fn filters(conditions: &[(&str, &str)]) -> Value {
+pub(crate) fn filters(conditions: &[(&str, &str)]) -> Value {
     let value: Vec<Value> = conditions
         .iter()
         .map(|(field, value)| json!({"field": field, "value": value, "operator": "="}))

@@ -75,8 +75,17 @@ impl Pager {
     /// [`UpstreamError::ScanLimit`] past the row limit; [`UpstreamError::Malformed`] for a
     /// `links.next` that is not a URL on the API's own host.
     pub fn after(&mut self, page: &SearchPage) -> Result<Next, UpstreamError> {
+        let ids = page.users.iter().map(|u| u.id).collect();
+        self.after_ids(page, ids)
+    }
+
+    /// [`Pager::after`] for a page of any rows (`page.users` unused): `ids` are its rows' ids,
+    /// to see a page that repeats the previous one.
+    ///
+    /// # Errors
+    /// As [`Pager::after`].
+    pub fn after_ids(&mut self, page: &SearchPage, ids: Vec<u64>) -> Result<Next, UpstreamError> {
         self.rows += page.rows;
-        let ids: Vec<u64> = page.users.iter().map(|u| u.id).collect();
         if !ids.is_empty() && ids == self.previous {
             tracing::warn!(
                 page = self.page,

@@ -27,6 +27,14 @@ pub struct TestServer {
     pub sandbox: Sandbox,
 }
 
+/// `extra` with rewards off unless it says otherwise: the tests that count calls count the
+/// referral path's (what rewards cost is measured in `rewards.rs`, which turns them on).
+fn rewards_off_unless_asked<'a>(args: &mut Vec<&'a str>, extra: &[&'a str]) {
+    if !extra.contains(&"--rewards") {
+        args.extend_from_slice(&["--rewards", "off"]);
+    }
+}
+
 /// Starts the full application in sandbox mode with `extra` flags.
 pub async fn start(extra: &[&str]) -> TestServer {
     start_with(extra, Overrides::default()).await
@@ -35,6 +43,7 @@ pub async fn start(extra: &[&str]) -> TestServer {
 /// [`start`] with `overrides`.
 pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
     let mut args = vec!["server", "--sandbox", "--jwt-secret", SECRET];
+    rewards_off_unless_asked(&mut args, extra);
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
     let limits = overrides.limits;
@@ -51,6 +60,7 @@ pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
 /// checks that need no socket ([`ask`], `Router::oneshot`). The sandbox behind it is served.
 pub async fn app(extra: &[&str], overrides: Overrides) -> referrer_dashboard_server::App {
     let mut args = vec!["server", "--sandbox", "--jwt-secret", SECRET];
+    rewards_off_unless_asked(&mut args, extra);
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
     referrer_dashboard_server::build_with(&config, overrides)
@@ -101,6 +111,22 @@ pub async fn sandbox() -> Sandbox {
 
 /// A server configured with [`KEY`] in front of `sandbox`, with `extra` flags.
 pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides) -> String {
+    let limits = overrides.limits;
+    let app = keyed_app(sandbox, extra, overrides).await;
+    serve(app.router, limits).await
+}
+
+/// The application configured with [`KEY`] in front of `sandbox`, with `extra` flags, built but
+/// not served: for [`ask`], and for what the session builder counts.
+pub async fn app_for(sandbox: &Sandbox, extra: &[&str]) -> referrer_dashboard_server::App {
+    keyed_app(sandbox, extra, Overrides::default()).await
+}
+
+async fn keyed_app(
+    sandbox: &Sandbox,
+    extra: &[&str],
+    overrides: Overrides,
+) -> referrer_dashboard_server::App {
     let url = sandbox.api_url().to_string();
     let mut args = vec![
         "server",
@@ -116,13 +142,12 @@ pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides)
     if !extra.contains(&"--db") {
         args.extend_from_slice(&["--db", ":memory:"]);
     }
+    rewards_off_unless_asked(&mut args, extra);
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
-    let limits = overrides.limits;
-    let app = referrer_dashboard_server::build_with(&config, overrides)
+    referrer_dashboard_server::build_with(&config, overrides)
         .await
-        .unwrap();
-    serve(app.router, limits).await
+        .unwrap()
 }
 
 /// Serves `router` the way the binary does (header timeout, client addresses).
