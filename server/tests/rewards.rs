@@ -223,6 +223,28 @@ async fn a_failing_slow_or_malformed_rewards_route_leaves_the_rest_of_the_sessio
         2,
         "{recovered}"
     );
+    // And operations see it: /metrics counts the sessions sent without their rewards.
+    let dropped = dropped_in_metrics(&app.router).await;
+    assert!(dropped >= 3.0, "{dropped}");
+}
+
+/// `referrer_dashboard_session_parts_dropped_total{part="rewards"}` as `/metrics` renders it.
+async fn dropped_in_metrics(router: &axum::Router) -> f64 {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("referrer_dashboard_session_parts_dropped_total{part=\"rewards\"} ")
+        })
+        .map_or(0.0, |v| v.parse().unwrap())
 }
 
 #[tokio::test(start_paused = true)]

@@ -16,6 +16,7 @@
 //! | `referrer_dashboard_sessions_total` | counter | `outcome` (`fresh`, `cached`, `stale`, `refused`), `type` |
 //! | `referrer_dashboard_webhook_events_total` | counter | `result` (`applied`, `unknown_referrer`, or the refusal's type) |
 //! | `referrer_dashboard_dependency_up` | gauge | `dependency` (`store`, `redis`) |
+//! | `referrer_dashboard_session_parts_dropped_total` | counter | `part` (`rewards`, `program`) |
 //!
 //! The budget in use across every instance is
 //! `sum(increase(referrer_dashboard_upstream_budget_granted_total[1m]))`, to compare with
@@ -55,6 +56,8 @@ pub const CACHE_LOOKUPS: &str = "referrer_dashboard_cache_lookups_total";
 pub const SESSIONS: &str = "referrer_dashboard_sessions_total";
 /// Webhook calls.
 pub const WEBHOOK_EVENTS: &str = "referrer_dashboard_webhook_events_total";
+/// Sessions that went out without a part the platform failed to give.
+pub const PARTS_DROPPED: &str = "referrer_dashboard_session_parts_dropped_total";
 /// Whether a dependency answered when last asked.
 pub const DEPENDENCY_UP: &str = "referrer_dashboard_dependency_up";
 
@@ -124,6 +127,10 @@ fn describe() {
     describe_counter!(
         WEBHOOK_EVENTS,
         "Webhook calls: applied, unknown referrer, or refused by error type."
+    );
+    describe_counter!(
+        PARTS_DROPPED,
+        "Sessions sent without their rewards or program state (the platform failed, was slow or unreadable)."
     );
     describe_gauge!(
         DEPENDENCY_UP,
@@ -208,6 +215,11 @@ pub fn webhook(result: Result<bool, Error>) -> Result<bool, Error> {
     };
     counter!(WEBHOOK_EVENTS, "result" => label).increment(1);
     result
+}
+
+/// A session sent without `part` (`rewards` or `program`).
+pub fn part_dropped(part: &'static str) {
+    counter!(PARTS_DROPPED, "part" => part).increment(1);
 }
 
 /// Whether the store and (when configured) Redis answered.
