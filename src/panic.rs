@@ -21,17 +21,24 @@ thread_local! {
     static LIVE: RefCell<Vec<(Weak<Controller>, Element)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Installs the hook (once per page). The hook that was there before still runs afterwards,
-/// so a test harness or a host's own hook keeps seeing panics.
+/// Installs the hook (once per page).
+///
+/// The hook formats nothing: it reports the panic's message as the panic carries it (a literal,
+/// or the text `panic!` already formatted), without its location. Formatting the `PanicHookInfo`
+/// and calling std's default hook, which writes to a standard error that wasm32 does not have,
+/// cost 2.8 KB gzip (BENCHMARKS.md). In debug builds (the browser tests) the hook that was
+/// there before, the test harness's, still runs afterwards so a test sees its panics.
 ///
 /// Installed through Yew: a Yew app replaces any panic hook not set with
 /// `yew::set_custom_panic_hook` when it first renders, which would silence this one.
 pub fn install() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        #[cfg(debug_assertions)]
         let previous = std::panic::take_hook();
         yew::set_custom_panic_hook(Box::new(move |info| {
-            report(&info.to_string());
+            report(info.payload_as_str().unwrap_or("panic"));
+            #[cfg(debug_assertions)]
             previous(info);
         }));
     });
