@@ -558,8 +558,14 @@ pub fn twiggy_top(n: usize) -> Result<()> {
     let named = work.join("named.wasm");
     run(cmd("wasm-opt")
         .args([
-            "-O1",
+            "-O2",
             "--converge",
+            "-aimfs",
+            "0",
+            "-ocimfs",
+            "0",
+            "-fimfs",
+            "0",
             "--code-folding",
             "--dae-optimizing",
             "-g",
