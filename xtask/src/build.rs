@@ -42,6 +42,7 @@ pub fn site() -> Result<PathBuf> {
         let config = ["examples/", name, "/vite.config.js"].concat();
         run(cmd("vite").args(["build", "--config", &config]))?;
     }
+    precompress(&dir)?;
     ssr_examples()?;
     Ok(dir)
 }
@@ -261,7 +262,18 @@ pub fn npm_package() -> Result<PathBuf> {
             "--log-level=warning",
         ])
         .arg(format!("--outfile={}", dir.join(entry).display())))?;
+    precompress(&dir)?;
     Ok(dir)
+}
+
+/// Writes the gzip -9 and brotli -11 encoding of every text and wasm file under `dir` beside it
+/// (`x.wasm.gz`, `x.wasm.br`; `benches/compress.mjs`, the functions the size table measures
+/// with). The backend serves a folder's files precompressed when the browser accepts an
+/// encoding, and any static server or CDN that looks for such files can; compressing at the
+/// highest settings once beats compressing on the fly at every request (brotli -11 is too slow
+/// for that). The npm tarball leaves them out (`files` in package.json): npm compresses itself.
+pub fn precompress(dir: &Path) -> Result<()> {
+    run(cmd("node").arg("benches/compress.mjs").arg(dir))
 }
 
 /// The names on the JS/wasm boundary, minified. wasm-bindgen names every import after its
@@ -503,6 +515,7 @@ pub fn cdn() -> Result<Cdn> {
         listing.join(",\n")
     );
     std::fs::write(dir.join("manifest.json"), manifest)?;
+    precompress(&dir)?;
     Ok(Cdn { files, html })
 }
 
