@@ -20,7 +20,7 @@
 //! - [`share`]: the `channels` attribute and the networks' share URLs (pure).
 //! - [`demo`]: built-in sample data for the `demo` attribute (pure).
 //! - [`qr`]: the link's QR code as an SVG path (pure).
-//! - [`panic`]: the panic hook that turns a panic into `rd-error` and an error state.
+//! - [`panic`]: the panic hook (the message to the console; the loader reports the trap).
 //! - [`surface`]: the public surface, written once (`cargo xtask surface` writes it everywhere).
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.
