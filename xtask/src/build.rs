@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256, Sha384};
 
+use crate::toolchain::Toolchain;
 use crate::{Result, cmd, root, run, step};
 
 /// Where wasm-pack writes its output.
@@ -176,10 +177,20 @@ pub fn cdn_dir() -> PathBuf {
 }
 
 /// Compiles the widget with wasm-pack (release profile: size) and optimises it with the
-/// npm binaryen `wasm-opt` on PATH.
-pub fn widget() -> Result<()> {
-    step("building the widget (wasm-pack, release, wasm-opt)");
-    run(cmd("wasm-pack").args([
+/// npm binaryen `wasm-opt` on PATH, with stable Rust or the pinned size toolchain
+/// ([`crate::toolchain`]).
+pub fn widget(toolchain: Toolchain) -> Result<()> {
+    let mut wasm_pack = cmd("wasm-pack");
+    if toolchain == Toolchain::Size {
+        let nightly = crate::toolchain::ensure_size_toolchain()?;
+        step(&format!(
+            "building the widget (wasm-pack, release, wasm-opt) with the size toolchain ({nightly}, build-std; --stable builds without it)"
+        ));
+        toolchain.apply(&mut wasm_pack, &nightly);
+    } else {
+        step("building the widget (wasm-pack, release, wasm-opt) with stable Rust");
+    }
+    run(wasm_pack.args([
         "build",
         "--release",
         "--target",
@@ -549,21 +560,27 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The stylesheet as compiled into the wasm (minified by the widget's build script).
 pub fn minified_css() -> Option<PathBuf> {
-    let builds = root().join("target/wasm32-unknown-unknown/release/build");
-    std::fs::read_dir(builds)
-        .ok()?
+    [Toolchain::Stable, Toolchain::Size]
+        .iter()
+        .filter_map(|t| {
+            std::fs::read_dir(t.target_dir().join("wasm32-unknown-unknown/release/build")).ok()
+        })
+        .flatten()
         .filter_map(|e| e.ok())
         .map(|e| e.path().join("out/widget.min.css"))
         .filter(|p| p.is_file())
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
 }
 
-/// Prints the `n` largest items of the release wasm with their names: wasm-bindgen keeping the
-/// name section, then wasm-opt with the package's flags plus -g (names kept), then twiggy.
-pub fn twiggy_top(n: usize) -> Result<()> {
+/// Prints the `n` largest items of the release wasm `toolchain` built, with their names:
+/// wasm-bindgen keeping the name section, then wasm-opt with the package's flags plus -g (names
+/// kept), then twiggy.
+pub fn twiggy_top(n: usize, toolchain: Toolchain) -> Result<()> {
     let work = root().join("target/bench/twiggy");
     std::fs::create_dir_all(&work)?;
-    let input = root().join("target/wasm32-unknown-unknown/release/referrer_dashboard.wasm");
+    let input = toolchain
+        .target_dir()
+        .join("wasm32-unknown-unknown/release/referrer_dashboard.wasm");
     run(cmd("wasm-bindgen")
         .args(["--target", "web", "--keep-debug", "--out-dir"])
         .arg(&work)

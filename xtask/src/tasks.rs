@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::toolchain::Toolchain;
 use crate::{Result, build, cargo, cmd, root, run, step, surface, tools};
 
 /// The server binary the demo and the end-to-end tests run.
@@ -15,10 +16,10 @@ fn build_server() -> Result<()> {
     run(cmd(&cargo()).args(["build", "--package", "referrer-dashboard-server"]))
 }
 
-/// `cargo xtask dist`.
-pub fn dist() -> Result<PathBuf> {
+/// `cargo xtask dist [--stable]`: with the size toolchain unless `--stable`.
+pub fn dist(toolchain: Toolchain) -> Result<PathBuf> {
     tools::ensure_build_tools()?;
-    build::widget()?;
+    build::widget(toolchain)?;
     let dir = build::npm_package()?;
     let cdn = build::cdn()?;
     eprintln!("\nnpm package:      {}", dir.display());
@@ -38,8 +39,10 @@ pub fn dist() -> Result<PathBuf> {
 }
 
 /// `cargo xtask demo`.
+///
+/// Built with stable Rust, as the tests are: the demo must work without the nightly.
 pub fn demo() -> Result<()> {
-    let package = dist()?;
+    let package = dist(Toolchain::Stable)?;
     let site = build::site()?;
     build_server()?;
     let db_dir = root().join("target/demo");
@@ -160,8 +163,10 @@ fn size_table(budget: Option<&str>) -> Result<()> {
     run(&mut node)
 }
 
-/// `cargo xtask bench`: size, browser and server benchmarks; results in `target/bench/`.
-pub fn bench() -> Result<()> {
+/// `cargo xtask bench [--stable]`: size, browser and server benchmarks of the widget built as
+/// `cargo xtask dist` builds it (the size toolchain unless `--stable`); results in
+/// `target/bench/`.
+pub fn bench(toolchain: Toolchain) -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_cargo_tool_any("twiggy", "lists what takes space in the wasm")?;
@@ -171,12 +176,14 @@ pub fn bench() -> Result<()> {
         "/usr/bin/wrk",
         "the load generator of the server benchmark",
     )?;
-    build::widget()?;
+    build::widget(toolchain)?;
     build::npm_package()?;
-    step("size: raw, gzip -9, brotli -11");
+    step(&format!(
+        "size ({toolchain:?} toolchain): raw, gzip -9, brotli -11 (the budget holds the stable build)"
+    ));
     size_table(Some(SIZE_BUDGET_KB))?;
     step("size: the largest items of the wasm (twiggy, names kept through wasm-opt -g)");
-    build::twiggy_top(20)?;
+    build::twiggy_top(20, toolchain)?;
     step("browser: render, scaling, Show more, mount/unmount cycles (headless Chromium)");
     run(cmd("node")
         .args(["benches/browser.mjs"])
@@ -238,7 +245,7 @@ fn node_with_builds() -> std::process::Command {
 pub fn screenshots() -> Result<()> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
-    dist()?;
+    dist(Toolchain::Stable)?;
     build::site()?;
     build_server()?;
     step("screenshots in headless Chromium");
@@ -412,7 +419,8 @@ fn build_for_tests(built: &mut bool) -> Result<()> {
     if *built {
         return Ok(());
     }
-    build::widget()?;
+    // Stable, so that no test depends on the nightly size toolchain.
+    build::widget(Toolchain::Stable)?;
     build::npm_package()?;
     step("size budget");
     size_table(Some(SIZE_BUDGET_KB))?;
