@@ -46,7 +46,11 @@ pub mod timing;
 
 pub use element::{Core, create};
 
-/// The allocator: talc, which grows the wasm memory as needed (see Cargo.toml for why).
+/// The allocator: lol_alloc's free list, which grows the wasm memory as needed (see Cargo.toml
+/// for why).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+// SAFETY: `AssumeSingleThreaded` is sound only without threads: the widget's wasm is built
+// without atomics or shared memory, so no two calls into it ever run at once.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

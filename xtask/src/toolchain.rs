@@ -6,7 +6,7 @@
 //! messages, source locations and `Debug` formatting. Rebuilt for the widget (`-Zbuild-std`)
 //! with `optimize_for_size`, an abort that runs no panic machinery at all
 //! (`-Cpanic=immediate-abort`), and no location or `Debug` text (`-Zlocation-detail=none`,
-//! `-Zfmt-debug=none`), the same code is about 14 KB gzip smaller (BENCHMARKS.md). A panic
+//! `-Zfmt-debug=none`), the same code is about 12 KB gzip smaller (BENCHMARKS.md). A panic
 //! then traps at once without a hook; the loader reports the trap (`pkg-template/element.js`).
 //! Nothing depends on it: every test runs the stable build, and `--stable` builds the package
 //! without it.
