@@ -10,7 +10,7 @@
 //            gzip-compressed as a CDN sends it; time to the element's first content and to
 //            rd-load, ours with and without the preload recipe against the vanilla element
 //
-//   node benches/browser.mjs <package-dir> [--runs N] [--phone-runs N] [--only phone|scaling]
+//   node benches/browser.mjs <package-dir> [--runs N] [--phone-runs N] [--only phone|scaling|render]
 //                            [--sources target/pkg-src] [--out file.json]
 import { createServer } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -322,6 +322,13 @@ for (const [name, r] of Object.entries(render)) {
   console.log(`${name.padEnd(28)} ${r.load.median.toFixed(1).padStart(7)} ${r.load.p10.toFixed(1).padStart(7)} ${r.load.p90.toFixed(1).padStart(7)} | ${r.interactive.median.toFixed(1).padStart(7)}`);
 }
 console.log(`ratio ours / vanilla (median rd-load): ${ratio.toFixed(2)}×`);
+if (ONLY === 'render') {
+  await browser.close();
+  server.close();
+  await mkdir(dirname(OUT), { recursive: true });
+  await writeFile(OUT.replace(/\.json$/, '-render.json'), JSON.stringify({ render, ratio }, null, 2));
+  process.exit(0);
+}
 
 // Scaling.
 const scaling = await scalingRun();
