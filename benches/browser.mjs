@@ -10,7 +10,7 @@
 //            gzip-compressed as a CDN sends it; time to the element's first content and to
 //            rd-load, ours with and without the preload recipe against the vanilla element
 //
-//   node benches/browser.mjs <package-dir> [--runs N] [--phone-runs N] [--only phone]
+//   node benches/browser.mjs <package-dir> [--runs N] [--phone-runs N] [--only phone|scaling|render]
 //                            [--sources target/pkg-src] [--out file.json]
 import { createServer } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -258,6 +258,33 @@ async function phone() {
   console.log(`markup size: ours ${markup} chars, vanilla ${vanillaMarkup} chars`);
 }
 
+/** One session page of 10, 1,000 and 10,000 referrals: load time, JS heap, wasm memory. */
+async function scalingRun() {
+  const scaling = {};
+  console.log('\nscaling: one session page of N referrals (median of 7 cold loads)');
+  console.log(`${'N'.padStart(7)} ${'rd-load ms'.padStart(11)} ${'JS heap KB'.padStart(11)} ${'wasm KB'.padStart(9)}`);
+  for (const n of [10, 1_000, 10_000]) {
+    const loads = [];
+    for (let i = 0; i < 7; i += 1) {
+      const { timings, memory, context } = await load(`/ours.html?n=${n}`);
+      loads.push({ time: timings.load, ...memory });
+      await context.close();
+    }
+    scaling[n] = { load: stats(loads.map((l) => l.time)), heap: stats(loads.map((l) => l.heap)), wasm: stats(loads.map((l) => l.wasm)) };
+    console.log(`${String(n).padStart(7)} ${scaling[n].load.median.toFixed(1).padStart(11)} ${(scaling[n].heap.median / 1000).toFixed(0).padStart(11)} ${(scaling[n].wasm.median / 1000).toFixed(0).padStart(9)}`);
+  }
+  return scaling;
+}
+
+if (ONLY === 'scaling') {
+  const result = await scalingRun();
+  await browser.close();
+  server.close();
+  await mkdir(dirname(OUT), { recursive: true });
+  await writeFile(OUT.replace(/\.json$/, '-scaling.json'), JSON.stringify({ scaling: result }, null, 2));
+  process.exit(0);
+}
+
 if (ONLY === 'phone') {
   const result = await phone();
   await browser.close();
@@ -295,21 +322,16 @@ for (const [name, r] of Object.entries(render)) {
   console.log(`${name.padEnd(28)} ${r.load.median.toFixed(1).padStart(7)} ${r.load.p10.toFixed(1).padStart(7)} ${r.load.p90.toFixed(1).padStart(7)} | ${r.interactive.median.toFixed(1).padStart(7)}`);
 }
 console.log(`ratio ours / vanilla (median rd-load): ${ratio.toFixed(2)}×`);
+if (ONLY === 'render') {
+  await browser.close();
+  server.close();
+  await mkdir(dirname(OUT), { recursive: true });
+  await writeFile(OUT.replace(/\.json$/, '-render.json'), JSON.stringify({ render, ratio }, null, 2));
+  process.exit(0);
+}
 
 // Scaling.
-const scaling = {};
-console.log('\nscaling: one session page of N referrals (median of 7 cold loads)');
-console.log(`${'N'.padStart(7)} ${'rd-load ms'.padStart(11)} ${'JS heap KB'.padStart(11)} ${'wasm KB'.padStart(9)}`);
-for (const n of [10, 1_000, 10_000]) {
-  const loads = [];
-  for (let i = 0; i < 7; i += 1) {
-    const { timings, memory, context } = await load(`/ours.html?n=${n}`);
-    loads.push({ time: timings.load, ...memory });
-    await context.close();
-  }
-  scaling[n] = { load: stats(loads.map((l) => l.time)), heap: stats(loads.map((l) => l.heap)), wasm: stats(loads.map((l) => l.wasm)) };
-  console.log(`${String(n).padStart(7)} ${scaling[n].load.median.toFixed(1).padStart(11)} ${(scaling[n].heap.median / 1000).toFixed(0).padStart(11)} ${(scaling[n].wasm.median / 1000).toFixed(0).padStart(9)}`);
-}
+const scaling = await scalingRun();
 
 /** Median ms from a "Show more" click to the list showing the new rows, over `clicks` clicks. */
 async function showMore(path, clicks) {

@@ -5,7 +5,7 @@
 // (src/element.rs). Logic lives in Rust; the two screens drawn here are the ones the Rust UI
 // cannot draw because it is not there yet: the skeleton shown the moment the element connects
 // (replaced by the Yew app once the wasm has arrived), and the error state for when the wasm
-// cannot be loaded.
+// cannot be loaded or has stopped (a trap: see `isTrap`).
 
 // surface:attributes (generated from src/surface.rs by `cargo xtask surface`)
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
@@ -161,18 +161,37 @@ function showSkeleton(host, root) {
   );
 }
 
-/** The error state, for when the wasm cannot be loaded; `retry` runs when its button is pressed. */
+/**
+ * The error state, for when the wasm cannot be loaded or has stopped; `retry`, if any, runs when
+ * its button is pressed.
+ */
 function showFailure(host, root, retry) {
   drawCard(host, root, false, (text) => {
-    const button = make('button', { part: 'retry-button', type: 'button', class: 'primary' }, text('retry'));
-    button.addEventListener('click', () => {
-      button.disabled = true;
-      button.setAttribute('aria-busy', 'true');
-      retry();
-    });
-    return make('div', { part: 'error', class: 'error', role: 'alert' }, make('p', {}, text('error-title')), button);
+    const notice = make('div', { part: 'error', class: 'error', role: 'alert' }, make('p', {}, text('error-title')));
+    if (retry) {
+      const button = make('button', { part: 'retry-button', type: 'button', class: 'primary' }, text('retry'));
+      button.addEventListener('click', () => {
+        button.disabled = true;
+        button.setAttribute('aria-busy', 'true');
+        retry();
+      });
+      notice.append(button);
+    }
+    return notice;
   });
 }
+
+/** Fires `rd-error` on `host` (bubbling out of the shadow root, as the core's do). */
+const reportError = (host, type, message) =>
+  host.dispatchEvent(new CustomEvent('rd-error', { bubbles: true, composed: true, detail: { type, message } }));
+
+/**
+ * Whether `error` is the wasm trapping: a `WebAssembly.RuntimeError` ("unreachable", "memory
+ * access out of bounds"). A panic in Rust ends in one (the release build aborts; the size build
+ * aborts at once, without a panic hook), and so does any other fault of the wasm. After a trap
+ * the instance's memory is in whatever state the trap left it: nothing may call into it again.
+ */
+export const isTrap = (error) => typeof WebAssembly === 'object' && error instanceof WebAssembly.RuntimeError;
 
 /**
  * Defines the element once per page and returns its class.
@@ -182,13 +201,30 @@ function showFailure(host, root, retry) {
  *   again after a failure, to retry). A rejection's `type` is the `rd-error` type to report
  *   (`configuration` when it has none).
  * @param {string} [name] the tag name.
+ * @param {(error: unknown) => boolean} [ours] whether an error reported to the window (an
+ *   `error` or `unhandledrejection` event: a trap in a timer, an event handler or a promise
+ *   callback of the wasm) is this wasm trapping; every trap by default.
  */
-export function define(load, name = 'referrer-dashboard') {
+export function define(load, name = 'referrer-dashboard', ours = isTrap) {
   const existing = customElements.get(name);
   if (existing) return existing;
 
   /** The wasm exports once loaded: later elements are created without waiting. */
   let wasm = null;
+  /** The trap that stopped the wasm, once it has: no element calls into it again. */
+  let trapped = null;
+  /** The elements with a core, each with what it does when the wasm stops. */
+  const live = new Map();
+  /** Every element with a core shows the error state and fires `rd-error`, once. */
+  const stopped = (error) => {
+    trapped ??= error;
+    for (const stop of [...live.values()]) stop();
+  };
+  const onWindowError = (event) => {
+    if (ours(event.error ?? event.reason)) stopped(event.error ?? event.reason);
+  };
+  addEventListener('error', onWindowError);
+  addEventListener('unhandledrejection', onWindowError);
 
   class ReferrerDashboard extends HTMLElement {
     static observedAttributes = ATTRIBUTES;
@@ -198,6 +234,54 @@ export function define(load, name = 'referrer-dashboard') {
     #strings = {};
     /** With `loading="lazy"`, the observer waiting for the element to come near the viewport. */
     #near = null;
+
+    /**
+     * `call(core)`'s result, or undefined when there is no core. A trap during the call stops
+     * every element (the wasm is dead) instead of reaching the caller: the host's
+     * `setAttribute`, a framework's render.
+     */
+    #call(call) {
+      if (!this.#core) return undefined;
+      try {
+        return call(this.#core);
+      } catch (error) {
+        if (!isTrap(error)) throw error;
+        stopped(error);
+        return undefined;
+      }
+    }
+
+    /** Creates the core and connects it (`early`: the loader's session request, or null). */
+    #create(root, early) {
+      if (trapped) {
+        early?.abort.abort();
+        this.#stopped();
+        return;
+      }
+      root.replaceChildren(); // the loader's skeleton, or its error state after a retry
+      live.set(this, () => this.#stopped());
+      try {
+        this.#core = wasm.create(this, root, tokenFromUrl);
+      } catch (error) {
+        if (!isTrap(error)) throw error;
+        stopped(error);
+        return;
+      }
+      this.#call((core) => core.connect(early));
+    }
+
+    /**
+     * The wasm has trapped: forget the core without calling it (not even to free it), report
+     * the failure and show the error state. No retry button: this page's instance cannot run
+     * again; a reload gives a new one.
+     */
+    #stopped() {
+      live.delete(this);
+      this.#core = null;
+      if (!this.shadowRoot) return;
+      reportError(this, 'invalid_response', `the widget stopped (${trapped?.message ?? 'a trap'}); see the console`);
+      showFailure(this, this.shadowRoot, null);
+    }
 
     constructor() {
       super();
@@ -227,23 +311,23 @@ export function define(load, name = 'referrer-dashboard') {
     }
     set strings(value) {
       this.#strings = value ?? {};
-      this.#core?.setStrings(this.#strings);
+      this.#call((core) => core.setStrings(this.#strings));
     }
 
     /** The last valid dashboard session, or null. */
     get session() {
-      return this.#core ? this.#core.session() : null;
+      return this.#call((core) => core.session()) ?? null;
     }
 
     /** Fetches a new session now; resolves when the request has settled. */
     refresh() {
-      return this.#core ? this.#core.refresh() : Promise.resolve();
+      return this.#call((core) => core.refresh()) ?? Promise.resolve();
     }
 
     connectedCallback() {
       const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
       if (this.#core) {
-        this.#core.connect(null);
+        this.#call((core) => core.connect(null));
         return;
       }
       if (this.#near) return; // moved while waiting to come near the viewport
@@ -282,9 +366,7 @@ export function define(load, name = 'referrer-dashboard') {
     /** Creates the core now if the wasm is there, else once it is (fetching the session meanwhile). */
     #begin(root) {
       if (wasm) {
-        root.replaceChildren(); // the loader's skeleton
-        this.#core = wasm.create(this, root, tokenFromUrl);
-        this.#core.connect(null);
+        this.#create(root, null);
         return;
       }
       // The wasm is still loading: start the session request now, in parallel, and hand it
@@ -301,23 +383,12 @@ export function define(load, name = 'referrer-dashboard') {
             early?.abort.abort();
             return;
           }
-          root.replaceChildren(); // the loader's skeleton, or its error state after a retry
-          this.#core = wasm.create(this, root, tokenFromUrl);
-          this.#core.connect(early);
+          this.#create(root, early);
         },
         (error) => {
           early?.abort.abort();
           if (this.#core || !this.isConnected) return;
-          this.dispatchEvent(
-            new CustomEvent('rd-error', {
-              bubbles: true,
-              composed: true,
-              detail: {
-                type: error?.type ?? 'configuration',
-                message: `the widget could not start: ${error?.message ?? error}`,
-              },
-            }),
-          );
+          reportError(this, error?.type ?? 'configuration', `the widget could not start: ${error?.message ?? error}`);
           showFailure(this, root, () => this.#start(root, null));
         },
       );
@@ -382,16 +453,18 @@ export function define(load, name = 'referrer-dashboard') {
       queueMicrotask(() => {
         if (this.isConnected) return;
         this.#stopWatching();
-        if (!this.#core) return;
-        this.#core.disconnect();
-        this.#core.free();
+        this.#call((core) => {
+          core.disconnect();
+          core.free();
+        });
+        live.delete(this);
         this.#core = null;
       });
     }
 
     attributeChangedCallback(attribute, oldValue, newValue) {
       if (oldValue === newValue) return;
-      if (this.#core) this.#core.attributeChanged(attribute, newValue);
+      if (this.#core) this.#call((core) => core.attributeChanged(attribute, newValue));
       else if (attribute === 'defer-hydration' && newValue === null && this.isConnected) this.connectedCallback();
     }
   }

@@ -3,7 +3,7 @@
 // where there is no DOM (server-side rendering in Node, a worker), it defines nothing, fetches
 // nothing and throws nothing: nothing below touches a browser global unless `inPage`.
 import init, { create } from './referrer_dashboard.js';
-import { define } from './element.js';
+import { define, isTrap } from './element.js';
 
 /* global RD_WASM_INTEGRITY */
 /**
@@ -39,10 +39,19 @@ const failure = (type, message) => Object.assign(new Error(message), { type });
 const requestInit = (url) =>
   url.origin === location.origin ? { integrity, mode: 'no-cors', credentials: 'include' } : { integrity };
 
+/** The wasm's URL: resolved when needed, not at import (nothing runs at import outside a page). */
+const wasmUrl = () => new URL('./referrer_dashboard_bg.wasm', import.meta.url);
+
+/**
+ * Whether an error the window saw is this wasm trapping, not another module's: its stack names
+ * the wasm (Chromium, Firefox) or this module, whose glue is between every wasm frame and the
+ * browser (any engine).
+ */
+const ours = (error) => isTrap(error) && [wasmUrl().href, import.meta.url].some((url) => String(error.stack).includes(url));
+
 /** The wasm download: the network or the deployment at fault, told apart. */
 const download = () => {
-  // Resolved when the wasm is needed, not at import: nothing runs at import outside a page.
-  const url = new URL('./referrer_dashboard_bg.wasm', import.meta.url);
+  const url = wasmUrl();
   return fetch(url, requestInit(url)).then(
     (response) => {
       if (response.ok) return response;
@@ -76,5 +85,5 @@ const load = () =>
 if (inPage && !document.getElementsByTagName('referrer-dashboard').length) load().catch(() => {}); // each element reports a failure itself
 
 /** The element's class; `undefined` where there is no DOM (nothing was defined). */
-export const ReferrerDashboard = inPage ? define(load) : undefined;
+export const ReferrerDashboard = inPage ? define(load, undefined, ours) : undefined;
 export default ReferrerDashboard;

@@ -109,11 +109,6 @@ impl Controller {
         self.texts.borrow().clone()
     }
 
-    /// The texts, unless they are being replaced right now (the panic hook must not block).
-    pub fn try_texts(&self) -> Option<Rc<Texts>> {
-        self.texts.try_borrow().ok().map(|t| t.clone())
-    }
-
     /// The share actions to show.
     pub fn channels(&self) -> Vec<Channel> {
         self.lifecycle.borrow().config().channels.clone()

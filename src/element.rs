@@ -92,14 +92,12 @@ impl Core {
             self.app =
                 Some(yew::Renderer::<App>::with_root_and_props(self.mount.clone(), props).render());
         }
-        crate::panic::register(&self.controller, &self.mount);
         self.controller.start(early_request(&early));
     }
 
     /// The element really left the document: cancel requests and timers and unmount the app
     /// (`AppHandle` has no `Drop`; without `destroy()` it would stay mounted and alive).
     pub fn disconnect(&mut self) {
-        crate::panic::unregister(&self.controller);
         self.controller.stop();
         if let Some(app) = self.app.take() {
             if self.mounted.get() {

@@ -20,7 +20,7 @@
 //! - [`share`]: the `channels` attribute and the networks' share URLs (pure).
 //! - [`demo`]: built-in sample data for the `demo` attribute (pure).
 //! - [`qr`]: the link's QR code as an SVG path (pure).
-//! - [`panic`]: the panic hook that turns a panic into `rd-error` and an error state.
+//! - [`panic`]: the panic hook (the message to the console; the loader reports the trap).
 //! - [`surface`]: the public surface, written once (`cargo xtask surface` writes it everywhere).
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.
@@ -46,7 +46,11 @@ pub mod timing;
 
 pub use element::{Core, create};
 
-/// The allocator: talc, which grows the wasm memory as needed (see Cargo.toml for why).
+/// The allocator: lol_alloc's free list, which grows the wasm memory as needed (see Cargo.toml
+/// for why).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+// SAFETY: `AssumeSingleThreaded` is sound only without threads: the widget's wasm is built
+// without atomics or shared memory, so no two calls into it ever run at once.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

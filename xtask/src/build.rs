@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256, Sha384};
 
+use crate::toolchain::Toolchain;
 use crate::{Result, cmd, root, run, step};
 
 /// Where wasm-pack writes its output.
@@ -42,6 +43,7 @@ pub fn site() -> Result<PathBuf> {
         let config = ["examples/", name, "/vite.config.js"].concat();
         run(cmd("vite").args(["build", "--config", &config]))?;
     }
+    precompress(&dir)?;
     ssr_examples()?;
     Ok(dir)
 }
@@ -175,10 +177,20 @@ pub fn cdn_dir() -> PathBuf {
 }
 
 /// Compiles the widget with wasm-pack (release profile: size) and optimises it with the
-/// npm binaryen `wasm-opt` on PATH.
-pub fn widget() -> Result<()> {
-    step("building the widget (wasm-pack, release, wasm-opt)");
-    run(cmd("wasm-pack").args([
+/// npm binaryen `wasm-opt` on PATH, with stable Rust or the pinned size toolchain
+/// ([`crate::toolchain`]).
+pub fn widget(toolchain: Toolchain) -> Result<()> {
+    let mut wasm_pack = cmd("wasm-pack");
+    if toolchain == Toolchain::Size {
+        let nightly = crate::toolchain::ensure_size_toolchain()?;
+        step(&format!(
+            "building the widget (wasm-pack, release, wasm-opt) with the size toolchain ({nightly}, build-std; --stable builds without it)"
+        ));
+        toolchain.apply(&mut wasm_pack, &nightly);
+    } else {
+        step("building the widget (wasm-pack, release, wasm-opt) with stable Rust");
+    }
+    run(wasm_pack.args([
         "build",
         "--release",
         "--target",
@@ -261,7 +273,18 @@ pub fn npm_package() -> Result<PathBuf> {
             "--log-level=warning",
         ])
         .arg(format!("--outfile={}", dir.join(entry).display())))?;
+    precompress(&dir)?;
     Ok(dir)
+}
+
+/// Writes the gzip -9 and brotli -11 encoding of every text and wasm file under `dir` beside it
+/// (`x.wasm.gz`, `x.wasm.br`; `benches/compress.mjs`, the functions the size table measures
+/// with). The backend serves a folder's files precompressed when the browser accepts an
+/// encoding, and any static server or CDN that looks for such files can; compressing at the
+/// highest settings once beats compressing on the fly at every request (brotli -11 is too slow
+/// for that). The npm tarball leaves them out (`files` in package.json): npm compresses itself.
+pub fn precompress(dir: &Path) -> Result<()> {
+    run(cmd("node").arg("benches/compress.mjs").arg(dir))
 }
 
 /// The names on the JS/wasm boundary, minified. wasm-bindgen names every import after its
@@ -503,6 +526,7 @@ pub fn cdn() -> Result<Cdn> {
         listing.join(",\n")
     );
     std::fs::write(dir.join("manifest.json"), manifest)?;
+    precompress(&dir)?;
     Ok(Cdn { files, html })
 }
 
@@ -536,21 +560,27 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The stylesheet as compiled into the wasm (minified by the widget's build script).
 pub fn minified_css() -> Option<PathBuf> {
-    let builds = root().join("target/wasm32-unknown-unknown/release/build");
-    std::fs::read_dir(builds)
-        .ok()?
+    [Toolchain::Stable, Toolchain::Size]
+        .iter()
+        .filter_map(|t| {
+            std::fs::read_dir(t.target_dir().join("wasm32-unknown-unknown/release/build")).ok()
+        })
+        .flatten()
         .filter_map(|e| e.ok())
         .map(|e| e.path().join("out/widget.min.css"))
         .filter(|p| p.is_file())
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
 }
 
-/// Prints the `n` largest items of the release wasm with their names: wasm-bindgen keeping the
-/// name section, then wasm-opt with the package's flags plus -g (names kept), then twiggy.
-pub fn twiggy_top(n: usize) -> Result<()> {
+/// Prints the `n` largest items of the release wasm `toolchain` built, with their names:
+/// wasm-bindgen keeping the name section, then wasm-opt with the package's flags plus -g (names
+/// kept), then twiggy.
+pub fn twiggy_top(n: usize, toolchain: Toolchain) -> Result<()> {
     let work = root().join("target/bench/twiggy");
     std::fs::create_dir_all(&work)?;
-    let input = root().join("target/wasm32-unknown-unknown/release/referrer_dashboard.wasm");
+    let input = toolchain
+        .target_dir()
+        .join("wasm32-unknown-unknown/release/referrer_dashboard.wasm");
     run(cmd("wasm-bindgen")
         .args(["--target", "web", "--keep-debug", "--out-dir"])
         .arg(&work)
@@ -558,8 +588,14 @@ pub fn twiggy_top(n: usize) -> Result<()> {
     let named = work.join("named.wasm");
     run(cmd("wasm-opt")
         .args([
-            "-O1",
+            "-O2",
             "--converge",
+            "-aimfs",
+            "0",
+            "-ocimfs",
+            "0",
+            "-fimfs",
+            "0",
             "--code-folding",
             "--dae-optimizing",
             "-g",

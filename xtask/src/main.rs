@@ -5,8 +5,9 @@
 //! - `test [stage...]`: lint and run every test suite (host, wasm in Chromium, server,
 //!   end-to-end, the three engines), or only the stages named (`lint`, `host`, `wasm`, `e2e`,
 //!   `engines`).
-//! - `dist`: write the npm package to `target/dist/npm/` and script-tag files to `target/dist/cdn/`.
-//! - `bench`: size, browser and server benchmarks (see `BENCHMARKS.md`).
+//! - `dist [--stable]`: write the npm package to `target/dist/npm/` and script-tag files to
+//!   `target/dist/cdn/`, built with the pinned nightly size toolchain unless `--stable`.
+//! - `bench [--stable]`: size, browser and server benchmarks (see `BENCHMARKS.md`).
 //! - `surface`: write the public surface of `src/surface.rs` into every file that states it.
 //! - `screenshots`: PNGs of the widget in its states to `target/screenshots/`, for a person.
 //!
@@ -16,17 +17,21 @@
 //! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium,
 //!   Firefox ESR and WebKitGTK.
 //! - `build`: building the widget and assembling the package.
+//! - `toolchain`: stable or the pinned nightly size toolchain, and installing the latter.
 //! - `surface`: the generated surface (manifest, types, loader lists, README and site tables).
 //! - `tasks`: the commands themselves.
 
 mod build;
 mod surface;
 mod tasks;
+mod toolchain;
 mod tools;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+
+use toolchain::Toolchain;
 
 /// Errors are messages for the person at the terminal.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -38,8 +43,13 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshot
   test [stage] lint and run every test suite, or the stages named: lint, host (host and
                server tests), wasm (wasm tests in Chromium), e2e (end-to-end), engines (the
                user's checks in Chromium, Firefox ESR and WebKitGTK)
-  dist         write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/
-  bench        size, browser and server benchmarks (results in target/bench/, figures in BENCHMARKS.md)
+  dist [--stable]
+               write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/,
+               built with the pinned nightly size toolchain (installed with rustup when missing),
+               or with stable Rust (as the tests build it) with --stable
+  bench [--stable]
+               size, browser and server benchmarks of the dist build (results in target/bench/,
+               figures in BENCHMARKS.md)
   surface      write src/surface.rs into the manifest, types, loader and README/site tables
   screenshots  PNGs of the widget in its states and themes to target/screenshots/";
 
@@ -49,8 +59,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => tasks::demo(),
         Some("test") => tasks::test(&args[1..]),
-        Some("dist") => tasks::dist().map(|_| ()),
-        Some("bench") => tasks::bench(),
+        Some("dist") => tasks::dist(Toolchain::from_args(&args[1..])).map(|_| ()),
+        Some("bench") => tasks::bench(Toolchain::from_args(&args[1..])),
         Some("surface") => tasks::surface(),
         Some("screenshots") => tasks::screenshots(),
         Some("-h" | "--help" | "help") | None => {
