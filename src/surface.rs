@@ -601,9 +601,11 @@ messages! {
     Anonymous = "anonymous" => "Someone",
     /// The heading of the rewards part.
     RewardsHeading = "rewards-heading" => "Your rewards",
-    /// The label of the earned totals (issued or sent, per currency).
+    /// The label of the earned totals (issued or sent, per currency), and the status of an
+    /// issued or sent reward.
     RewardsEarned = "rewards-earned" => "Earned",
-    /// The label of the pending totals (due, not yet issued).
+    /// The label of the pending totals (due, not yet issued), and the status of a reward that is
+    /// due.
     RewardsPending = "rewards-pending" => "Pending",
     /// The rewards part when there is nothing in it yet.
     RewardsEmpty = "rewards-empty" => "No rewards yet",
@@ -615,12 +617,8 @@ messages! {
     KindCoupon = "reward-kind-coupon" => "Coupon",
     /// A reward the business describes itself.
     KindCustom = "reward-kind-custom" => "Gift",
-    /// The status of a reward that is due, not yet issued.
-    RewardPending = "reward-status-pending" => "Pending",
     /// The status of a reward being sent.
     RewardOnItsWay = "reward-status-on-its-way" => "On its way",
-    /// The status of an issued or sent reward.
-    RewardEarned = "reward-status-earned" => "Earned",
     /// The status of a reward that could not be sent.
     RewardFailed = "reward-status-failed" => "Not sent",
     /// A pending reward whose amount is not known yet (a commission before the spend is in).
@@ -629,10 +627,6 @@ messages! {
     RewardFailedHint = "reward-failed-hint" => "We couldn't send this reward. Please contact us.",
     /// The accessible name of a coupon code's field.
     CouponLabel = "coupon-label" => "Coupon code",
-    /// A coupon code's copy button.
-    CopyCoupon = "copy-coupon" => "Copy code",
-    /// A coupon code's copy button after copying, also announced.
-    CouponCopied = "coupon-copied" => "Code copied",
     /// Shown when the clipboard is unavailable and the coupon code was selected instead.
     CouponCopyFallback = "coupon-copy-fallback" => "Press Ctrl+C (⌘C on a Mac) to copy the selected code",
     /// The banner of a paused program.

@@ -40,7 +40,7 @@ pub fn rewards_part(props: &RewardsProps) -> Html {
         .map(|(i, r)| reward(r, i, texts, coupon_copy));
     let announcement = match coupon_copy.0 {
         Copy::Idle => "",
-        Copy::Copied => texts.get(Msg::CouponCopied),
+        Copy::Copied => texts.get(Msg::Copied),
         Copy::Selected => texts.get(Msg::CouponCopyFallback),
     };
     html! {
@@ -121,13 +121,13 @@ fn reward(r: &Reward, index: usize, texts: &Texts, copy: (Copy, &str)) -> Html {
     };
     let status = match r.status {
         RewardStatus::Pending => html! {
-            <span class="status pending">{ texts.get(Msg::RewardPending) }</span>
+            <span class="status pending">{ texts.get(Msg::RewardsPending) }</span>
         },
         RewardStatus::OnItsWay => html! {
             <span class="status pending">{ texts.get(Msg::RewardOnItsWay) }</span>
         },
         RewardStatus::Earned => html! {
-            <span class="status qualified">{ texts.get(Msg::RewardEarned) }</span>
+            <span class="status qualified">{ texts.get(Msg::RewardsEarned) }</span>
         },
         RewardStatus::Failed => html! {
             <span class="status failed">{ texts.get(Msg::RewardFailed) }</span>
@@ -151,7 +151,7 @@ fn reward(r: &Reward, index: usize, texts: &Texts, copy: (Copy, &str)) -> Html {
                     <button part="coupon-copy-button" type="button" class="secondary"
                         data-action={Action::COPY_COUPON} aria-describedby={id}
                         data-state={if copied { "copied" } else { "idle" }}>
-                        { texts.get(if copied { Msg::CouponCopied } else { Msg::CopyCoupon }) }
+                        { texts.get(if copied { Msg::Copied } else { Msg::Copy }) }
                     </button>
                 </div>
             }

@@ -99,24 +99,15 @@ pub enum Program {
 #[serde(default)]
 pub struct RewardsWire {
     /// Per-currency sums.
-    pub earned: Member<Vec<Member<MoneyWire>>>,
+    pub earned: Member<Vec<Member<RewardWire>>>,
     /// Per-currency sums.
-    pub pending: Member<Vec<Member<MoneyWire>>>,
+    pub pending: Member<Vec<Member<RewardWire>>>,
     /// The rewards.
     pub items: Member<Vec<Member<RewardWire>>>,
 }
 
-/// One entry of `rewards.earned` / `pending`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct MoneyWire {
-    /// ISO 4217.
-    pub currency: Member<String>,
-    /// Non-negative.
-    pub amount: Member<f64>,
-}
-
-/// One entry of `rewards.items`.
+/// One entry of `rewards.items`, and of `rewards.earned` / `pending` (which use only
+/// `currency` and `amount`: one struct decodes both, a serde decoder less in the wasm).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RewardWire {
@@ -177,20 +168,35 @@ pub fn validate_program(member: Member<ProgramWire>) -> Result<Option<Program>, 
     let Some(wire) = optional(member, "", "program", NOT_AN_OBJECT)? else {
         return Ok(None);
     };
-    let status = match super::required(wire.status, "program", "status", NOT_A_STRING)?.as_str() {
-        "live" => Program::Live,
-        "paused" => Program::Paused,
-        "ended" => Program::Ended,
-        "not_started" => Program::NotStarted,
-        _ => {
-            return Err(Invalid::new(
-                "program.status",
-                "must be \"live\", \"paused\", \"ended\" or \"not_started\"",
-            ));
-        }
-    };
+    let status = [
+        Program::Live,
+        Program::Paused,
+        Program::Ended,
+        Program::NotStarted,
+    ][one_of(
+        wire.status,
+        "program",
+        "status",
+        &["live", "paused", "ended", "not_started"],
+        "must be \"live\", \"paused\", \"ended\" or \"not_started\"",
+    )?];
     super::date(wire.ends_at, "program", "ends_at")?;
     Ok(Some(status))
+}
+
+/// A required string member that must be one of `names`: its index there.
+fn one_of(
+    member: Member<String>,
+    here: &str,
+    key: &str,
+    names: &[&str],
+    problem: &'static str,
+) -> Result<usize, Invalid> {
+    let value = super::required(member, here, key, NOT_A_STRING)?;
+    names
+        .iter()
+        .position(|n| *n == value)
+        .ok_or_else(|| Invalid::new(&path(here, key), problem))
 }
 
 fn indexed(prefix: &str, index: usize) -> String {
@@ -200,7 +206,7 @@ fn indexed(prefix: &str, index: usize) -> String {
 }
 
 /// A list of per-currency sums; the same currency twice is added up, so each shows once.
-fn sums(member: Member<Vec<Member<MoneyWire>>>, at: &str) -> Result<Vec<Money>, Invalid> {
+fn sums(member: Member<Vec<Member<RewardWire>>>, at: &str) -> Result<Vec<Money>, Invalid> {
     let list = match member {
         Member::Valid(list) => list,
         Member::Absent => Vec::new(),
@@ -251,30 +257,25 @@ fn reward(item: Member<RewardWire>, here: &str) -> Result<Reward, Invalid> {
     let Member::Valid(item) = item else {
         return Err(Invalid::new(here, NOT_AN_OBJECT));
     };
-    let kind = match super::required(item.kind, here, "kind", NOT_A_STRING)?.as_str() {
-        "amount" => Kind::Amount,
-        "commission" => Kind::Commission,
-        "coupon" => Kind::Coupon,
-        "custom" => Kind::Custom,
-        _ => {
-            return Err(Invalid::new(
-                &path(here, "kind"),
-                "must be \"amount\", \"commission\", \"coupon\" or \"custom\"",
-            ));
-        }
-    };
-    let status = match super::required(item.status, here, "status", NOT_A_STRING)?.as_str() {
-        "pending" => RewardStatus::Pending,
-        "on_its_way" => RewardStatus::OnItsWay,
-        "earned" => RewardStatus::Earned,
-        "failed" => RewardStatus::Failed,
-        _ => {
-            return Err(Invalid::new(
-                &path(here, "status"),
-                "must be \"pending\", \"on_its_way\", \"earned\" or \"failed\"",
-            ));
-        }
-    };
+    let kind = [Kind::Amount, Kind::Commission, Kind::Coupon, Kind::Custom][one_of(
+        item.kind,
+        here,
+        "kind",
+        &["amount", "commission", "coupon", "custom"],
+        "must be \"amount\", \"commission\", \"coupon\" or \"custom\"",
+    )?];
+    let status = [
+        RewardStatus::Pending,
+        RewardStatus::OnItsWay,
+        RewardStatus::Earned,
+        RewardStatus::Failed,
+    ][one_of(
+        item.status,
+        here,
+        "status",
+        &["pending", "on_its_way", "earned", "failed"],
+        "must be \"pending\", \"on_its_way\", \"earned\" or \"failed\"",
+    )?];
     let at = match optional(item.at, here, "at", NOT_A_STRING)? {
         None => None,
         Some(text) => Some(day(&text).ok_or_else(|| Invalid::new(&path(here, "at"), NOT_A_DAY))?),
