@@ -109,29 +109,21 @@ fn reward(r: &Reward, index: usize, texts: &Texts, copy: (Copy, &str)) -> Html {
     let confirming = r.status == RewardStatus::Pending
         && r.amount.unwrap_or_default() == 0.0
         && matches!(r.kind, Kind::Amount | Kind::Commission);
-    let amount = match (confirming, r.amount, &r.currency) {
-        (true, ..) => html! { <span class="hint">{ texts.get(Msg::RewardConfirming) }</span> },
-        (false, Some(amount), Some(currency)) => html! {
-            <span part="reward-amount" class="amount">{ texts.money(amount, currency) }</span>
-        },
-        (false, Some(amount), None) => html! {
-            <span part="reward-amount" class="amount">{ texts.number(amount) }</span>
-        },
-        _ => Html::default(),
+    let amount = match (confirming, r.amount) {
+        (true, _) => Some(texts.get(Msg::RewardConfirming).to_owned()),
+        (false, Some(amount)) => Some(match &r.currency {
+            Some(currency) => texts.money(amount, currency),
+            None => texts.number(amount),
+        }),
+        (false, None) => None,
     };
-    let status = match r.status {
-        RewardStatus::Pending => html! {
-            <span class="status pending">{ texts.get(Msg::RewardsPending) }</span>
-        },
-        RewardStatus::OnItsWay => html! {
-            <span class="status pending">{ texts.get(Msg::RewardOnItsWay) }</span>
-        },
-        RewardStatus::Earned => html! {
-            <span class="status qualified">{ texts.get(Msg::RewardsEarned) }</span>
-        },
-        RewardStatus::Failed => html! {
-            <span class="status failed">{ texts.get(Msg::RewardFailed) }</span>
-        },
+    // One badge, its look by `data-status` (a literal class: a computed one would pull Yew's
+    // class-list parser into the wasm).
+    let (status, text) = match r.status {
+        RewardStatus::Pending => ("pending", Msg::RewardsPending),
+        RewardStatus::OnItsWay => ("on_its_way", Msg::RewardOnItsWay),
+        RewardStatus::Earned => ("earned", Msg::RewardsEarned),
+        RewardStatus::Failed => ("failed", Msg::RewardFailed),
     };
     let coupon = r
         .coupon
@@ -141,12 +133,10 @@ fn reward(r: &Reward, index: usize, texts: &Texts, copy: (Copy, &str)) -> Html {
             let mut id = String::from("rd-coupon-");
             crate::session::push_usize(&mut id, index);
             let copied = copy == (Copy::Copied, code);
-            let mut size = String::new();
-            crate::session::push_usize(&mut size, code.chars().count().clamp(4, 40));
             html! {
                 <div class="link-row">
                     <input id={id.clone()} part="coupon" type="text" readonly=true dir="ltr"
-                        value={code.to_owned()} size={size} spellcheck="false"
+                        value={code.to_owned()} spellcheck="false"
                         aria-label={texts.get(Msg::CouponLabel).to_owned()} />
                     <button part="coupon-copy-button" type="button" class="secondary"
                         data-action={Action::COPY_COUPON} aria-describedby={id}
@@ -159,8 +149,11 @@ fn reward(r: &Reward, index: usize, texts: &Texts, copy: (Copy, &str)) -> Html {
     html! {
         <li part="reward" class="referral" key={r.id.clone()}>
             <span class="name">{ kind }</span>
-            { amount }
-            { status }
+            if let Some(amount) = amount {
+                <span part="reward-amount" class="amount"
+                    data-confirming={confirming.then_some("")}>{ amount }</span>
+            }
+            <span class="status" data-status={status}>{ texts.get(text) }</span>
             if let Some((at, utc)) = r.at {
                 <time class="date" datetime={iso(at)}>{ texts.day(at, utc) }</time>
             }

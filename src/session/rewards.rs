@@ -106,8 +106,9 @@ pub struct RewardsWire {
     pub items: Member<Vec<Member<RewardWire>>>,
 }
 
-/// One entry of `rewards.items`, and of `rewards.earned` / `pending` (which use only
-/// `currency` and `amount`: one struct decodes both, a serde decoder less in the wasm).
+/// One entry of `rewards.items`; also `rewards.earned` / `pending` entries (`currency`,
+/// `amount`) and `program` (`status`, `ends_at`): one struct decodes all three shapes (each
+/// serde decoder is bytes in every user's browser), and validation reads only their members.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RewardWire {
@@ -125,15 +126,7 @@ pub struct RewardWire {
     pub coupon: Member<String>,
     /// A date or an RFC 3339 time.
     pub at: Member<String>,
-}
-
-/// `program` as sent.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ProgramWire {
-    /// `live`, `paused`, `ended`, `not_started`.
-    pub status: Member<String>,
-    /// RFC 3339 or null.
+    /// `program.ends_at`: RFC 3339 or null.
     pub ends_at: Member<String>,
 }
 
@@ -164,7 +157,7 @@ pub fn validate_rewards(member: Member<RewardsWire>) -> Result<Option<Box<Reward
 ///
 /// # Errors
 /// The first field that breaks the contract.
-pub fn validate_program(member: Member<ProgramWire>) -> Result<Option<Program>, Invalid> {
+pub fn validate_program(member: Member<RewardWire>) -> Result<Option<Program>, Invalid> {
     let Some(wire) = optional(member, "", "program", NOT_AN_OBJECT)? else {
         return Ok(None);
     };

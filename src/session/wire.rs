@@ -57,7 +57,7 @@ pub struct SessionWire {
     /// What the referrer has earned.
     pub rewards: Member<super::rewards::RewardsWire>,
     /// The program's state.
-    pub program: Member<super::rewards::ProgramWire>,
+    pub program: Member<super::rewards::RewardWire>,
 }
 
 /// `referrer`.

@@ -68,7 +68,7 @@ function rows(widget) {
   return widget.locator('[part="reward"]').evaluateAll((items) =>
     items.map((li) => ({
       kind: li.querySelector('.name').textContent.trim(),
-      amount: li.querySelector('.amount, :scope > .hint:not(p)')?.textContent.trim() ?? null,
+      amount: li.querySelector('.amount')?.textContent.trim() ?? null,
       status: li.querySelector('.status').textContent.trim(),
       date: li.querySelector('time')?.textContent.trim() ?? null,
       coupon: li.querySelector('[part="coupon"]')?.value ?? null,
@@ -96,8 +96,10 @@ test('each reward status is drawn in words, with its kind, amount and date; a ze
     { kind: 'Gift', amount: '€15.50', status: 'Not sent', date: 'Nov 20, 2026', coupon: null, help: "We couldn't send this reward. Please contact us." },
   ]);
   // Status is text, and each status has its own look besides.
-  const classes = await widget.locator('[part="reward"] .status').evaluateAll((s) => s.map((e) => e.className));
-  assert.deepEqual(classes, ['status pending', 'status pending', 'status pending', 'status qualified', 'status qualified', 'status failed']);
+  const looks = await widget.locator('[part="reward"] .status').evaluateAll((s) => s.map((e) => e.dataset.status));
+  assert.deepEqual(looks, ['pending', 'pending', 'on_its_way', 'earned', 'earned', 'failed']);
+  const colours = await widget.locator('[part="reward"] .status').evaluateAll((s) => s.map((e) => getComputedStyle(e).color));
+  assert.equal(new Set([colours[0], colours[3], colours[5]]).size, 3, 'pending, earned and failed look different too');
   // A calendar date is the day written, whatever the time zone.
   assert.equal(await widget.locator('[part="reward"] time').nth(1).getAttribute('datetime'), '2026-11-22T00:00:00.000Z');
 });
@@ -271,7 +273,7 @@ test('rewards texts follow the locale in all eight languages', async (t) => {
         text('[part="rewards"] .heading'),
         text('.totals dt'),
         text('[part="program-status"]'),
-        text('[part="reward"]:nth-child(2) .hint'),
+        text('[part="reward"]:nth-child(2) .amount'),
         text('[part="reward"]:nth-child(3) .status'),
         text('[part="reward"]:nth-child(6) p.hint'),
         root.querySelector('[part="coupon"]').getAttribute('aria-label'),
