@@ -40,7 +40,7 @@ export interface ReferrerDashboardProps extends HTMLAttributes<ReferrerDashboard
   /** A session was rendered (the first and each refresh). */
   onRdLoad?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
   /** The link or a coupon code was copied. */
-  onRdCopy?: (event: CustomEvent<{ link: string } | { coupon: string }>) => void;
+  onRdCopy?: (event: CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>) => void;
   /** A share action was taken; call `preventDefault()` to handle it yourself. */
   onRdShare?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   /** A request failed or a session was invalid. */

@@ -168,7 +168,7 @@ export declare class ReferrerDashboard extends HTMLElement {
 export interface ReferrerDashboardEventMap extends HTMLElementEventMap {
   // surface:events (generated from src/surface.rs by `cargo xtask surface`)
   'rd-load': CustomEvent<{ stats: ReferrerDashboardStats }>;
-  'rd-copy': CustomEvent<{ link: string } | { coupon: string }>;
+  'rd-copy': CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>;
   'rd-share': CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>;
   'rd-error': CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>;
   // /surface:events
@@ -186,7 +186,7 @@ declare global {
   interface GlobalEventHandlersEventMap {
     // surface:global-events (generated from src/surface.rs by `cargo xtask surface`)
     'rd-load': CustomEvent<{ stats: ReferrerDashboardStats }>;
-    'rd-copy': CustomEvent<{ link: string } | { coupon: string }>;
+    'rd-copy': CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>;
     'rd-share': CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>;
     'rd-error': CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>;
     // /surface:global-events
@@ -215,7 +215,7 @@ export interface ReferrerDashboardJsxProps {
   getAuthToken?: (() => string | null | Promise<string | null>) | null;
   strings?: Record<string, string>;
   'onrd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
-  'onrd-copy'?: (event: CustomEvent<{ link: string } | { coupon: string }>) => void;
+  'onrd-copy'?: (event: CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>) => void;
   'onrd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   'onrd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
   // /surface:jsx
@@ -247,7 +247,7 @@ declare module 'react' {
 export interface ReferrerDashboardSvelteProps extends Omit<ReferrerDashboardJsxProps, 'class'> {
   // surface:svelte (generated from src/surface.rs by `cargo xtask surface`)
   'on:rd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
-  'on:rd-copy'?: (event: CustomEvent<{ link: string } | { coupon: string }>) => void;
+  'on:rd-copy'?: (event: CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>) => void;
   'on:rd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   'on:rd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
   // /surface:svelte

@@ -227,7 +227,7 @@ pub const EVENTS: [Event; 4] = [
     },
     Event {
         name: "rd-copy",
-        detail: "{ link: string } | { coupon: string }",
+        detail: "{ link: string; coupon?: never } | { coupon: string; link?: never }",
         shape: "{ link } or { coupon }",
         cancelable: false,
         description: "The link or a coupon code was copied.",
@@ -372,19 +372,19 @@ pub const CSS_PROPERTIES: [CssProperty; 14] = [
         name: "--rd-color-success",
         light: "#047857",
         dark: "#6ee7b7",
-        description: "the \"Qualified\" badge",
+        description: "the \"Qualified\" and \"Earned\" badges",
     },
     CssProperty {
         name: "--rd-color-warning",
         light: "#b45309",
         dark: "#fcd34d",
-        description: "the \"Pending\" badge",
+        description: "the \"Pending\" and \"On its way\" badges, the program banner's edge",
     },
     CssProperty {
         name: "--rd-color-danger",
         light: "#b91c1c",
         dark: "#fca5a5",
-        description: "the error state",
+        description: "the error state, a reward not sent",
     },
     CssProperty {
         name: "--rd-radius",
@@ -468,7 +468,7 @@ pub const PARTS: [Part; 22] = [
     },
     Part {
         name: "error",
-        description: "the error state",
+        description: "the error state, a reward not sent",
     },
     Part {
         name: "retry-button",
