@@ -9,7 +9,7 @@
 
 // surface:attributes (generated from src/surface.rs by `cargo xtask surface`)
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
-export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo', 'loading', 'token-url', 'defer-hydration'];
+export const ATTRIBUTES = ['endpoint', 'credentials', 'theme', 'locale', 'page-size', 'channels', 'demo', 'loading', 'sections', 'token-url', 'defer-hydration'];
 const BOOLEAN = new Set(['demo', 'defer-hydration']);
 const NUMBER = new Set(['page-size']);
 // /surface:attributes

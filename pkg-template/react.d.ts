@@ -29,6 +29,8 @@ export interface ReferrerDashboardProps extends HTMLAttributes<ReferrerDashboard
   demo?: boolean;
   /** `eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects. */
   loading?: 'eager' | 'lazy';
+  /** Space-separated parts of the card to show, always in this order: `link` (with share and QR), `stats`, `rewards`, `referrals`. A program that pays in credit hides `rewards`; unknown names are ignored, and naming none shows all. The program banner shows whatever is chosen. */
+  sections?: string;
   /** A URL on the page's own origin that answers `{"token": "…"}` for the signed-in user: asked before every request (`GET`, the page's cookies, `Accept: application/json`), the token sent as `Authorization: Bearer <token>`. Plain HTML, so it survives server rendering; `getAuthToken` wins when set. Another origin is a `configuration` error, an error status or an answer without a token an `authentication` error. */
   tokenUrl?: string;
   /** Called and awaited before every request (it may return the token or a promise of it); a non-null result is sent as `Authorization: Bearer <token>`. Wins over `token-url` when set. */
@@ -37,8 +39,8 @@ export interface ReferrerDashboardProps extends HTMLAttributes<ReferrerDashboard
   strings?: Record<string, string>;
   /** A session was rendered (the first and each refresh). */
   onRdLoad?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
-  /** The link was copied. */
-  onRdCopy?: (event: CustomEvent<{ link: string }>) => void;
+  /** The link or a coupon code was copied. */
+  onRdCopy?: (event: CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>) => void;
   /** A share action was taken; call `preventDefault()` to handle it yourself. */
   onRdShare?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   /** A request failed or a session was invalid. */

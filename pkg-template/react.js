@@ -15,7 +15,7 @@ import './referrer-dashboard.js';
 
 // surface:react (generated from src/surface.rs by `cargo xtask surface`)
 /** The element's attributes by prop name. */
-const ATTRIBUTES = { endpoint: 'endpoint', credentials: 'credentials', theme: 'theme', locale: 'locale', pageSize: 'page-size', channels: 'channels', demo: 'demo', loading: 'loading', tokenUrl: 'token-url' };
+const ATTRIBUTES = { endpoint: 'endpoint', credentials: 'credentials', theme: 'theme', locale: 'locale', pageSize: 'page-size', channels: 'channels', demo: 'demo', loading: 'loading', sections: 'sections', tokenUrl: 'token-url' };
 const BOOLEAN = new Set(['demo']);
 /** The element's events by prop name. */
 const EVENTS = { onRdLoad: 'rd-load', onRdCopy: 'rd-copy', onRdShare: 'rd-share', onRdError: 'rd-error' };

@@ -42,7 +42,24 @@ export type ReferrerDashboardMessageId =
   | 'share-subject'
   | 'empty-hint'
   | 'qr-label'
-  | 'anonymous';
+  | 'anonymous'
+  | 'rewards-heading'
+  | 'rewards-earned'
+  | 'rewards-pending'
+  | 'rewards-empty'
+  | 'reward-kind-amount'
+  | 'reward-kind-commission'
+  | 'reward-kind-coupon'
+  | 'reward-kind-custom'
+  | 'reward-status-on-its-way'
+  | 'reward-status-failed'
+  | 'reward-confirming'
+  | 'reward-failed-hint'
+  | 'coupon-label'
+  | 'coupon-copy-fallback'
+  | 'program-paused'
+  | 'program-ended'
+  | 'program-not-started';
 // /surface:types
 
 /** One referred person (SPEC §5). */
@@ -54,6 +71,36 @@ export interface ReferrerDashboardReferral {
   qualified_at?: string;
 }
 
+/** An amount in one currency (ISO 4217, upper case). */
+export interface ReferrerDashboardMoney {
+  currency: string;
+  amount: number;
+}
+
+/** One reward (SPEC §5). `coupon` only on earned coupon rewards; `at` a date or RFC 3339 time. */
+export interface ReferrerDashboardReward {
+  id: string;
+  kind: 'amount' | 'commission' | 'coupon' | 'custom';
+  status: 'pending' | 'on_its_way' | 'earned' | 'failed';
+  amount?: number;
+  currency?: string;
+  coupon?: string;
+  at?: string;
+}
+
+/** What the referrer has earned: per-currency sums and the rewards one by one. */
+export interface ReferrerDashboardRewards {
+  earned: ReferrerDashboardMoney[];
+  pending: ReferrerDashboardMoney[];
+  items: ReferrerDashboardReward[];
+}
+
+/** The program's state; a paused, ended or not started program shows a banner. */
+export interface ReferrerDashboardProgram {
+  status: 'live' | 'paused' | 'ended' | 'not_started';
+  ends_at: string | null;
+}
+
 /** The dashboard session the host's endpoint returns (SPEC §5). */
 export interface ReferrerDashboardSession {
   version: 1;
@@ -62,6 +109,10 @@ export interface ReferrerDashboardSession {
   stats: ReferrerDashboardStats;
   referrals: { items: ReferrerDashboardReferral[]; next: string | null };
   share?: { message?: string; subject?: string };
+  /** Optional: absent, the rewards part is not drawn. */
+  rewards?: ReferrerDashboardRewards;
+  /** Optional: absent, no banner. */
+  program?: ReferrerDashboardProgram;
   /** Set by the reference backend when it served older data because the platform was busy. */
   stale?: boolean;
 }
@@ -85,6 +136,8 @@ export declare class ReferrerDashboard extends HTMLElement {
   demo: boolean;
   /** `eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects. Attribute `loading`; default: `eager`. */
   loading: 'eager' | 'lazy' | null;
+  /** Space-separated parts of the card to show, always in this order: `link` (with share and QR), `stats`, `rewards`, `referrals`. A program that pays in credit hides `rewards`; unknown names are ignored, and naming none shows all. The program banner shows whatever is chosen. Attribute `sections`; default: `link stats rewards referrals`. */
+  sections: string | null;
   /** A URL on the page's own origin that answers `{"token": "…"}` for the signed-in user: asked before every request (`GET`, the page's cookies, `Accept: application/json`), the token sent as `Authorization: Bearer <token>`. Plain HTML, so it survives server rendering; `getAuthToken` wins when set. Another origin is a `configuration` error, an error status or an answer without a token an `authentication` error. Attribute `token-url`; default: absent. */
   tokenUrl: string | null;
   /** While present on an element that has not started, it shows its skeleton and downloads the wasm but sends no request; removing it starts the element (the Web Components Community Group's defer-hydration protocol). The React wrapper renders it and removes it once it has set the element's properties. Attribute `defer-hydration`; default: absent. */
@@ -115,7 +168,7 @@ export declare class ReferrerDashboard extends HTMLElement {
 export interface ReferrerDashboardEventMap extends HTMLElementEventMap {
   // surface:events (generated from src/surface.rs by `cargo xtask surface`)
   'rd-load': CustomEvent<{ stats: ReferrerDashboardStats }>;
-  'rd-copy': CustomEvent<{ link: string }>;
+  'rd-copy': CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>;
   'rd-share': CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>;
   'rd-error': CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>;
   // /surface:events
@@ -133,7 +186,7 @@ declare global {
   interface GlobalEventHandlersEventMap {
     // surface:global-events (generated from src/surface.rs by `cargo xtask surface`)
     'rd-load': CustomEvent<{ stats: ReferrerDashboardStats }>;
-    'rd-copy': CustomEvent<{ link: string }>;
+    'rd-copy': CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>;
     'rd-share': CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>;
     'rd-error': CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>;
     // /surface:global-events
@@ -156,12 +209,13 @@ export interface ReferrerDashboardJsxProps {
   channels?: string;
   demo?: boolean;
   loading?: 'eager' | 'lazy';
+  sections?: string;
   'token-url'?: string;
   'defer-hydration'?: boolean;
   getAuthToken?: (() => string | null | Promise<string | null>) | null;
   strings?: Record<string, string>;
   'onrd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
-  'onrd-copy'?: (event: CustomEvent<{ link: string }>) => void;
+  'onrd-copy'?: (event: CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>) => void;
   'onrd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   'onrd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
   // /surface:jsx
@@ -193,7 +247,7 @@ declare module 'react' {
 export interface ReferrerDashboardSvelteProps extends Omit<ReferrerDashboardJsxProps, 'class'> {
   // surface:svelte (generated from src/surface.rs by `cargo xtask surface`)
   'on:rd-load'?: (event: CustomEvent<{ stats: ReferrerDashboardStats }>) => void;
-  'on:rd-copy'?: (event: CustomEvent<{ link: string }>) => void;
+  'on:rd-copy'?: (event: CustomEvent<{ link: string; coupon?: never } | { coupon: string; link?: never }>) => void;
   'on:rd-share'?: (event: CustomEvent<{ channel: ReferrerDashboardChannel; link: string }>) => void;
   'on:rd-error'?: (event: CustomEvent<{ type: ReferrerDashboardErrorType; message: string; status?: number }>) => void;
   // /surface:svelte

@@ -32,6 +32,45 @@ pub const DEFAULT_PAGE_SIZE: usize = 5;
 /// view, and a session page rarely holds more.
 pub const MAX_PAGE_SIZE: usize = 100;
 
+/// The parts of the card the `sections` attribute shows (SPEC §4), always in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sections(u8);
+
+impl Sections {
+    /// The names of `sections`, in card order; a part's bit is its index here.
+    pub const NAMES: [&'static str; 4] = ["link", "stats", "rewards", "referrals"];
+    /// Every part (the default).
+    pub const ALL: Self = Self(0b1111);
+    /// The link with its share actions and QR code.
+    pub const LINK: Self = Self(1);
+    /// The three counters.
+    pub const STATS: Self = Self(1 << 1);
+    /// What the referrer has earned.
+    pub const REWARDS: Self = Self(1 << 2);
+    /// The referrals list.
+    pub const REFERRALS: Self = Self(1 << 3);
+
+    /// Parses the space-separated attribute value. Unknown names are ignored; a value naming
+    /// no part (or no attribute) shows every part, as an empty card would help nobody.
+    pub fn parse(value: Option<&str>) -> Self {
+        let mut bits = 0;
+        for name in value.unwrap_or_default().split_ascii_whitespace() {
+            if let Some(i) = Self::NAMES
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+            {
+                bits |= 1 << i;
+            }
+        }
+        if bits == 0 { Self::ALL } else { Self(bits) }
+    }
+
+    /// Whether `part` is shown.
+    pub fn has(self, part: Self) -> bool {
+        self.0 & part.0 != 0
+    }
+}
+
 /// Every attribute the element observes, in the order of SPEC §4 (from `src/surface.rs`).
 pub const ATTRIBUTES: [&str; crate::surface::ATTRIBUTES.len()] = crate::surface::attribute_names();
 
@@ -64,6 +103,8 @@ pub struct Config {
     /// The `token-url` attribute: where the bearer token comes from when `getAuthToken` is not
     /// set.
     pub token_url: Option<String>,
+    /// The parts of the card to show.
+    pub sections: Sections,
 }
 
 impl Default for Config {
@@ -76,6 +117,7 @@ impl Default for Config {
             channels: share::DEFAULT.to_vec(),
             demo: false,
             token_url: None,
+            sections: Sections::ALL,
         }
     }
 }
@@ -98,6 +140,7 @@ impl Config {
             "channels" => self.channels = share::parse_channels(value),
             "demo" => self.demo = value.is_some_and(|v| v != "false"),
             "token-url" => self.token_url = text(),
+            "sections" => self.sections = Sections::parse(value),
             _ => return Changed::Nothing,
         }
         if *self == before {
@@ -157,6 +200,20 @@ mod tests {
         assert!(config.demo);
         assert_eq!(config.set("endpoint", Some("  ")), Changed::Source);
         assert_eq!(config.endpoint, None);
+    }
+
+    #[test]
+    fn sections_pick_parts_and_an_empty_choice_shows_all() {
+        let credit_only = Sections::parse(Some(" link  STATS referrals unknown"));
+        assert!(credit_only.has(Sections::LINK) && credit_only.has(Sections::REFERRALS));
+        assert!(!credit_only.has(Sections::REWARDS));
+        assert_eq!(Sections::parse(Some("rewards")), Sections::REWARDS);
+        assert_eq!(Sections::parse(None), Sections::ALL);
+        assert_eq!(Sections::parse(Some(" bogus ")), Sections::ALL);
+        let mut config = Config::default();
+        assert_eq!(config.set("sections", Some("stats")), Changed::Display);
+        assert_eq!(config.set("sections", Some("stats ")), Changed::Nothing);
+        assert_eq!(config.set("sections", None), Changed::Display);
     }
 
     #[test]

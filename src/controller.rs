@@ -114,6 +114,11 @@ impl Controller {
         self.lifecycle.borrow().config().channels.clone()
     }
 
+    /// The parts of the card to show.
+    pub fn sections(&self) -> crate::config::Sections {
+        self.lifecycle.borrow().config().sections
+    }
+
     /// The element's `session` property: the last valid session as received, or `null`.
     pub fn raw_session(&self) -> JsValue {
         let lifecycle = self.lifecycle.borrow();
@@ -197,9 +202,9 @@ impl Controller {
         self.send(Input::Rendered);
     }
 
-    /// The link was copied to the clipboard.
-    pub fn copied(&self, link: &str) {
-        events::copy(&self.host, link);
+    /// The link (`what` is `link`) or a coupon code (`coupon`) was copied to the clipboard.
+    pub fn copied(&self, what: &str, text: &str) {
+        events::copy(&self.host, what, text);
     }
 
     /// A share action was taken; `false` when the host cancelled `rd-share` to handle it.

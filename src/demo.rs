@@ -1,7 +1,10 @@
 //! Built-in sample data for the `demo` attribute: a plausible dashboard with a few pages of
 //! referrals, made without any network so hosts and docs can show the widget anywhere. Pure.
 
-use crate::session::{Page, Referral, Referrer, Session, Share, Stats, Status, push_usize};
+use crate::session::rewards::{Kind, Money, Reward, RewardStatus};
+use crate::session::{
+    Page, Program, Referral, Referrer, Rewards, Session, Share, Stats, Status, push_usize,
+};
 
 /// Referrals in the sample, over [`PAGE`]-sized pages.
 const TOTAL: usize = 27;
@@ -38,6 +41,67 @@ pub fn session(now: f64) -> Session {
             message: Some("I use Example and think you'd like it too.".to_owned()),
             subject: Some("Join me on Example".to_owned()),
         },
+        rewards: Some(Box::new(rewards(now))),
+        program: Some(Program::Live),
+        dropped: None,
+    }
+}
+
+/// Sample rewards: one in each status, a coupon, and a commission still being confirmed.
+fn rewards(now: f64) -> Rewards {
+    let usd = |amount: f64| Money {
+        currency: "USD".to_owned(),
+        amount,
+    };
+    let reward = |id: &str, kind, status, amount: Option<f64>, days_ago: Option<f64>| Reward {
+        id: id.to_owned(),
+        kind,
+        status,
+        amount,
+        currency: amount.map(|_| "USD".to_owned()),
+        coupon: (kind == Kind::Coupon).then(|| "THANKS-7Q2K".to_owned()),
+        at: days_ago.map(|d| (now - d * DAY_MS, false)),
+    };
+    Rewards {
+        earned: vec![usd(40.0)],
+        pending: vec![usd(20.0)],
+        items: vec![
+            reward(
+                "demo-w1",
+                Kind::Amount,
+                RewardStatus::Pending,
+                Some(20.0),
+                None,
+            ),
+            reward(
+                "demo-w2",
+                Kind::Commission,
+                RewardStatus::Pending,
+                Some(0.0),
+                None,
+            ),
+            reward(
+                "demo-w3",
+                Kind::Amount,
+                RewardStatus::OnItsWay,
+                Some(20.0),
+                Some(1.0),
+            ),
+            reward(
+                "demo-w4",
+                Kind::Coupon,
+                RewardStatus::Earned,
+                None,
+                Some(6.0),
+            ),
+            reward(
+                "demo-w5",
+                Kind::Amount,
+                RewardStatus::Earned,
+                Some(20.0),
+                Some(12.0),
+            ),
+        ],
     }
 }
 

@@ -21,10 +21,11 @@ pub fn load(host: &HtmlElement, stats: &Stats) {
     dispatch(host, "rd-load", &detail, false);
 }
 
-/// `rd-copy`: the link was copied. `detail: { link }`.
-pub fn copy(host: &HtmlElement, link: &str) {
+/// `rd-copy`: the link or a coupon code was copied. `detail: { link }` or `{ coupon }`, as
+/// `what` says.
+pub fn copy(host: &HtmlElement, what: &str, text: &str) {
     let detail = Object::new();
-    set(&detail, "link", &JsValue::from_str(link));
+    set(&detail, what, &JsValue::from_str(text));
     dispatch(host, "rd-copy", &detail, false);
 }
 

@@ -1,7 +1,8 @@
 //! `<referrer-dashboard>`: an embeddable referral dashboard, a Yew app compiled to wasm.
 //!
 //! The element fetches a short-lived dashboard session (SPEC §5) from the host's own backend
-//! and renders the referral link, share actions, the three stats and the referrals. A small
+//! and renders the referral link, share actions, the three stats, what the referrer has earned
+//! (when the session says) and the referrals. A small
 //! hand-written JS loader (`pkg-template/element.js`) subclasses `HTMLElement` and forwards
 //! its lifecycle to [`element::Core`]; everything else happens here.
 //!

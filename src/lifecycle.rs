@@ -449,6 +449,12 @@ impl<R> Lifecycle<R> {
                 self.auth_failures = 0;
                 let expires_at = session.expires_at;
                 let page_size = self.config.page_size;
+                // A malformed optional member was dropped: the card is drawn without it, and
+                // the host is told why (SPEC §5).
+                if let Some(invalid) = &session.dropped {
+                    let error = WidgetError::new(ErrorKind::InvalidResponse, &invalid.message());
+                    self.out.push(Command::Dispatch(Event::Error(error)));
+                }
                 // `rd-load` follows once the app has rendered it (`Input::Rendered`).
                 self.apply(Action::Loaded { session, page_size });
                 self.schedule(timing::refresh_delay(expires_at, clock.now), clock);

@@ -241,6 +241,9 @@ mod tests {
                 next: next.map(Into::into),
             },
             share: Share::default(),
+            rewards: None,
+            program: None,
+            dropped: None,
         }
     }
 

@@ -43,7 +43,7 @@ pub struct Attribute {
 }
 
 /// Every attribute: SPEC §4's, in its order, then the documented additions.
-pub const ATTRIBUTES: [Attribute; 10] = [
+pub const ATTRIBUTES: [Attribute; 11] = [
     Attribute {
         name: "endpoint",
         property: "endpoint",
@@ -115,6 +115,15 @@ pub const ATTRIBUTES: [Attribute; 10] = [
         jsx: "'eager' | 'lazy'",
         default: "`eager`",
         description: "`eager`, or `lazy`: download the wasm and fetch the session only when the element comes within 600 px of the viewport (the skeleton shows until then), as `<img loading>` does. Read when the element first connects.",
+    },
+    Attribute {
+        name: "sections",
+        property: "sections",
+        reflect: Reflect::Text,
+        ts: "string | null",
+        jsx: "string",
+        default: "`link stats rewards referrals`",
+        description: "Space-separated parts of the card to show, always in this order: `link` (with share and QR), `stats`, `rewards`, `referrals`. A program that pays in credit hides `rewards`; unknown names are ignored, and naming none shows all. The program banner shows whatever is chosen.",
     },
     Attribute {
         name: "token-url",
@@ -218,10 +227,10 @@ pub const EVENTS: [Event; 4] = [
     },
     Event {
         name: "rd-copy",
-        detail: "{ link: string }",
-        shape: "{ link }",
+        detail: "{ link: string; coupon?: never } | { coupon: string; link?: never }",
+        shape: "{ link } or { coupon }",
         cancelable: false,
-        description: "The link was copied.",
+        description: "The link or a coupon code was copied.",
     },
     Event {
         name: "rd-share",
@@ -363,19 +372,19 @@ pub const CSS_PROPERTIES: [CssProperty; 14] = [
         name: "--rd-color-success",
         light: "#047857",
         dark: "#6ee7b7",
-        description: "the \"Qualified\" badge",
+        description: "the \"Qualified\" and \"Earned\" badges",
     },
     CssProperty {
         name: "--rd-color-warning",
         light: "#b45309",
         dark: "#fcd34d",
-        description: "the \"Pending\" badge",
+        description: "the \"Pending\" and \"On its way\" badges, the program banner's edge",
     },
     CssProperty {
         name: "--rd-color-danger",
         light: "#b91c1c",
         dark: "#fca5a5",
-        description: "the error state",
+        description: "the error state, a reward not sent",
     },
     CssProperty {
         name: "--rd-radius",
@@ -400,7 +409,7 @@ pub struct Part {
 }
 
 /// Every part, in SPEC §4 order.
-pub const PARTS: [Part; 16] = [
+pub const PARTS: [Part; 22] = [
     Part {
         name: "card",
         description: "the whole card (`section`, a labelled region)",
@@ -459,13 +468,51 @@ pub const PARTS: [Part; 16] = [
     },
     Part {
         name: "error",
-        description: "the error state",
+        description: "the error state, a reward not sent",
     },
     Part {
         name: "retry-button",
         description: "the error state's retry button",
     },
+    Part {
+        name: "rewards",
+        description: "what the referrer has earned: the offer, the totals and the rewards",
+    },
+    Part {
+        name: "reward",
+        description: "one reward (`li`): kind, amount or coupon, status in words, date",
+    },
+    Part {
+        name: "reward-amount",
+        description: "an amount: a reward's, or the Earned and Pending totals per currency",
+    },
+    Part {
+        name: "coupon",
+        description: "an earned coupon's code (a read-only field)",
+    },
+    Part {
+        name: "coupon-copy-button",
+        description: "a coupon code's copy button",
+    },
+    Part {
+        name: "program-status",
+        description: "the banner of a paused, ended or not yet started program",
+    },
 ];
+
+/// A slot: host content shown inside the card.
+pub struct Slot {
+    /// The slot's name (`slot="…"` on the host's element).
+    pub name: &'static str,
+    /// Where it shows and what it is for.
+    pub description: &'static str,
+}
+
+/// Every named slot.
+pub const SLOTS: [Slot; 1] = [Slot {
+    name: "offer",
+    description: "The host's own words about the offer, e.g. `<p slot=\"offer\">Give $20, get $20</p>`, shown above the rewards (the platform's reward names are internal and never shown).",
+}];
 
 /// A UI text: its id (the key of the `strings` property) and its English text, which is also
 /// what any other language's catalogue falls back to.
@@ -552,6 +599,42 @@ messages! {
     QrLabel = "qr-label" => "QR code of your referral link",
     /// The name shown for a referral without one.
     Anonymous = "anonymous" => "Someone",
+    /// The heading of the rewards part.
+    RewardsHeading = "rewards-heading" => "Your rewards",
+    /// The label of the earned totals (issued or sent, per currency), and the status of an
+    /// issued or sent reward.
+    RewardsEarned = "rewards-earned" => "Earned",
+    /// The label of the pending totals (due, not yet issued), and the status of a reward that is
+    /// due.
+    RewardsPending = "rewards-pending" => "Pending",
+    /// The rewards part when there is nothing in it yet.
+    RewardsEmpty = "rewards-empty" => "No rewards yet",
+    /// A reward of a fixed amount.
+    KindAmount = "reward-kind-amount" => "Reward",
+    /// A commission on what the referred customer spent.
+    KindCommission = "reward-kind-commission" => "Commission",
+    /// A coupon reward.
+    KindCoupon = "reward-kind-coupon" => "Coupon",
+    /// A reward the business describes itself.
+    KindCustom = "reward-kind-custom" => "Gift",
+    /// The status of a reward being sent.
+    RewardOnItsWay = "reward-status-on-its-way" => "On its way",
+    /// The status of a reward that could not be sent.
+    RewardFailed = "reward-status-failed" => "Not sent",
+    /// A pending reward whose amount is not known yet (a commission before the spend is in).
+    RewardConfirming = "reward-confirming" => "Amount being confirmed",
+    /// Under a reward that could not be sent.
+    RewardFailedHint = "reward-failed-hint" => "We couldn't send this reward. Please contact us.",
+    /// The accessible name of a coupon code's field.
+    CouponLabel = "coupon-label" => "Coupon code",
+    /// Shown when the clipboard is unavailable and the coupon code was selected instead.
+    CouponCopyFallback = "coupon-copy-fallback" => "Press Ctrl+C (⌘C on a Mac) to copy the selected code",
+    /// The banner of a paused program.
+    ProgramPaused = "program-paused" => "The referral program is paused.",
+    /// The banner of a program that has ended.
+    ProgramEnded = "program-ended" => "The referral program has ended.",
+    /// The banner of a program that has not started.
+    ProgramNotStarted = "program-not-started" => "The referral program hasn't started yet.",
 }
 
 /// The message ids, in [`Msg`] order (evaluated at compile time).

@@ -51,6 +51,45 @@ try {
     await context.close();
   }
 
+  // What the referrer has earned: every reward status, two currencies, a coupon, a paused
+  // program's banner and the host's offer, in both themes and right to left.
+  const rewards = {
+    earned: [{ currency: 'USD', amount: 40 }, { currency: 'EUR', amount: 15.5 }],
+    pending: [{ currency: 'USD', amount: 20 }],
+    items: [
+      { id: 'w1', kind: 'amount', status: 'pending', amount: 20, currency: 'USD' },
+      { id: 'w2', kind: 'commission', status: 'pending', amount: 0, currency: 'USD' },
+      { id: 'w3', kind: 'amount', status: 'on_its_way', amount: 20, currency: 'USD', at: '2026-11-25T09:00:00Z' },
+      { id: 'w4', kind: 'coupon', status: 'earned', coupon: 'THANKS-7Q2K', at: '2026-11-22' },
+      { id: 'w5', kind: 'amount', status: 'earned', amount: 20, currency: 'USD', at: '2026-11-21' },
+      { id: 'w6', kind: 'custom', status: 'failed', amount: 15.5, currency: 'EUR', at: '2026-11-20' },
+    ],
+  };
+  harness.endpoint = () => ({
+    body: session({ rewards, program: { status: 'paused', ends_at: null }, referrals: { items: referrals(3), next: null } }),
+  });
+  for (const [name, attributes, width] of [
+    ['rewards-light', { theme: 'light' }, 480],
+    ['rewards-dark', { theme: 'dark' }, 480],
+    ['rewards-wide-dark', { theme: 'dark' }, 1024],
+    ['rewards-rtl-ar', { locale: 'ar' }, 480],
+  ]) {
+    const { context, page } = await openWidget(browser, harness, { contextOptions: { viewport: { width, height: 1400 } } });
+    await page.evaluate((attributes) => {
+      const el = document.createElement('referrer-dashboard');
+      for (const [key, value] of Object.entries({ endpoint: '/session', locale: 'en-US', ...attributes })) el.setAttribute(key, value);
+      const offer = document.createElement('p');
+      offer.slot = 'offer';
+      offer.textContent = 'Give a friend $20 off, get $20 for each friend who joins.';
+      el.append(offer);
+      document.querySelector('#main').append(el);
+    }, attributes);
+    const widget = page.locator('referrer-dashboard');
+    await widget.locator('[part="reward"]').first().waitFor();
+    await shot(widget, `state-${name}`);
+    await context.close();
+  }
+
   // The loader's own error state: the wasm cannot be downloaded.
   harness.endpoint = () => ({ body: session() });
   harness.beforeFile = (file) => {

@@ -6,7 +6,10 @@
 // allowed under `style-src 'self'`, unlike style="" attributes).
 
 /** The attributes the configurator may set, in the order the snippet lists them. */
-const ATTRIBUTES = ['theme', 'locale', 'page-size', 'channels'];
+const ATTRIBUTES = ['theme', 'locale', 'page-size', 'channels', 'sections'];
+
+/** The parts of the `sections` attribute, in card order. */
+const SECTIONS = ['link', 'stats', 'rewards', 'referrals'];
 
 /** The share actions of the `channels` attribute, in their documented order. */
 const CHANNELS = ['native', 'email', 'x', 'whatsapp', 'linkedin', 'facebook', 'telegram', 'sms'];
@@ -41,6 +44,9 @@ function setUp() {
   const locale = $('#cfg-locale');
   const pageSize = $('#cfg-page-size');
   const channelBoxes = [...form.querySelectorAll('input[name="channel"]')];
+  const sectionBoxes = [...form.querySelectorAll('input[name="section"]')];
+  const offerInput = $('#cfg-offer');
+  const initialOffer = offerInput.defaultValue;
   const reset = $('#cfg-reset');
   const status = $('#cfg-status');
   const snippet = document.querySelector('#cfg-snippet');
@@ -63,6 +69,22 @@ function setUp() {
   };
 
   const escapeAttribute = (value) => value.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+  const escapeText = (value) => value.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+
+  /** The element's slotted offer text, or null when it has none. */
+  const offerText = () => dashboard.querySelector(':scope > [slot="offer"]')?.textContent ?? null;
+
+  /** Sets the offer (text only: a host's words, never markup), or removes it when empty. */
+  const setOffer = (text) => {
+    let offer = dashboard.querySelector(':scope > [slot="offer"]');
+    if (text.trim() === '') return offer?.remove();
+    if (!offer) {
+      offer = document.createElement('p');
+      offer.slot = 'offer';
+      dashboard.append(offer);
+    }
+    offer.textContent = text;
+  };
 
   /** Rewrites the snippet from the element's actual state, so the two always agree. */
   const renderSnippet = () => {
@@ -78,7 +100,7 @@ function setUp() {
       '<!-- HTML -->',
       '<referrer-dashboard',
       ...attributes.map(([name, value]) => `  ${name}="${escapeAttribute(value)}"`),
-      '></referrer-dashboard>',
+      ...(offerText() === null ? ['></referrer-dashboard>'] : ['>', `  <p slot="offer">${escapeText(offerText())}</p>`, '</referrer-dashboard>']),
       '',
       '/* CSS */',
       'referrer-dashboard {',
@@ -146,6 +168,21 @@ function setUp() {
     });
   }
 
+  for (const box of sectionBoxes) {
+    box.addEventListener('change', () => {
+      const chosen = sectionBoxes.filter((b) => b.checked).map((b) => b.value);
+      if (chosen.length === SECTIONS.length) dashboard.removeAttribute('sections');
+      else dashboard.setAttribute('sections', chosen.join(' '));
+      changed();
+      if (chosen.length === 0) status.textContent = 'No part chosen: the element shows them all.';
+    });
+  }
+
+  offerInput.addEventListener('input', () => {
+    setOffer(offerInput.value);
+    changed();
+  });
+
   reset.addEventListener('click', () => {
     for (const name of ATTRIBUTES) dashboard.removeAttribute(name);
     for (const property of properties) dashboard.style.removeProperty(property);
@@ -155,6 +192,9 @@ function setUp() {
     locale.value = DEFAULTS.locale;
     pageSize.value = String(DEFAULTS.pageSize);
     for (const box of channelBoxes) box.checked = DEFAULT_CHANNELS.includes(box.value);
+    for (const box of sectionBoxes) box.checked = true;
+    offerInput.value = initialOffer;
+    setOffer(initialOffer);
     for (const { input, output, initial } of lengths) {
       input.value = String(initial);
       output.value = `${initial}px`;

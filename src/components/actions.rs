@@ -12,6 +12,8 @@ use crate::share::{ALL, Channel};
 pub enum Action {
     /// The copy button.
     Copy,
+    /// A coupon code's copy button (the code is in the field before it).
+    CopyCoupon,
     /// A share action.
     Share(Channel),
     /// "Show more".
@@ -23,6 +25,8 @@ pub enum Action {
 impl Action {
     /// `data-action` of the copy button.
     pub const COPY: &'static str = "copy";
+    /// `data-action` of a coupon code's copy button.
+    pub const COPY_COUPON: &'static str = "copy-coupon";
     /// `data-action` of a share action (with `data-channel`).
     pub const SHARE: &'static str = "share";
     /// `data-action` of "Show more".
@@ -32,18 +36,24 @@ impl Action {
 
     /// The action of the control `event` happened in, if any.
     pub fn of(event: &Event) -> Option<Self> {
-        let target = event.target()?.dyn_into::<Element>().ok()?;
-        let control = target.closest("[data-action]").ok()??;
+        let control = Self::control(event)?;
         Self::parse(
             control.get_attribute("data-action").as_deref(),
             control.get_attribute("data-channel").as_deref(),
         )
     }
 
+    /// The control (the element with `data-action`) `event` happened in.
+    pub fn control(event: &Event) -> Option<Element> {
+        let target = event.target()?.dyn_into::<Element>().ok()?;
+        target.closest("[data-action]").ok()?
+    }
+
     /// The action named by a control's `data-action` and `data-channel`.
     pub fn parse(action: Option<&str>, channel: Option<&str>) -> Option<Self> {
         match action? {
             Self::COPY => Some(Self::Copy),
+            Self::COPY_COUPON => Some(Self::CopyCoupon),
             Self::MORE => Some(Self::More),
             Self::RETRY => Some(Self::Retry),
             Self::SHARE => {
@@ -66,6 +76,10 @@ mod tests {
     fn controls_name_their_action() {
         assert_eq!(Action::parse(Some("copy"), None), Some(Action::Copy));
         assert_eq!(Action::parse(Some("more"), None), Some(Action::More));
+        assert_eq!(
+            Action::parse(Some("copy-coupon"), None),
+            Some(Action::CopyCoupon)
+        );
         assert_eq!(Action::parse(Some("retry"), None), Some(Action::Retry));
         assert_eq!(
             Action::parse(Some("share"), Some("whatsapp")),

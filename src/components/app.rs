@@ -4,7 +4,9 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::actions::Action;
@@ -13,9 +15,11 @@ use super::link::{self, COPIED_FOR_MS, Copy, LinkFieldProps, link_field};
 use super::listen::use_event;
 use super::qr::{QrCodeProps, qr_code};
 use super::referrals::{ReferralListProps, referral_list};
+use super::rewards::{RewardsProps, program_banner, rewards_part};
 use super::share::{self, ShareBarProps, share_bar};
 use super::skeleton::{SkeletonProps, skeleton};
 use super::stats::{StatsViewProps, stats};
+use crate::config::Sections;
 use crate::controller::Controller;
 use crate::i18n::Msg;
 use crate::share::Channel;
@@ -76,7 +80,8 @@ pub fn App(props: &AppProps) -> Html {
             }
         });
     }
-    let copy = use_state(Copy::default);
+    // What the last copy achieved, and the coupon code it was for (`None`: the link).
+    let copy = use_state(|| (Copy::Idle, None::<AttrValue>));
     let reset = use_mut_ref(|| None::<Timeout>);
     let card = use_node_ref();
     let sharing = state.session.as_ref().map(|session| Sharing {
@@ -113,24 +118,38 @@ pub fn App(props: &AppProps) -> Html {
                         share::open_share_sheet(&sharing.link, &sharing.message, &sharing.subject);
                     }
                 }
-                Some(Action::Copy) => {
+                Some(action @ (Action::Copy | Action::CopyCoupon)) => {
+                    // The link's field, or the coupon code's field just before its button.
+                    let field = if action == Action::Copy {
+                        card_ref
+                            .cast::<web_sys::Element>()
+                            .and_then(|card| card.query_selector("input[part=link]").ok()?)
+                    } else {
+                        Action::control(&event).and_then(|b| b.previous_element_sibling())
+                    };
+                    let Some(field) = field.and_then(|f| f.dyn_into::<HtmlInputElement>().ok())
+                    else {
+                        return;
+                    };
                     let (controller, copy, reset) =
                         (controller.clone(), copy.clone(), reset.clone());
-                    let (link, card) = (sharing.link.clone(), card_ref.cast::<web_sys::Element>());
+                    let text = field.value();
+                    let coupon =
+                        (action == Action::CopyCoupon).then(|| AttrValue::from(text.clone()));
                     // The clipboard write starts inside the click (user activation).
-                    let written = link::write(&sharing.link);
+                    let written = link::write(&text);
                     spawn_local(async move {
                         if written.await {
-                            copy.set(Copy::Copied);
-                            controller.copied(&link);
+                            copy.set((Copy::Copied, coupon.clone()));
+                            let what = if coupon.is_some() { "coupon" } else { "link" };
+                            controller.copied(what, &text);
                             let idle = copy.clone();
-                            *reset.borrow_mut() =
-                                Some(Timeout::new(COPIED_FOR_MS, move || idle.set(Copy::Idle)));
+                            *reset.borrow_mut() = Some(Timeout::new(COPIED_FOR_MS, move || {
+                                idle.set((Copy::Idle, None));
+                            }));
                         } else {
-                            if let Some(card) = card {
-                                link::select(&card);
-                            }
-                            copy.set(Copy::Selected);
+                            link::select(&field);
+                            copy.set((Copy::Selected, coupon));
                         }
                     });
                 }
@@ -142,15 +161,18 @@ pub fn App(props: &AppProps) -> Html {
     let body = match (state.view(), sharing) {
         (View::Ready, Some(sharing)) => {
             let stale = state.error.is_some() && !state.loading_more;
-            let stats_of = state.session.as_ref().map(|s| s.stats).unwrap_or_default();
+            let session = state.session.as_deref();
+            let sections = controller.sections();
             html! {
                 <>
+                    { program_banner(session.and_then(|s| s.program), &texts) }
+                    if sections.has(Sections::LINK) {
                     <div class="top">
                         <div class="main">
                             { link_field(&LinkFieldProps {
                                 link: sharing.link.clone(),
                                 texts: texts.clone(),
-                                copy: *copy,
+                                copy: if copy.1.is_none() { copy.0 } else { Copy::Idle },
                             }) }
                             { share_bar(&ShareBarProps {
                                 channels: controller.channels(),
@@ -165,7 +187,16 @@ pub fn App(props: &AppProps) -> Html {
                             label: AttrValue::from(texts.get(Msg::QrLabel).to_owned()),
                         }) }
                     </div>
-                    { stats(&StatsViewProps { stats: stats_of, texts: texts.clone() }) }
+                    }
+                    if let (true, Some(session)) = (sections.has(Sections::STATS), session) {
+                        { stats(&StatsViewProps { stats: session.stats, texts: texts.clone() }) }
+                    }
+                    if let (true, Some(rewards)) =
+                        (sections.has(Sections::REWARDS), session.and_then(|s| s.rewards.as_ref()))
+                    {
+                        { rewards_part(&RewardsProps { rewards, texts: &texts, copy: &copy }) }
+                    }
+                    if sections.has(Sections::REFERRALS) {
                     { referral_list(&ReferralListProps {
                         items: state.items.clone(),
                         shown: state.shown,
@@ -173,6 +204,7 @@ pub fn App(props: &AppProps) -> Html {
                         loading: state.loading_more,
                         texts: texts.clone(),
                     }) }
+                    }
                     if stale {
                         <p class="notice" role="status">{ texts.get(Msg::Stale) }</p>
                     }

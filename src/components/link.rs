@@ -5,7 +5,7 @@ use std::rc::Rc;
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Clipboard, Element, HtmlInputElement};
+use web_sys::{Clipboard, HtmlInputElement};
 use yew::prelude::*;
 
 use super::actions::Action;
@@ -84,18 +84,11 @@ pub fn write(link: &str) -> impl Future<Output = bool> + use<> {
     }
 }
 
-/// The fallback when the clipboard refuses: the link field inside `card`, focused and selected,
-/// so that the user's own Ctrl/⌘+C copies it.
-pub fn select(card: &Element) {
-    let field = card
-        .query_selector("input[part=link]")
-        .ok()
-        .flatten()
-        .and_then(|f| f.dyn_into::<HtmlInputElement>().ok());
-    if let Some(field) = field {
-        let _ = field.focus();
-        field.select();
-    }
+/// The fallback when the clipboard refuses: the field (the link's or a coupon code's) focused
+/// and selected, so that the user's own Ctrl/⌘+C copies it.
+pub fn select(field: &HtmlInputElement) {
+    let _ = field.focus();
+    field.select();
 }
 
 /// The async Clipboard API, where the page may use it (secure context, API present).

@@ -11,6 +11,7 @@ pub mod link;
 pub mod listen;
 pub mod qr;
 pub mod referrals;
+pub mod rewards;
 pub mod share;
 pub mod skeleton;
 pub mod stats;

@@ -86,6 +86,6 @@ pub fn referral_list(props: &ReferralListProps) -> Html {
 }
 
 /// A moment as an ISO 8601 string for `<time datetime>`.
-fn iso(ms: f64) -> String {
+pub fn iso(ms: f64) -> String {
     String::from(js_sys::Date::new(&ms.into()).to_iso_string())
 }

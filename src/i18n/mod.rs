@@ -105,6 +105,10 @@ struct Formatters {
     compact: std::cell::OnceCell<Option<NumberFormat>>,
     date: std::cell::OnceCell<Option<DateTimeFormat>>,
     relative: std::cell::OnceCell<Option<RelativeTimeFormat>>,
+    /// Dates without a time, in the user's time zone and in UTC (for calendar dates).
+    days: [std::cell::OnceCell<Option<DateTimeFormat>>; 2],
+    /// Currency formatters, by ISO 4217 code, made as rewards need them.
+    money: std::cell::RefCell<Vec<(String, Option<NumberFormat>)>>,
 }
 
 impl Formatters {
@@ -115,6 +119,8 @@ impl Formatters {
             compact: std::cell::OnceCell::new(),
             date: std::cell::OnceCell::new(),
             relative: std::cell::OnceCell::new(),
+            days: Default::default(),
+            money: Default::default(),
         })
     }
 
@@ -142,6 +148,35 @@ impl Formatters {
                 RelativeTimeFormat::new(&self.locale, &options(&[("numeric", "auto")])).ok()
             })
             .as_ref()
+    }
+}
+
+impl Formatters {
+    fn day(&self, utc: bool) -> Option<&DateTimeFormat> {
+        self.days[usize::from(utc)]
+            .get_or_init(|| {
+                let zone = if utc { "UTC" } else { "" };
+                let o =
+                    options(&[("dateStyle", "medium"), ("timeZone", zone)][..1 + usize::from(utc)]);
+                DateTimeFormat::new(&self.locale, &o).ok()
+            })
+            .as_ref()
+    }
+
+    fn money(&self, amount: f64, currency: &str) -> Option<String> {
+        let mut cache = self.money.borrow_mut();
+        let at = match cache.iter().position(|(code, _)| code == currency) {
+            Some(at) => at,
+            None => {
+                let o = options(&[("style", "currency"), ("currency", currency)]);
+                cache.push((
+                    currency.to_owned(),
+                    NumberFormat::new(&self.locale, &o).ok(),
+                ));
+                cache.len() - 1
+            }
+        };
+        cache[at].1.as_ref().map(|f| f.format(amount))
     }
 }
 
@@ -223,6 +258,25 @@ impl Texts {
         self.formatters
             .as_ref()
             .and_then(Formatters::date)
+            .map(|f| f.format(ms))
+            .unwrap_or_default()
+    }
+
+    /// An amount of money in the locale's currency style ("$20.00", "20,00 €"); a currency
+    /// the browser does not know is shown as the number and its code.
+    pub fn money(&self, amount: f64, currency: &str) -> String {
+        let formatters = self.formatters.as_ref();
+        formatters
+            .and_then(|f| f.money(amount, currency))
+            .unwrap_or_else(|| [self.number(amount).as_str(), " ", currency].concat())
+    }
+
+    /// A day (ms since the epoch): a calendar date (`utc`) as written, a moment in the user's
+    /// time zone.
+    pub fn day(&self, ms: f64, utc: bool) -> String {
+        self.formatters
+            .as_ref()
+            .and_then(|f| f.day(utc))
             .map(|f| f.format(ms))
             .unwrap_or_default()
     }

@@ -43,6 +43,9 @@ fn session(expires_at: f64, first: Page) -> Session {
         },
         referrals: first,
         share: Share::default(),
+        rewards: None,
+        program: None,
+        dropped: None,
     }
 }
 
@@ -669,4 +672,26 @@ fn display_attributes_render_without_a_request() {
         at(T0),
     );
     assert!(theme.is_empty(), "CSS reads theme itself");
+}
+
+#[test]
+fn a_dropped_rewards_member_is_reported_and_the_session_still_loads() {
+    let mut lifecycle = endpoint();
+    let first = fetch(&lifecycle.handle(Input::Connected { visible: true }, at(T0)));
+    let mut with_bad_rewards = session(T0 + MINUTE, page(0..3, None));
+    with_bad_rewards.dropped = Some(Box::new(crate::session::Invalid {
+        field: "rewards.items.0.status".into(),
+        problem: "must be …",
+    }));
+    let commands = answer(
+        &mut lifecycle,
+        &first,
+        Ok(Answer::Session(with_bad_rewards, "as received")),
+        T0,
+    );
+    assert_eq!(errors(&commands), [ErrorKind::InvalidResponse]);
+    let state = lifecycle.state();
+    assert!(state.session.is_some(), "the card is drawn");
+    assert_eq!(state.error, None, "no stale notice, no error state");
+    assert_eq!(state.items.len(), 3);
 }

@@ -10,12 +10,15 @@
 //! # Layout
 //! - [`wire`]: the serde structs, one per JSON object, every member a [`wire::Member`].
 //! - [`time`]: RFC 3339 timestamps.
+//! - [`rewards`]: the optional `rewards` and `program` members.
 
+pub mod rewards;
 pub mod time;
 pub mod wire;
 
 use wasm_bindgen::JsValue;
 
+pub use rewards::{Program, Rewards};
 pub use time::parse_rfc3339;
 use wire::{Member, PageWire, ReferralWire, SessionWire};
 
@@ -39,6 +42,13 @@ pub struct Session {
     pub referrals: Page,
     /// Texts the host suggests for sharing.
     pub share: Share,
+    /// What the referrer has earned, when the session says.
+    pub rewards: Option<Box<Rewards>>,
+    /// The program's state, when the session says.
+    pub program: Option<Program>,
+    /// Why a malformed `rewards` or `program` member was dropped (the rest of the session
+    /// stands; the widget reports it as `invalid_response`).
+    pub dropped: Option<Box<Invalid>>,
 }
 
 /// The referrer: their link and code.
@@ -261,6 +271,16 @@ pub fn validate_session(wire: SessionWire) -> Result<Session, Invalid> {
         },
         None => Share::default(),
     };
+    // Optional parts never cost the rest of the card: dropped, and named for `rd-error`.
+    let mut dropped = None;
+    let rewards = rewards::validate_rewards(wire.rewards).unwrap_or_else(|e| {
+        dropped = Some(Box::new(e));
+        None
+    });
+    let program = rewards::validate_program(wire.program).unwrap_or_else(|e| {
+        dropped.get_or_insert(Box::new(e));
+        None
+    });
     Ok(Session {
         expires_at,
         referrer: Referrer {
@@ -272,6 +292,9 @@ pub fn validate_session(wire: SessionWire) -> Result<Session, Invalid> {
         stats,
         referrals,
         share,
+        rewards,
+        program,
+        dropped,
     })
 }
 

@@ -54,6 +54,10 @@ pub struct SessionWire {
     pub referrals: Member<PageWire>,
     /// Texts for sharing.
     pub share: Member<ShareWire>,
+    /// What the referrer has earned.
+    pub rewards: Member<super::rewards::RewardsWire>,
+    /// The program's state.
+    pub program: Member<super::rewards::RewardWire>,
 }
 
 /// `referrer`.

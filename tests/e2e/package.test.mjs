@@ -123,7 +123,7 @@ function App() {
   return (
     <>
       <referrer-dashboard endpoint="/api/referral-dashboard" getAuthToken={getAuthToken}
-        onrd-copy={(event) => setCopied(event.detail.link)} />
+        onrd-copy={(event) => setCopied(event.detail.link ?? event.detail.coupon)} />
       <output id="copied">{copied}</output>
     </>
   );
@@ -226,7 +226,7 @@ export function Page({ onCopied }: { onCopied: (link: string) => void }) {
         demo={false}
         getAuthToken={getToken}
         strings={{ copy: 'Copy my link' }}
-        onrd-copy={(event) => onCopied(event.detail.link)}
+        onrd-copy={(event) => onCopied(event.detail.link ?? event.detail.coupon)}
         onrd-error={(event) => console.warn(event.detail.type, event.detail.status)}
         lang="de"
         dir="rtl"
@@ -266,7 +266,7 @@ export function Page({ onCopied }: { onCopied: (link: string) => void }) {
       getAuthToken={async () => null}
       strings={{ copy: 'Copy my link' }}
       onRdLoad={(event) => console.log(event.detail.stats.qualified)}
-      onRdCopy={(event) => onCopied(event.detail.link)}
+      onRdCopy={(event) => onCopied(event.detail.link ?? event.detail.coupon)}
       onRdShare={(event) => event.detail.channel === 'email' && event.preventDefault()}
       onRdError={(event) => dashboard.current?.refresh() ?? event.detail.status}
       className="dashboard"

@@ -93,6 +93,32 @@ test('the configurator restyles the running dashboard and shows the matching sni
   assert.equal(await button.isVisible(), true);
 });
 
+test('the configurator\'s sections and offer controls change the running dashboard and the snippet', async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  const dashboard = page.locator('#dashboard');
+  await dashboard.locator('[part="stat-value"]').first().waitFor();
+
+  await page.locator('#cfg-sections input[value="stats"]').uncheck();
+  await page.waitForFunction(() => !document.querySelector('#dashboard').shadowRoot.querySelector('[part="stats"]'));
+  assert.equal(await dashboard.getAttribute('sections'), 'link rewards referrals');
+  await page.locator('#cfg-offer').fill('Give 10%, get 10% <b>off</b>');
+  assert.equal(await dashboard.locator(':scope > [slot="offer"]').textContent(), 'Give 10%, get 10% <b>off</b>', 'text, never markup');
+  let snippet = await page.locator('#cfg-snippet').textContent();
+  for (const expected of ['sections="link rewards referrals"', '<p slot="offer">Give 10%, get 10% &lt;b>off&lt;/b></p>']) {
+    assert.ok(snippet.includes(expected), `snippet has ${expected}:\n${snippet}`);
+  }
+  await page.locator('#cfg-offer').fill('');
+  assert.equal(await dashboard.locator(':scope > [slot="offer"]').count(), 0, 'an empty offer is no offer');
+  await page.locator('#cfg-reset').click();
+  assert.equal(await dashboard.getAttribute('sections'), null);
+  await dashboard.locator('[part="stats"]').waitFor();
+  snippet = await page.locator('#cfg-snippet').textContent();
+  assert.ok(snippet.includes('<p slot="offer">Give a friend $20 off'), snippet);
+});
+
 test('the theming guide quotes exactly the brand stylesheet its live example runs on', async (t) => {
   const context = await browser.newContext();
   t.after(() => context.close());

@@ -25,7 +25,7 @@ mod catalogues;
 
 use table::{
     ATTRIBUTES, CHANNELS, CSS_PROPERTIES, ERROR_TYPES, EVENTS, LOADER_MESSAGES, MEMBERS, MESSAGES,
-    PARTS, Reflect,
+    PARTS, Reflect, SLOTS,
 };
 
 /// A file and what is generated in it: the whole file, or named blocks.
@@ -75,6 +75,7 @@ fn targets() -> Vec<(&'static str, Target)> {
                 ("error-types", md_error_types()),
                 ("css-properties", md_css_properties()),
                 ("parts", md_parts()),
+                ("slots", md_slots()),
                 ("messages", md_messages()),
             ]),
         ),
@@ -85,6 +86,7 @@ fn targets() -> Vec<(&'static str, Target)> {
                 ("members", html_members()),
                 ("events", html_events()),
                 ("error-types", html_error_types()),
+                ("slots", html_slots()),
                 ("messages", html_messages()),
             ]),
         ),
@@ -359,6 +361,13 @@ fn part_rows() -> Vec<Vec<String>> {
         .collect()
 }
 
+fn slot_rows() -> Vec<Vec<String>> {
+    SLOTS
+        .iter()
+        .map(|s| vec![code(s.name), s.description.to_owned()])
+        .collect()
+}
+
 fn message_rows() -> Vec<Vec<String>> {
     MESSAGES
         .iter()
@@ -387,6 +396,10 @@ fn md_css_properties() -> String {
 
 fn md_parts() -> String {
     md_table(&["part", "element"], part_rows())
+}
+
+fn md_slots() -> String {
+    md_table(&["slot", "what it shows"], slot_rows())
 }
 
 fn md_messages() -> String {
@@ -438,6 +451,10 @@ fn html_css_properties() -> String {
 
 fn html_parts() -> String {
     html_rows(part_rows())
+}
+
+fn html_slots() -> String {
+    html_rows(slot_rows())
 }
 
 fn html_messages() -> String {
@@ -772,6 +789,10 @@ fn manifest() -> String {
         .iter()
         .map(|p| json!({"name": p.name, "description": p.description}))
         .collect();
+    let slots: Vec<Value> = SLOTS
+        .iter()
+        .map(|s| json!({"name": s.name, "description": s.description}))
+        .collect();
     let declaration = json!({"name": "ReferrerDashboard", "module": "referrer-dashboard.js"});
     let manifest = json!({
         "schemaVersion": "2.1.0",
@@ -784,13 +805,14 @@ fn manifest() -> String {
                 "name": "ReferrerDashboard",
                 "tagName": "referrer-dashboard",
                 "customElement": true,
-                "description": "An embeddable referral dashboard: the referral link, share actions, QR code, Reach / Referrals / Qualified Referrals and the referrals, from a short-lived session the host's endpoint issues.",
+                "description": "An embeddable referral dashboard: the referral link, share actions, QR code, Reach / Referrals / Qualified Referrals, what the referrer has earned and the referrals, from a short-lived session the host's endpoint issues.",
                 "superclass": {"name": "HTMLElement", "package": "global:"},
                 "attributes": attributes,
                 "members": members,
                 "events": events,
                 "cssProperties": css,
                 "cssParts": parts,
+                "slots": slots,
             }],
             "exports": [
                 {"kind": "js", "name": "ReferrerDashboard", "declaration": declaration},
