@@ -280,7 +280,7 @@ pub const ERROR_TYPES: [ErrorType; 6] = [
     },
     ErrorType {
         name: "invalid_response",
-        cause: "the answer breaks the session format; the message names the field, e.g. `invalid session: referrals.items.2.status must be \"qualified\" or \"pending\"`",
+        cause: "the answer breaks the session format; the message names the field, e.g. `invalid session: referrals.items.2.status must be \"qualified\" or \"pending\"`; or the wasm itself stopped (`the widget stopped (…)`, a bug: see \"The widget stopped\" in Troubleshooting)",
     },
 ];
 
