@@ -108,8 +108,14 @@ pub fn endpoint<I: IdentityProvider>(sessions: Arc<SessionBuilder>, identity: I)
             let served = serve(&sessions, &*identity, &strangers, &parts, query);
             match tokio::time::timeout(DEADLINE, served).await {
                 Ok(Ok(response)) => response,
-                Ok(Err(error)) => crate::ops::metrics::session_refused(error).into_response(),
-                Err(_) => Error::Timeout.into_response(),
+                Ok(Err(error)) => {
+                    crate::telemetry::metrics::session_refused(error.kind());
+                    error.into_response()
+                }
+                Err(_) => {
+                    crate::telemetry::metrics::session_refused(Error::Timeout.kind());
+                    Error::Timeout.into_response()
+                }
             }
         }
     })

@@ -247,7 +247,7 @@ pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, St
     let backend = backend(config, overrides).await?;
     let sandbox_mode = backend.sandbox.is_some();
     let readiness = Readiness::new();
-    crate::ops::metrics::install(config.upstream_budget_per_min);
+    crate::telemetry::metrics::install(config.upstream_budget_per_min);
     let router = router::router(
         config,
         backend.sessions.clone(),

@@ -208,10 +208,10 @@ impl IntoResponse for Error {
         let body = Json(json!({"error": {"type": kind, "message": message}}));
         let mut response = (status, body).into_response();
         // Logged by the access line, summarised per reason: anyone can cause refusals, and a
-        // line for each would let a stranger fill the log (see crate::ops::access).
+        // line for each would let a stranger fill the log (see crate::telemetry::access).
         response
             .extensions_mut()
-            .insert(crate::ops::access::Refused {
+            .insert(crate::telemetry::access::Refused {
                 kind,
                 message,
                 detail: self.to_string(),

@@ -14,8 +14,10 @@
 //! - [`accept`]: the accept loop (header timeout, client addresses, drain on shutdown).
 //! - [`health`]: the `/healthz` handler.
 //! - [`nofile`]: the open-file limit, raised at start.
-//! - [`ops`]: running it as a service: `/readyz` and the drain, `/metrics`, access logs, the
-//!   log format.
+//! - [`ops`]: running it as a service: `/readyz` and the drain, the `/metrics` route, secrets
+//!   read again on SIGHUP.
+//! - [`telemetry`]: what it counts and logs (metrics, access lines, the summary of refusals,
+//!   the log format); a leaf every module may use.
 //!
 //! Answering:
 //! - [`api`]: the session endpoint as an axum handler.
@@ -74,6 +76,7 @@ pub mod seam;
 pub mod session;
 pub mod shared;
 pub mod store;
+pub mod telemetry;
 pub mod upstream;
 pub mod webhook;
 

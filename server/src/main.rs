@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use referrer_dashboard_server::config::Config;
-use referrer_dashboard_server::ops::logs::{self, LogFormat};
 use referrer_dashboard_server::sandbox::{self, Sandbox};
+use referrer_dashboard_server::telemetry::logs::{self, LogFormat};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]

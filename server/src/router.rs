@@ -127,9 +127,9 @@ pub fn layers(router: Router, limits: Limits) -> Router {
                     // Method and path only: query strings carry cursors, headers carry tokens.
                     tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
                 })
-                // One access line per request at info; refusals summarised (ops::access).
+                // One access line per request at info; refusals summarised (telemetry::access).
                 .on_response(|response: &axum::http::Response<_>, latency, _: &tracing::Span| {
-                    crate::ops::access::log(response, latency);
+                    crate::telemetry::access::log(response, latency);
                 }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

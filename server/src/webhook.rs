@@ -93,7 +93,13 @@ pub fn router(sessions: Arc<SessionBuilder>, secret: &str) -> Router {
 }
 
 async fn receive(State(hook): State<Arc<Hook>>, request: Request) -> Response {
-    match crate::ops::metrics::webhook(handle(&hook, request).await) {
+    let result = handle(&hook, request).await;
+    crate::telemetry::metrics::webhook(match &result {
+        Ok(true) => "applied",
+        Ok(false) => "unknown_referrer",
+        Err(error) => error.kind(),
+    });
+    match result {
         Ok(known) => {
             if known {
                 tracing::info!("webhook: a referrer's cached dashboard was dropped");

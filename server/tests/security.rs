@@ -243,7 +243,7 @@ async fn the_key_is_in_no_answer_and_no_log_line_and_no_email_is_logged() {
     );
     assert!(!log.contains(KEY), "the key is in the log");
     // Anyone can send a bad token; those refusals are summarised per reason, with the count
-    // of those left out (crate::ops::access), never a line each.
+    // of those left out (crate::telemetry::access), never a line each.
     let unauthenticated: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("unauthenticated"))

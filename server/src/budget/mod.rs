@@ -243,7 +243,7 @@ impl Budget {
         tokio::time::sleep_until(at).await;
         loop {
             match self.log.grant().await {
-                Ok(Granted::Now) => return crate::ops::metrics::budget_granted(),
+                Ok(Granted::Now) => return crate::telemetry::metrics::budget_granted(),
                 Ok(Granted::Wait(until)) => tokio::time::sleep_until(until).await,
                 Ok(Granted::Lost) => return Err(Exhausted::lost(WINDOW)),
                 Err(_) => return Err(Exhausted::unreachable()),

@@ -184,7 +184,7 @@ where
             match entry.freshness(self.ttl, Instant::now()) {
                 Freshness::Fresh => {
                     if let Some(value) = &entry.value {
-                        crate::ops::metrics::cache("hit");
+                        crate::telemetry::metrics::cache("hit");
                         return Ok(Hit::of(value, false));
                     }
                 }
@@ -193,7 +193,7 @@ where
                     stale_ok,
                 } => {
                     if stale_ok && let Some(value) = &entry.value {
-                        crate::ops::metrics::cache("stale");
+                        crate::telemetry::metrics::cache("stale");
                         return Ok(Hit::of(value, true));
                     }
                     if let Some(cooling) = &entry.cooling {
@@ -211,7 +211,7 @@ where
                 Err(why) => return offline(entry, policy, &why, fetch).await,
             }
         };
-        crate::ops::metrics::cache("miss");
+        crate::telemetry::metrics::cache("miss");
         match self.store.hold(key, lock, fetch).await {
             Ok(value) => {
                 let value = Arc::new(value);
@@ -241,7 +241,7 @@ where
                     &entry.value,
                 ) {
                     (Failed::Stale, Some(value)) => {
-                        Ok(crate::ops::metrics::stale(Hit::of(value, true)))
+                        Ok(crate::telemetry::metrics::stale(Hit::of(value, true)))
                     }
                     (Failed::Remembered(remember), _) => Err(policy.first_answer(error, remember)),
                     _ => Err(error),
@@ -282,7 +282,7 @@ async fn offline<V, E>(
     fetch: BoxFuture<'_, Result<V, E>>,
 ) -> Result<Hit<V>, E> {
     if let Some(value) = &entry.value {
-        return Ok(crate::ops::metrics::stale(Hit::of(value, true)));
+        return Ok(crate::telemetry::metrics::stale(Hit::of(value, true)));
     }
     if let Some(error) = policy.unavailable(why) {
         return Err(error);

@@ -4,7 +4,7 @@
 
 use clap::Args;
 
-use crate::ops::logs::LogFormat;
+use crate::telemetry::logs::LogFormat;
 
 /// The operations settings, flattened into [`super::Config`].
 #[derive(Clone, Debug, Args)]

@@ -60,7 +60,7 @@ impl SessionBuilder {
             .sessions
             .get_or_fetch(&who.subject, build, &FailurePolicy)
             .await?;
-        crate::ops::metrics::session_served(hit.stale, hit.fetched_at, asked_at);
+        crate::telemetry::metrics::session_served(hit.stale, hit.fetched_at, asked_at);
         Ok(self.as_served(&hit))
     }
 

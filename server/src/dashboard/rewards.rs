@@ -130,7 +130,7 @@ impl SessionBuilder {
     /// Logs and counts a part left out of a session.
     fn dropped(&self, part: &'static str, error: &Error) {
         self.rewards_dropped.fetch_add(1, Ordering::Relaxed);
-        crate::ops::metrics::part_dropped(part);
+        crate::telemetry::metrics::part_dropped(part);
         tracing::warn!(part, %error, "the session goes out without its {part}");
     }
 

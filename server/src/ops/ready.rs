@@ -77,7 +77,7 @@ pub async fn readyz(sessions: Arc<SessionBuilder>, readiness: Readiness) -> Resp
     }
     let store = sessions.store_reachable().await;
     let redis = sessions.backing().check().await;
-    crate::ops::metrics::dependencies(store.is_ok(), redis.as_ref().map(Result::is_ok));
+    crate::telemetry::metrics::dependencies(store.is_ok(), redis.as_ref().map(Result::is_ok));
     let mut body = json!({"status": "ready", "store": if store.is_ok() { "reachable" } else { "unreachable" }});
     if let Some(redis) = &redis {
         body["redis"] = if redis.is_ok() {

@@ -55,7 +55,7 @@ impl Client {
             if let UpstreamError::RateLimited { retry_after } = &error {
                 // The platform says everyone must slow down, not just this call.
                 self.budget.pause_for(*retry_after).await;
-                crate::ops::metrics::upstream_paused();
+                crate::telemetry::metrics::upstream_paused();
                 let last_hour = self.count_rate_limits(Some(SystemTime::now()));
                 tracing::warn!(
                     rate_limited_last_hour = last_hour,
@@ -87,7 +87,7 @@ impl Client {
             request = request.json(body);
         }
         let response = request.send().await.map_err(transport);
-        crate::ops::metrics::upstream_call(
+        crate::telemetry::metrics::upstream_call(
             route_name(url.path()),
             response.as_ref().ok().map(|r| r.status().as_u16()),
         );
