@@ -55,9 +55,10 @@ const UNIQUE_VIOLATION: &str = "23505";
 /// not use; these are the ASCII bytes of "rdschema".
 const MIGRATION_LOCK: i64 = 0x7264_7363_6865_6d61;
 
-/// Connections per instance: a session build makes at most three short queries, one after the
-/// other, so a few connections serve hundreds of builds a second; and ten instances stay well
-/// under PostgreSQL's default of 100 connections.
+/// Connections per instance: a session request makes a few short queries (reading the mapping,
+/// linking a new user, checking that the subject still has a link before its session is
+/// served), one after the other, so a few connections serve hundreds of requests a second; and
+/// ten instances stay well under PostgreSQL's default of 100 connections.
 const MAX_CONNECTIONS: u32 = 8;
 
 /// How long a query waits for a free connection (or for the server to be reached) before it
