@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::fleet::{Fleet, busiest_window};
-use common::token;
+use common::{token, unverified_token};
 use referrer_dashboard_server::store::{Database, MappingStore, Store};
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -198,6 +198,26 @@ async fn a_returning_users_request_on_another_instance_costs_no_upstream_call() 
         fleet.routes().await.is_empty(),
         "served from the shared cache"
     );
+}
+
+/// SPEC §6 across instances: the verified owner of an email takes over, on one instance, the
+/// account an unverified subject signed up with first; the session every instance shares for
+/// that subject is dropped, so on no instance is it served again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_takeover_on_one_instance_refuses_the_first_subject_on_every_other() {
+    let fleet = Fleet::start(3, &[]);
+    let email = "owner@example.org";
+    let squatter = unverified_token("u-squatter", email);
+    for n in [0, 1, 2] {
+        assert_eq!(fleet.get_on(n, &squatter).await.0, 200, "instance {n}");
+    }
+    let (status, _, body) = fleet.get_on(1, &token("u-owner", email)).await;
+    assert_eq!(status, 200, "{body}");
+    for n in [0, 1, 2] {
+        let (status, _, body) = fleet.get_on(n, &squatter).await;
+        assert_eq!(status, 403, "instance {n}: {body}");
+        assert!(body.get("referrer").is_none(), "{body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -76,3 +76,98 @@ async fn an_unverified_subject_still_gets_a_new_account_in_every_dialect() {
         assert_eq!(status, 200, "{duplicates}: {body}");
     }
 }
+
+/// The refusal a subject gets for an account that belongs to another.
+fn assert_taken(status: u16, body: &serde_json::Value) {
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["type"], "authentication", "{body}");
+    assert_eq!(
+        body["error"]["message"], "this referral account belongs to another user",
+        "{body}"
+    );
+    assert!(
+        body.get("referrer").is_none() && body.get("stats").is_none(),
+        "{body}"
+    );
+}
+
+/// Issue 23, item 2: a host that does not verify emails let someone sign up with the owner's
+/// address first. The owner, verified, takes the account over (the same account: its link);
+/// the first subject is refused from then on, its cached session included.
+#[tokio::test(start_paused = true)]
+async fn a_verified_owner_takes_over_the_account_an_unverified_subject_made_first() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    let email = "owner@example.net";
+    let squatter = unverified_token("u-squatter", email);
+    let (status, _, first) = get_session(&base, Some(&squatter), "").await;
+    assert_eq!(status, 200, "{first}");
+    let link = first["referrer"]["link"].as_str().unwrap().to_owned();
+
+    let owner = token("u-owner", email);
+    let (status, _, body) = get_session(&base, Some(&owner), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["referrer"]["link"], link.as_str(), "the same account");
+
+    // Its session was cached a moment ago: not served any more.
+    let (status, _, body) = get_session(&base, Some(&squatter), "").await;
+    assert_taken(status, &body);
+    let (status, _, body) = get_session(&base, Some(&squatter), "").await;
+    assert_taken(status, &body);
+    assert_eq!(get_session(&base, Some(&owner), "").await.0, 200);
+}
+
+/// Two instances on one database, without shared caches: the takeover on one cannot drop the
+/// session the other cached for the first subject, and that instance refuses it all the same.
+#[tokio::test(start_paused = true)]
+async fn a_subject_taken_over_is_refused_where_its_session_is_still_cached() {
+    let sandbox = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("rd-reclaim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("map.sqlite3").to_string_lossy().into_owned();
+    let first = server_for(&sandbox, &["--db", &db], Overrides::default()).await;
+    let second = server_for(&sandbox, &["--db", &db], Overrides::default()).await;
+    let email = "cached@example.net";
+    let squatter = unverified_token("u-squatter", email);
+    assert_eq!(get_session(&first, Some(&squatter), "").await.0, 200);
+    let (status, _, body) = get_session(&second, Some(&token("u-owner", email)), "").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = get_session(&first, Some(&squatter), "").await;
+    assert_taken(status, &body);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A link made on a verified email, by creating the account or adopting it, is never taken
+/// over: not by another verified subject, not by an unverified one.
+#[tokio::test(start_paused = true)]
+async fn a_verified_link_is_never_taken_over() {
+    // A new account, and one that existed (Ada's, in the sandbox's demo data).
+    for email in ["fresh@example.net", "ada@example.com"] {
+        let sandbox = sandbox().await;
+        let base = server_for(&sandbox, &[], Overrides::default()).await;
+        let first = token("u-first", email);
+        assert_eq!(get_session(&base, Some(&first), "").await.0, 200, "{email}");
+        for other in [token("u-second", email), unverified_token("u-third", email)] {
+            let (status, _, body) = get_session(&base, Some(&other), "").await;
+            assert_taken(status, &body);
+        }
+        assert_eq!(get_session(&base, Some(&first), "").await.0, 200, "{email}");
+    }
+}
+
+/// A subject linked on an unverified email that comes back proving it keeps its account: its
+/// link is verified from then on, and a later subject with the same verified email is refused.
+#[tokio::test(start_paused = true)]
+async fn a_subject_that_proves_its_email_later_keeps_its_account() {
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    let email = "later@example.net";
+    let (status, _, body) = get_session(&base, Some(&unverified_token("u-early", email)), "").await;
+    assert_eq!(status, 200, "{body}");
+    // Past the cached session, so the next request reads the account again.
+    tokio::time::advance(std::time::Duration::from_secs(61)).await;
+    let (status, _, body) = get_session(&base, Some(&token("u-early", email)), "").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = get_session(&base, Some(&token("u-twin", email)), "").await;
+    assert_taken(status, &body);
+}

@@ -7,6 +7,12 @@
 //! - the same email in another case, or another subject with the same verified email: 403, the
 //!   account belongs to its first subject, and the attempt is logged with hashes, not emails;
 //! - a cursor used by another user, after its user was re-linked, or after it expired: 400;
+//! - an unverified token with the owner's email, signing up first so an account is made and
+//!   linked to it before the owner comes: the owner (verified) takes the link over; the first
+//!   subject gets 403 from then on, session or cursor, also where its session is still cached,
+//!   and the takeover is logged with hashes; a verified link is never taken over, nor is a link
+//!   from before the store recorded verification (here and `linking.rs`, `store_contract.rs`,
+//!   issue 23);
 //! - overlong claims, tokens not valid yet, wrong audience or issuer: `identity` unit tests;
 //! - a NUL or other control character in `sub`: 401, not 500; a token naming `crit` header
 //!   parameters: 401 (RFC 7515) (`identity` unit tests, issue 23);
@@ -342,17 +348,18 @@ async fn the_same_email_in_another_case_cannot_take_a_linked_account() {
         ["search"],
         "found, refused, not read"
     );
-    let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
-    let line = log
-        .lines()
-        .find(|l| l.contains("belongs to another"))
-        .expect("the refusal is logged");
-    assert!(line.contains("WARN"), "{line}");
     let (ada, twin) = (
         referrer_dashboard_server::personal::subject_hash("u-ada"),
         referrer_dashboard_server::personal::subject_hash("u-ada-twin"),
     );
-    assert!(line.contains(&ada) && line.contains(&twin), "{line}");
+    // The log is the whole test binary's: other tests' refusals are in it too.
+    let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    let line = log
+        .lines()
+        .find(|l| l.contains("belongs to another") && l.contains(&twin))
+        .expect("the refusal is logged");
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains(&ada), "{line}");
     assert!(!line.to_lowercase().contains("ada@example.com"), "{line}");
 }
 
@@ -376,6 +383,56 @@ async fn a_second_subject_cannot_take_a_linked_account_on_any_instance() {
     // The owner keeps working from either instance.
     assert_eq!(get_session(&second, Some(&grace), "").await.0, 200);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unverified_subject_that_signed_up_first_loses_the_account_to_its_verified_owner() {
+    use referrer_dashboard_server::personal::subject_hash;
+    use referrer_dashboard_server::session::{Cursor, CursorKey};
+    let log = captured_log();
+    let sandbox = sandbox().await;
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    let email = "rightful@example.org";
+    let squatter = unverified_token("u-squatter", email);
+    assert_eq!(get_session(&base, Some(&squatter), "").await.0, 200);
+    let owner = token("u-rightful", email);
+    let (status, _, body) = get_session(&base, Some(&owner), "").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = get_session(&base, Some(&squatter), "").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["type"], "authentication");
+    assert_no_account_data(&body);
+    assert!(!body.to_string().contains("/r/"), "{body}");
+    // A cursor it was given (signed right, for it) is refused the same way, not as a bad cursor.
+    let cursor = CursorKey::derive(SECRET.as_bytes()).sign(
+        "u-squatter",
+        Cursor {
+            referrer_id: 1,
+            offset: 25,
+            total: 260,
+            expires: now() + 300,
+        },
+    );
+    let query = format!("?cursor={}", cursor.replace('.', "%2E"));
+    let (status, _, body) = get_session(&base, Some(&squatter), &query).await;
+    assert_eq!(status, 403, "{body}");
+    assert_no_account_data(&body);
+
+    let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    let line = log
+        .lines()
+        .find(|l| l.contains("took over"))
+        .expect("the takeover is logged");
+    assert!(line.contains("WARN"), "{line}");
+    let (rightful, squatter) = (subject_hash("u-rightful"), subject_hash("u-squatter"));
+    assert!(
+        line.contains(&rightful) && line.contains(&squatter),
+        "{line}"
+    );
+    assert!(
+        !line.contains("rightful@") && !line.contains("u-squatter"),
+        "{line}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,7 @@
 //! One contract for the mapping store, run against both engines: SQLite (a file) and a real
 //! PostgreSQL. The linking rules of SPEC §6 included: a subject keeps its platform user, a
-//! platform user belongs to one subject, and concurrent claims have exactly one winner.
+//! platform user belongs to one subject, concurrent claims have exactly one winner, and the
+//! verified owner of an email takes over an unverified link (only that, and only once).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -8,7 +9,7 @@ mod common;
 use common::engines::Postgres as PostgresServer;
 use referrer_dashboard_server::personal::email_hash;
 use referrer_dashboard_server::store::{
-    Claim, Database, Linked, Lookup, Mapping, MappingStore, Store,
+    Claim, Database, Linked, Lookup, Mapping, MappingStore, Reclaim, Store,
 };
 
 fn mapping(id: u64) -> Mapping {
@@ -17,6 +18,14 @@ fn mapping(id: u64) -> Mapping {
         code: Some(format!("C{id}")),
         link: Some(format!("https://x.example/r/C{id}")),
         email_hash: None,
+        verified: false,
+    }
+}
+
+fn verified(id: u64) -> Mapping {
+    Mapping {
+        verified: true,
+        ..mapping(id)
     }
 }
 
@@ -164,11 +173,109 @@ async fn referrers_are_found_by_code_and_email(store: &Store) {
     assert_eq!(store.get("ada", 5).await.unwrap(), Some(moved));
 }
 
+/// SPEC §6: an unverified link is moved to the subject that proves the email, verified from
+/// then on; the subject it was taken from has none, and claims it back in vain. A verified link
+/// is never moved, and nothing moves to a subject that has a link of its own.
+async fn an_unverified_link_is_reclaimed_once_by_a_verified_owner(store: &Store) {
+    assert_eq!(
+        store.claim("squatter", 11, &mapping(900)).await.unwrap(),
+        Claim::Stored
+    );
+    assert_eq!(
+        store
+            .reclaim("squatter", "owner", 11, &verified(900))
+            .await
+            .unwrap(),
+        Reclaim::Moved
+    );
+    assert_eq!(store.get("squatter", 11).await.unwrap(), None);
+    assert_eq!(store.get("owner", 11).await.unwrap(), Some(verified(900)));
+    assert_eq!(
+        store.owner(11, 900).await.unwrap().as_deref(),
+        Some("owner")
+    );
+    assert_eq!(
+        store.claim("squatter", 11, &mapping(900)).await.unwrap(),
+        Claim::TakenBy("owner".into())
+    );
+    for (from, to) in [("squatter", "third"), ("owner", "third")] {
+        assert_eq!(
+            store.reclaim(from, to, 11, &verified(900)).await.unwrap(),
+            Reclaim::Kept(Some("owner".into())),
+            "{from} -> {to}: not the squatter's any more, and verified"
+        );
+    }
+    assert_eq!(
+        store
+            .reclaim("nobody", "third", 11, &verified(999))
+            .await
+            .unwrap(),
+        Reclaim::Kept(None)
+    );
+    // A subject that has a link of its own in the campaign takes nothing over.
+    store.claim("busy", 11, &verified(901)).await.unwrap();
+    store.claim("squatter2", 11, &mapping(902)).await.unwrap();
+    assert_eq!(
+        store
+            .reclaim("squatter2", "busy", 11, &verified(902))
+            .await
+            .unwrap(),
+        Reclaim::SubjectTaken(verified(901))
+    );
+    assert_eq!(
+        store.owner(11, 902).await.unwrap().as_deref(),
+        Some("squatter2")
+    );
+    // A subject that proves its email later keeps its link verified, whatever comes next.
+    store.claim("grows", 11, &mapping(903)).await.unwrap();
+    store.claim("grows", 11, &verified(903)).await.unwrap();
+    store.claim("grows", 11, &mapping(903)).await.unwrap();
+    assert_eq!(store.get("grows", 11).await.unwrap(), Some(verified(903)));
+    assert_eq!(
+        store
+            .reclaim("grows", "owner2", 11, &verified(903))
+            .await
+            .unwrap(),
+        Reclaim::Kept(Some("grows".into()))
+    );
+}
+
+/// Twenty verified subjects racing to reclaim one unverified link: one moves it, every other
+/// is told who has it now.
+async fn concurrent_reclaims_have_one_winner(store: &Store) {
+    store.claim("squatter3", 12, &mapping(904)).await.unwrap();
+    let reclaims: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .reclaim("squatter3", &format!("v{i}"), 12, &verified(904))
+                    .await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for reclaim in reclaims {
+        outcomes.push(reclaim.await.unwrap().unwrap());
+    }
+    let winner = store.owner(12, 904).await.unwrap().unwrap();
+    assert_ne!(winner, "squatter3");
+    assert_eq!(outcomes.iter().filter(|r| **r == Reclaim::Moved).count(), 1);
+    assert!(
+        outcomes
+            .iter()
+            .all(|r| *r == Reclaim::Moved || *r == Reclaim::Kept(Some(winner.clone()))),
+        "{outcomes:?}"
+    );
+}
+
 async fn contract(store: Store) {
     round_trip(&store).await;
     referrers_are_found_by_code_and_email(&store).await;
     one_subject_per_platform_user(&store).await;
     concurrent_claims_have_one_winner(&store).await;
+    an_unverified_link_is_reclaimed_once_by_a_verified_owner(&store).await;
+    concurrent_reclaims_have_one_winner(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,6 +301,52 @@ async fn postgres_keeps_the_store_contract() {
     // Reconnecting migrates nothing twice and keeps the data.
     let again = Store::connect(&database).await.unwrap();
     assert_eq!(again.owner(1, 9).await.unwrap().as_deref(), Some("alice"));
+}
+
+/// The schema the previous version left (migrations 1 to 4, as a database it created has them).
+const SCHEMA_4: &str = "
+    CREATE TABLE referrer_dashboard_schema (version INTEGER NOT NULL);
+    INSERT INTO referrer_dashboard_schema (version) VALUES (1), (2), (3), (4);
+    CREATE TABLE referrers (
+        subject     TEXT        NOT NULL,
+        campaign_id BIGINT      NOT NULL,
+        platform_id BIGINT      NOT NULL,
+        code        TEXT,
+        created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+        link        TEXT,
+        email_hash  TEXT,
+        PRIMARY KEY (subject, campaign_id)
+    );
+    CREATE UNIQUE INDEX referrers_platform_user ON referrers (campaign_id, platform_id);
+    CREATE INDEX referrers_code ON referrers (campaign_id, code);
+    CREATE INDEX referrers_email ON referrers (campaign_id, email_hash);
+    INSERT INTO referrers (subject, campaign_id, platform_id, code, link)
+    VALUES ('early', 1, 5, 'C5', 'https://x.example/r/C5');";
+
+/// A PostgreSQL database the previous version created, opened by this one: its links count as
+/// verified (nobody recorded whether they were), so none is taken over; new links say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_postgres_database_keeps_its_links_as_verified_and_new_ones_say() {
+    let server = PostgresServer::start();
+    {
+        let pool = sqlx::PgPool::connect(&server.url()).await.unwrap();
+        sqlx::raw_sql(SCHEMA_4).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+    let store = Store::connect(&Database::parse(&server.url()))
+        .await
+        .unwrap();
+    assert_eq!(store.get("early", 1).await.unwrap(), Some(verified(5)));
+    assert_eq!(
+        store
+            .reclaim("early", "later", 1, &verified(5))
+            .await
+            .unwrap(),
+        Reclaim::Kept(Some("early".into()))
+    );
+    store.claim("new", 1, &mapping(6)).await.unwrap();
+    assert_eq!(store.get("new", 1).await.unwrap(), Some(mapping(6)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

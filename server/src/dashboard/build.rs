@@ -10,6 +10,7 @@ use crate::dates::expires_in;
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::limit::{self, Denied};
+use crate::personal::subject_hash;
 use crate::session::{self, Cursor, PageBody, ReferrerBody, SessionBody, ShareBody, StatsBody};
 use crate::store::{Mapping, MappingStore};
 use crate::upstream::UpstreamError;
@@ -49,19 +50,52 @@ impl SessionBuilder {
     pub async fn session(&self, who: &Identity) -> Result<SessionBody, Error> {
         self.admit(who).await?;
         let asked_at = Instant::now();
-        let build = async {
-            let build = self.budget.on_behalf_of(&who.subject, self.build(who));
-            match tokio::time::timeout(BUILD_DEADLINE, build).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::Timeout),
-            }
-        };
-        let hit = self
-            .sessions
-            .get_or_fetch(&who.subject, build, &FailurePolicy)
-            .await?;
+        let hit = self.linked_session(who).await?;
         crate::telemetry::metrics::session_served(hit.stale, hit.fetched_at, asked_at);
         Ok(self.as_served(&hit))
+    }
+
+    /// `who`'s session through the cache, served only while `who` still has a link: a subject
+    /// whose account the verified owner of its email took over (SPEC §6) must be refused even
+    /// where its session is still cached (on an instance the takeover's invalidation has not
+    /// reached, or could not reach). One read of the store per session served; while the store
+    /// cannot be read, the cached session is served as it would be without this check.
+    ///
+    /// # Errors
+    /// As [`SessionBuilder::session`]; [`Error::Unavailable`] when a cached session of a
+    /// subject without a link cannot be dropped.
+    pub(super) async fn linked_session(&self, who: &Identity) -> Result<Hit<SessionBody>, Error> {
+        let mut dropped = false;
+        loop {
+            let build = async {
+                let build = self.budget.on_behalf_of(&who.subject, self.build(who));
+                match tokio::time::timeout(BUILD_DEADLINE, build).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::Timeout),
+                }
+            };
+            let hit = self
+                .sessions
+                .get_or_fetch(&who.subject, build, &FailurePolicy)
+                .await?;
+            let campaign = self.upstream.campaign_id();
+            if !matches!(self.store.get(&who.subject, campaign).await, Ok(None)) {
+                return Ok(hit);
+            }
+            if dropped {
+                // Built, then unlinked before it could be served: ask again.
+                return Err(Error::Conflict);
+            }
+            tracing::info!(
+                subject = %subject_hash(&who.subject),
+                "a cached session of a subject that has no link any more; built again"
+            );
+            self.sessions
+                .invalidate(&who.subject)
+                .await
+                .map_err(|_| Error::Unavailable)?;
+            dropped = true;
+        }
     }
 
     /// Counts a request of `who` against their limit.

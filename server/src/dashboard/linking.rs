@@ -1,10 +1,11 @@
 //! Create-or-fetch, and the linking rules of SPEC §6 (see [`super`]): which platform user a
-//! subject gets, and when an existing one is refused.
+//! subject gets, when an existing one is refused, and when the verified owner of an email takes
+//! over the account an unverified subject was linked to first.
 
 use crate::error::Error;
 use crate::identity::Identity;
-use crate::personal::{email_hash, subject_hash};
-use crate::store::{Claim, Mapping, MappingStore};
+use crate::personal::{email_hash, email_key, subject_hash};
+use crate::store::{Claim, Mapping, MappingStore, Reclaim};
 use crate::upstream::{Created, PlatformUser, UpstreamError};
 
 use super::SessionBuilder;
@@ -101,19 +102,33 @@ impl SessionBuilder {
     ) -> Result<(), Error> {
         let hash = platform_email_hash(who, user);
         let code = user.code.clone().or_else(|| mapping.code.clone());
-        if mapping.email_hash.as_deref() == Some(hash.as_str()) && mapping.code == code {
+        // A subject linked on an unverified email that now proves the account's email: its link
+        // is verified from now on, and no longer taken over.
+        let proves =
+            who.email_verified && user.email.as_deref().map(email_key) == Some(who.email_key());
+        if mapping.email_hash.as_deref() == Some(hash.as_str())
+            && mapping.code == code
+            && (mapping.verified || !proves)
+        {
             return Ok(());
         }
         let fresher = Mapping {
             code,
             link: user.url.clone().or_else(|| mapping.link.clone()),
             email_hash: Some(hash),
+            verified: proves,
             ..mapping.clone()
         };
-        self.store
+        match self
+            .store
             .claim(&who.subject, self.upstream.campaign_id(), &fresher)
-            .await?;
-        Ok(())
+            .await?
+        {
+            Claim::Stored => Ok(()),
+            // Taken over since this build read the mapping: not theirs to be shown any more.
+            Claim::TakenBy(owner) => Err(taken(who, &owner)),
+            Claim::SubjectTaken(_) => Err(Error::Conflict),
+        }
     }
 
     /// Links an existing platform user (if allowed), then reads their counters.
@@ -126,10 +141,18 @@ impl SessionBuilder {
     /// Maps `who` to `user` if the linking rules allow it (see the module docs).
     async fn link(&self, who: &Identity, user: &PlatformUser, origin: Origin) -> Result<(), Error> {
         let campaign = self.upstream.campaign_id();
+        // The account was found or created by this very email, so a verified token proves it.
+        let mapping = Mapping {
+            platform_id: user.id,
+            code: user.code.clone(),
+            link: user.url.clone(),
+            email_hash: Some(platform_email_hash(who, user)),
+            verified: who.email_verified,
+        };
         if let Some(owner) = self.store.owner(campaign, user.id).await?
             && owner != who.subject
         {
-            return Err(taken(who, &owner));
+            return self.take_over(who, &owner, &mapping).await;
         }
         if origin == Origin::Found && !who.email_verified {
             tracing::info!(
@@ -138,16 +161,46 @@ impl SessionBuilder {
             );
             return Err(Error::Forbidden(UNVERIFIED));
         }
-        let mapping = Mapping {
-            platform_id: user.id,
-            code: user.code.clone(),
-            link: user.url.clone(),
-            email_hash: Some(platform_email_hash(who, user)),
-        };
         match self.store.claim(&who.subject, campaign, &mapping).await? {
             Claim::Stored => Ok(()),
-            Claim::TakenBy(owner) => Err(taken(who, &owner)),
+            Claim::TakenBy(owner) => self.take_over(who, &owner, &mapping).await,
             Claim::SubjectTaken(_) => Err(Error::Conflict),
+        }
+    }
+
+    /// `who` resolved to an account linked to `owner`: refused, unless `who` proves the email
+    /// and `owner`'s link does not, in which case `who` takes the link over and `owner` is
+    /// refused from now on (its cached session dropped, and [`SessionBuilder::session`] serves
+    /// no session of a subject without a link).
+    async fn take_over(&self, who: &Identity, owner: &str, mapping: &Mapping) -> Result<(), Error> {
+        if !who.email_verified {
+            return Err(taken(who, owner));
+        }
+        let campaign = self.upstream.campaign_id();
+        match self
+            .store
+            .reclaim(owner, &who.subject, campaign, mapping)
+            .await?
+        {
+            Reclaim::Moved => {
+                tracing::warn!(
+                    subject = %subject_hash(&who.subject),
+                    previous = %subject_hash(owner),
+                    "the verified owner of an email took over the referral account an unverified \
+                     subject was linked to; that subject is refused from now on"
+                );
+                if self.sessions.invalidate(&owner.to_owned()).await.is_err() {
+                    // Its next request finds no link and drops the session then.
+                    tracing::warn!(
+                        previous = %subject_hash(owner),
+                        "the previous subject's cached session could not be dropped on every instance"
+                    );
+                }
+                Ok(())
+            }
+            Reclaim::Kept(Some(owner)) => Err(taken(who, &owner)),
+            // The link went away meanwhile (its platform user deleted): ask again.
+            Reclaim::Kept(None) | Reclaim::SubjectTaken(_) => Err(Error::Conflict),
         }
     }
 }

@@ -4,8 +4,11 @@
 //! Linking (SPEC §6): a subject keeps the platform user it was first mapped to. A platform user
 //! this backend did not create for the subject (found by email, or answered to a create as an
 //! account that was already there) is linked only when the identity says `email_verified`, and
-//! never when it already belongs to another subject. Refusals are 403 and carry no upstream
-//! data: the referrer is not even read before the link is allowed.
+//! never when it already belongs to another subject, with one exception: a link made on an
+//! unverified email passes to the first subject that proves the email, and the subject it was
+//! made for is refused from then on (its cached session is dropped, and no session is served to
+//! a subject without a link). Refusals are 403 and carry no upstream data: the referrer is not
+//! even read before the link is allowed.
 //!
 //! Referrals: nothing public says in which order the platform lists them, so the whole list is
 //! read (every page, up to [`crate::upstream::MAX_SCAN_ROWS`] rows), sorted here newest first

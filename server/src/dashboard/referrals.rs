@@ -33,7 +33,8 @@ impl SessionBuilder {
     ///
     /// # Errors
     /// [`Error::BadCursor`] for a cursor not issued to `who`, expired, or issued for a platform
-    /// user `who` is no longer mapped to; upstream failures.
+    /// user `who` is no longer mapped to; the refusal its session gets for a `who` with no link
+    /// (a subject whose account was taken over); upstream failures.
     pub async fn page(&self, who: &Identity, cursor: &str) -> Result<SessionBody, Error> {
         self.admit(who).await?;
         let cursor = self
@@ -45,6 +46,11 @@ impl SessionBuilder {
             .get(&who.subject, self.upstream.campaign_id())
             .await?
             .map(|m| m.platform_id);
+        if mapped.is_none() {
+            // No link any more (taken over by the verified owner of its email, or its platform
+            // user gone): answer what its session does, so a refused subject is told why.
+            self.linked_session(who).await?;
+        }
         if mapped != Some(cursor.referrer_id) {
             return Err(Error::BadCursor);
         }

@@ -9,7 +9,10 @@
 //! The linking rules of SPEC §6 live in both engines as constraints, not as checks before a
 //! write: a subject has one platform user per campaign (the primary key), and a platform user
 //! belongs to at most one subject (a unique index), so two requests racing, on one instance or
-//! on two, cannot both win. `server/tests/store_contract.rs` runs one suite against both.
+//! on two, cannot both win. A link records whether it was made on a verified email: the
+//! verified owner of the email takes an unverified link over ([`MappingStore::reclaim`]), in one
+//! statement that only moves a link still unverified and still its first subject's, so of two
+//! racing requests one wins. `server/tests/store_contract.rs` runs one suite against both.
 //!
 //! # Layout
 //! - [`MappingStore`]: the operations every engine provides, with their semantics.
@@ -56,6 +59,12 @@ pub struct Mapping {
     /// [`crate::personal::email_hash`] of the subject's email when it was last linked or seen: how a webhook
     /// naming the referrer by email finds them, without the email itself being stored.
     pub email_hash: Option<String>,
+    /// Whether the link was made, or since confirmed, on a token that said `email_verified` for
+    /// the account's email. A verified link is never taken over; an unverified one is taken
+    /// over by the first subject that proves the email (SPEC §6). Links stored before this was
+    /// recorded count as verified: nobody knows, and taking them would break a promise made.
+    /// Claims never turn a verified link back into an unverified one.
+    pub verified: bool,
 }
 
 /// How a webhook names a referrer, as a store can look them up.
@@ -87,6 +96,18 @@ pub enum Claim {
     SubjectTaken(Mapping),
 }
 
+/// What [`MappingStore::reclaim`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reclaim {
+    /// The link now belongs to the new subject, verified; the old subject has none.
+    Moved,
+    /// Nothing changed: the link is verified, or no longer the old subject's. Its owner now, if
+    /// it still has one.
+    Kept(Option<String>),
+    /// The new subject meanwhile got a platform user of its own; nothing changed.
+    SubjectTaken(Mapping),
+}
+
 /// The operations of a mapping store. Every engine gives them the same meaning, including
 /// under concurrent callers (in one process or in several).
 pub trait MappingStore: Send + Sync {
@@ -112,6 +133,22 @@ pub trait MappingStore: Send + Sync {
         campaign_id: u64,
         mapping: &Mapping,
     ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Moves the link of the platform user of `mapping` from subject `from` to subject `to`,
+    /// verified and with `mapping`'s details, if it is still `from`'s and not verified: the
+    /// verified owner of an email taking over the account an unverified subject was linked to
+    /// first (SPEC §6). One statement: of two racing reclaims one moves the link and the other
+    /// is told who has it ([`Reclaim::Kept`]).
+    ///
+    /// # Errors
+    /// On a database failure.
+    fn reclaim(
+        &self,
+        from: &str,
+        to: &str,
+        campaign_id: u64,
+        mapping: &Mapping,
+    ) -> impl Future<Output = Result<Reclaim, StoreError>> + Send;
 
     /// The subject the platform user `platform_id` belongs to, if any.
     ///
@@ -229,6 +266,19 @@ impl MappingStore for Store {
         match self {
             Self::Sqlite(s) => s.claim(subject, campaign_id, mapping).await,
             Self::Postgres(s) => s.claim(subject, campaign_id, mapping).await,
+        }
+    }
+
+    async fn reclaim(
+        &self,
+        from: &str,
+        to: &str,
+        campaign_id: u64,
+        mapping: &Mapping,
+    ) -> Result<Reclaim, StoreError> {
+        match self {
+            Self::Sqlite(s) => s.reclaim(from, to, campaign_id, mapping).await,
+            Self::Postgres(s) => s.reclaim(from, to, campaign_id, mapping).await,
         }
     }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, Row};
 
-use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
+use super::{Claim, Linked, Lookup, Mapping, MappingStore, Reclaim, StoreError, failed};
 
 /// Schema migrations, in order; version `n` is the first `n` applied. The SQLite store's, in
 /// PostgreSQL's words (its third also dropped shared users left by older versions; no
@@ -36,10 +36,17 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE referrers ADD COLUMN email_hash TEXT;
      CREATE INDEX referrers_code ON referrers (campaign_id, code);
      CREATE INDEX referrers_email ON referrers (campaign_id, email_hash)",
+    // Whether the link was made on a verified email. Rows from before count as verified (see
+    // `Mapping::verified`); later ones always say.
+    "ALTER TABLE referrers ADD COLUMN verified BOOLEAN NOT NULL DEFAULT TRUE;
+     ALTER TABLE referrers ALTER COLUMN verified DROP DEFAULT",
 ];
 
 /// The unique index that says a platform user already has a subject.
 const PLATFORM_USER_INDEX: &str = "referrers_platform_user";
+
+/// The primary key: a subject has one platform user per campaign.
+const SUBJECT_KEY: &str = "referrers_pkey";
 
 /// PostgreSQL's code for a unique violation.
 const UNIQUE_VIOLATION: &str = "23505";
@@ -48,9 +55,10 @@ const UNIQUE_VIOLATION: &str = "23505";
 /// not use; these are the ASCII bytes of "rdschema".
 const MIGRATION_LOCK: i64 = 0x7264_7363_6865_6d61;
 
-/// Connections per instance: a session build makes at most three short queries, one after the
-/// other, so a few connections serve hundreds of builds a second; and ten instances stay well
-/// under PostgreSQL's default of 100 connections.
+/// Connections per instance: a session request makes a few short queries (reading the mapping,
+/// linking a new user, checking that the subject still has a link before its session is
+/// served), one after the other, so a few connections serve hundreds of requests a second; and
+/// ten instances stay well under PostgreSQL's default of 100 connections.
 const MAX_CONNECTIONS: u32 = 8;
 
 /// How long a query waits for a free connection (or for the server to be reached) before it
@@ -147,11 +155,13 @@ impl MappingStore for Postgres {
         mapping: &Mapping,
     ) -> Result<Claim, StoreError> {
         let written = sqlx::query(
-            "INSERT INTO referrers (subject, campaign_id, platform_id, code, link, email_hash)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO referrers
+                 (subject, campaign_id, platform_id, code, link, email_hash, verified)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (subject, campaign_id) DO UPDATE
              SET code = EXCLUDED.code, link = EXCLUDED.link,
                  email_hash = coalesce(EXCLUDED.email_hash, referrers.email_hash),
+                 verified = referrers.verified OR EXCLUDED.verified,
                  updated_at = now()
              WHERE referrers.platform_id = EXCLUDED.platform_id",
         )
@@ -161,6 +171,7 @@ impl MappingStore for Postgres {
         .bind(&mapping.code)
         .bind(&mapping.link)
         .bind(&mapping.email_hash)
+        .bind(mapping.verified)
         .execute(&self.pool)
         .await;
         match written {
@@ -176,6 +187,48 @@ impl MappingStore for Postgres {
                 match self.owner(campaign_id, mapping.platform_id).await? {
                     Some(owner) => Ok(Claim::TakenBy(owner)),
                     // The owner was deleted in between: nothing stored, and nothing to name.
+                    None => Err(failed("write")(sqlx::Error::Database(error))),
+                }
+            }
+            Err(error) => Err(failed("write")(error)),
+        }
+    }
+
+    async fn reclaim(
+        &self,
+        from: &str,
+        to: &str,
+        campaign_id: u64,
+        mapping: &Mapping,
+    ) -> Result<Reclaim, StoreError> {
+        let moved = sqlx::query(
+            "UPDATE referrers
+             SET subject = $1, code = $2, link = $3,
+                 email_hash = coalesce($4, email_hash), verified = TRUE,
+                 created_at = now(), updated_at = now()
+             WHERE campaign_id = $5 AND platform_id = $6 AND subject = $7 AND NOT verified",
+        )
+        .bind(to)
+        .bind(&mapping.code)
+        .bind(&mapping.link)
+        .bind(&mapping.email_hash)
+        .bind(campaign_id as i64)
+        .bind(mapping.platform_id as i64)
+        .bind(from)
+        .execute(&self.pool)
+        .await;
+        match moved {
+            Ok(done) if done.rows_affected() == 1 => Ok(Reclaim::Moved),
+            Ok(_) => self
+                .owner(campaign_id, mapping.platform_id)
+                .await
+                .map(Reclaim::Kept),
+            Err(sqlx::Error::Database(error))
+                if error.code().as_deref() == Some(UNIQUE_VIOLATION)
+                    && error.constraint() == Some(SUBJECT_KEY) =>
+            {
+                match read(&self.pool, to, campaign_id).await? {
+                    Some(theirs) => Ok(Reclaim::SubjectTaken(theirs)),
                     None => Err(failed("write")(sqlx::Error::Database(error))),
                 }
             }
@@ -242,7 +295,7 @@ async fn read(
     campaign_id: u64,
 ) -> Result<Option<Mapping>, StoreError> {
     let row = sqlx::query(
-        "SELECT platform_id, code, link, email_hash FROM referrers
+        "SELECT platform_id, code, link, email_hash, verified FROM referrers
          WHERE subject = $1 AND campaign_id = $2",
     )
     .bind(subject)
@@ -256,6 +309,7 @@ async fn read(
             code: row.try_get(1)?,
             link: row.try_get(2)?,
             email_hash: row.try_get(3)?,
+            verified: row.try_get(4)?,
         })
     })
     .transpose()

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-use super::{Claim, Linked, Lookup, Mapping, MappingStore, StoreError, failed};
+use super::{Claim, Linked, Lookup, Mapping, MappingStore, Reclaim, StoreError, failed};
 
 /// Schema migrations, applied in order, each in one transaction with its `user_version` step.
 const MIGRATIONS: &[&str] = &[
@@ -39,6 +39,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE referrers ADD COLUMN email_hash TEXT;
      CREATE INDEX referrers_code ON referrers (campaign_id, code);
      CREATE INDEX referrers_email ON referrers (campaign_id, email_hash);",
+    // Whether the link was made on a verified email. Rows from before count as verified (see
+    // `Mapping::verified`); every insert names the column, so the default serves only them.
+    "ALTER TABLE referrers ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;",
 ];
 
 /// How long a statement waits for another connection's lock (another process starting on the
@@ -127,11 +130,13 @@ impl MappingStore for Sqlite {
         let (subject, mapping) = (subject.to_owned(), mapping.clone());
         self.with(move |conn| {
             let written = conn.execute(
-                "INSERT INTO referrers (subject, campaign_id, platform_id, code, link, email_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO referrers
+                     (subject, campaign_id, platform_id, code, link, email_hash, verified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (subject, campaign_id) DO UPDATE
                  SET code = excluded.code, link = excluded.link,
                      email_hash = coalesce(excluded.email_hash, email_hash),
+                     verified = verified OR excluded.verified,
                      updated_at = unixepoch()
                  WHERE platform_id = excluded.platform_id",
                 params![
@@ -140,25 +145,61 @@ impl MappingStore for Sqlite {
                     mapping.platform_id as i64,
                     mapping.code,
                     mapping.link,
-                    mapping.email_hash
+                    mapping.email_hash,
+                    mapping.verified
                 ],
             );
             match written {
                 Ok(1) => Ok(Claim::Stored),
                 // The subject's row exists with another platform user (the WHERE said no).
-                Ok(_) => Ok(read(conn, &subject, campaign_id)?
-                    .map_or(Claim::Stored, Claim::SubjectTaken)),
+                Ok(_) => {
+                    Ok(read(conn, &subject, campaign_id)?
+                        .map_or(Claim::Stored, Claim::SubjectTaken))
+                }
                 Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                    let owner = conn
-                        .query_row(
-                            "SELECT subject FROM referrers WHERE campaign_id = ?1 AND platform_id = ?2",
-                            params![campaign_id as i64, mapping.platform_id as i64],
-                            |row| row.get::<_, String>(0),
-                        )
-                        .optional()
-                        .map_err(failed("read"))?;
-                    match owner {
+                    match owner(conn, campaign_id, mapping.platform_id)? {
                         Some(owner) => Ok(Claim::TakenBy(owner)),
+                        None => Err(failed("write")(error)),
+                    }
+                }
+                Err(error) => Err(failed("write")(error)),
+            }
+        })
+        .await
+    }
+
+    async fn reclaim(
+        &self,
+        from: &str,
+        to: &str,
+        campaign_id: u64,
+        mapping: &Mapping,
+    ) -> Result<Reclaim, StoreError> {
+        let (from, to, mapping) = (from.to_owned(), to.to_owned(), mapping.clone());
+        self.with(move |conn| {
+            let moved = conn.execute(
+                "UPDATE referrers
+                 SET subject = ?1, code = ?2, link = ?3,
+                     email_hash = coalesce(?4, email_hash), verified = 1,
+                     created_at = unixepoch(), updated_at = unixepoch()
+                 WHERE campaign_id = ?5 AND platform_id = ?6 AND subject = ?7 AND NOT verified",
+                params![
+                    to,
+                    mapping.code,
+                    mapping.link,
+                    mapping.email_hash,
+                    campaign_id as i64,
+                    mapping.platform_id as i64,
+                    from
+                ],
+            );
+            match moved {
+                Ok(1) => Ok(Reclaim::Moved),
+                Ok(_) => owner(conn, campaign_id, mapping.platform_id).map(Reclaim::Kept),
+                // The primary key: `to` has a row in this campaign already.
+                Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                    match read(conn, &to, campaign_id)? {
+                        Some(theirs) => Ok(Reclaim::SubjectTaken(theirs)),
                         None => Err(failed("write")(error)),
                     }
                 }
@@ -173,16 +214,8 @@ impl MappingStore for Sqlite {
         campaign_id: u64,
         platform_id: u64,
     ) -> Result<Option<String>, StoreError> {
-        self.with(move |conn| {
-            conn.query_row(
-                "SELECT subject FROM referrers WHERE campaign_id = ?1 AND platform_id = ?2",
-                params![campaign_id as i64, platform_id as i64],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(failed("read"))
-        })
-        .await
+        self.with(move |conn| owner(conn, campaign_id, platform_id))
+            .await
     }
 
     async fn delete(&self, subject: &str, campaign_id: u64) -> Result<(), StoreError> {
@@ -220,9 +253,23 @@ impl MappingStore for Sqlite {
     }
 }
 
+fn owner(
+    conn: &Connection,
+    campaign_id: u64,
+    platform_id: u64,
+) -> Result<Option<String>, StoreError> {
+    conn.query_row(
+        "SELECT subject FROM referrers WHERE campaign_id = ?1 AND platform_id = ?2",
+        params![campaign_id as i64, platform_id as i64],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(failed("read"))
+}
+
 fn read(conn: &Connection, subject: &str, campaign_id: u64) -> Result<Option<Mapping>, StoreError> {
     conn.query_row(
-        "SELECT platform_id, code, link, email_hash FROM referrers
+        "SELECT platform_id, code, link, email_hash, verified FROM referrers
          WHERE subject = ?1 AND campaign_id = ?2",
         params![subject, campaign_id as i64],
         |row| {
@@ -231,6 +278,7 @@ fn read(conn: &Connection, subject: &str, campaign_id: u64) -> Result<Option<Map
                 code: row.get(1)?,
                 link: row.get(2)?,
                 email_hash: row.get(3)?,
+                verified: row.get(4)?,
             })
         },
     )
@@ -281,136 +329,4 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("rd-store-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn mapping(id: u64) -> Mapping {
-        Mapping {
-            email_hash: None,
-            platform_id: id,
-            code: Some("ABC".into()),
-            link: Some("https://x.example/r/ABC".into()),
-        }
-    }
-
-    #[tokio::test]
-    async fn mapping_round_trip_and_migration_is_idempotent() {
-        let dir = temp("roundtrip");
-        let path = dir.join("t.sqlite3");
-        let store = Sqlite::open(&path).unwrap();
-        assert_eq!(store.get("u1", 7).await.unwrap(), None);
-        assert_eq!(
-            store.claim("u1", 7, &mapping(42)).await.unwrap(),
-            Claim::Stored
-        );
-        drop(store);
-        // Reopening runs no migration twice and keeps the data.
-        let store = Sqlite::open(&path).unwrap();
-        assert_eq!(store.get("u1", 7).await.unwrap(), Some(mapping(42)));
-        assert_eq!(store.get("u1", 8).await.unwrap(), None, "per campaign");
-        store.delete("u1", 7).await.unwrap();
-        assert_eq!(store.get("u1", 7).await.unwrap(), None);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn an_old_database_with_a_shared_platform_user_keeps_the_first_subject() {
-        let dir = temp("upgrade");
-        let path = dir.join("old.sqlite3");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.execute_batch(MIGRATIONS[1]).unwrap();
-            conn.pragma_update(None, "user_version", 2).unwrap();
-            conn.execute_batch(
-                "INSERT INTO referrers (subject, campaign_id, platform_id, created_at) VALUES
-                 ('victim', 1, 5, 100), ('attacker', 1, 5, 200), ('other', 1, 6, 300);",
-            )
-            .unwrap();
-        }
-        let store = Sqlite::open(&path).unwrap();
-        let conn = store.conn.lock().unwrap();
-        let subjects: Vec<String> = conn
-            .prepare("SELECT subject FROM referrers ORDER BY subject")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(subjects, ["other", "victim"]);
-        drop(conn);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn the_database_and_its_wal_files_are_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = temp("mode");
-        let path = dir.join("private.sqlite3");
-        let store = Sqlite::open(&path).unwrap();
-        // A write makes SQLite create the WAL and shared-memory files.
-        store
-            .conn
-            .lock()
-            .unwrap()
-            .execute_batch(
-                "INSERT INTO referrers (subject, campaign_id, platform_id) VALUES ('u', 1, 1)",
-            )
-            .unwrap();
-        for name in [
-            "private.sqlite3",
-            "private.sqlite3-wal",
-            "private.sqlite3-shm",
-        ] {
-            let mode = std::fs::metadata(dir.join(name))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
-        }
-        drop(store);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_migration_that_fails_half_way_changes_nothing() {
-        let dir = temp("atomic");
-        let path = dir.join("a.sqlite3");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.execute_batch(MIGRATIONS[1]).unwrap();
-            conn.pragma_update(None, "user_version", 2).unwrap();
-            conn.execute_batch(
-                "INSERT INTO referrers (subject, campaign_id, platform_id, created_at) VALUES
-                 ('victim', 1, 5, 100), ('attacker', 1, 5, 200);
-                 -- An object in the way of the third migration's second statement.
-                 CREATE TABLE referrers_platform_user (x INTEGER);",
-            )
-            .unwrap();
-        }
-        assert!(Sqlite::open(&path).is_err());
-        let conn = Connection::open(&path).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .unwrap();
-        let rows: i64 = conn
-            .query_row("SELECT count(*) FROM referrers", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(
-            (version, rows),
-            (2, 2),
-            "the DELETE before the failure was rolled back"
-        );
-        drop(conn);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+mod tests;
