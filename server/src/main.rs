@@ -130,7 +130,8 @@ async fn main() -> ExitCode {
     // Tests and `cargo xtask demo` wait for this exact line.
     say.ready(&format!("listening on http://{addr}"));
     let shutdown = app.readiness.after(shutdown_signal(), config.ops.drain());
-    match referrer_dashboard_server::serve(listener, app.router, shutdown).await {
+    let limits = referrer_dashboard_server::Limits::configured(&config);
+    match referrer_dashboard_server::serve_with(listener, app.router, shutdown, limits).await {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

@@ -46,7 +46,7 @@ pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
     rewards_off_unless_asked(&mut args, extra);
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
-    let limits = overrides.limits;
+    let limits = overrides.limits.clone();
     let app = referrer_dashboard_server::build_with(&config, overrides)
         .await
         .unwrap();
@@ -111,7 +111,7 @@ pub async fn sandbox() -> Sandbox {
 
 /// A server configured with [`KEY`] in front of `sandbox`, with `extra` flags.
 pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides) -> String {
-    let limits = overrides.limits;
+    let limits = overrides.limits.clone();
     let app = keyed_app(sandbox, extra, overrides).await;
     serve(app.router, limits).await
 }
@@ -375,3 +375,13 @@ pub fn referral_ids(body: &Value) -> Vec<String> {
 
 pub mod engines;
 pub mod fleet;
+
+/// A TCP connection to `addr` from the loopback address `local` (`127.0.0.2`, ...): another
+/// client as far as the server can tell, since Linux answers for all of 127.0.0.0/8.
+pub async fn connect_from(local: &str, addr: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(std::net::SocketAddr::new(local.parse().unwrap(), 0))
+        .unwrap();
+    socket.connect(addr.parse().unwrap()).await.unwrap()
+}
