@@ -106,6 +106,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The sandbox's control routes ask for its key, made for this process: whoever drives the
+    // sandbox by hand (or a test of the binary) learns it here. It opens nothing but this
+    // stand-in with its demo data; there is no real key in sandbox mode.
+    if let Some(sandbox) = &app.sandbox {
+        tracing::info!(
+            sandbox = %sandbox.addr(),
+            sandbox_key = sandbox.key(),
+            "the sandbox's control routes are under /__sandbox/, with Authorization: Bearer <sandbox_key>"
+        );
+    }
     // In sandbox mode with webhooks on, the sandbox sends its events to this very server, so a
     // lead added in the sandbox shows in the next session (the loop a real campaign runs).
     if let (Some(sandbox), Some(secret)) = (&app.sandbox, &config.webhook_secret) {
@@ -120,7 +130,7 @@ async fn main() -> ExitCode {
         );
         tracing::info!(
             sandbox = %sandbox.addr(),
-            "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals"
+            "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals (with the sandbox's key)"
         );
     }
     #[cfg(unix)]
