@@ -84,9 +84,10 @@ async fn main() -> ExitCode {
             say.error(&error.to_string());
             return ExitCode::FAILURE;
         }
+        let stop = shutdown_signal();
         // Tests wait for this exact line.
         say.ready(&format!("sandbox listening on http://{addr}/api/v2"));
-        shutdown_signal().await;
+        stop.await;
         return ExitCode::SUCCESS;
     }
     if let Err(error) = config.validate().and_then(|()| config.api_key().map(drop)) {
@@ -137,9 +138,10 @@ async fn main() -> ExitCode {
     if let Some(key) = &app.key {
         referrer_dashboard_server::ops::secrets::reload_key_on_sighup(config.clone(), key.clone());
     }
+    let stop = shutdown_signal();
     // Tests and `cargo xtask demo` wait for this exact line.
     say.ready(&format!("listening on http://{addr}"));
-    let shutdown = app.readiness.after(shutdown_signal(), config.ops.drain());
+    let shutdown = app.readiness.after(stop, config.ops.drain());
     let limits = referrer_dashboard_server::Limits::configured(&config);
     match referrer_dashboard_server::serve_with(listener, app.router, shutdown, limits).await {
         Ok(()) => {
@@ -176,25 +178,36 @@ impl Say {
     }
 }
 
-/// Completes on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on ctrl-c or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled: a SIGTERM sent right after the ready line (a test, an
+/// orchestrator stopping an instance it just started) must drain, not kill the process.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut terminate, mut interrupt) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let received = async |signal: Option<&mut tokio::signal::unix::Signal>| match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            };
+            tokio::select! {
+                () = received(terminate.as_mut()) => {},
+                () = received(interrupt.as_mut()) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
