@@ -103,13 +103,14 @@ pub async fn serve_with(
         let slot = match connections.admit(peer.ip()) {
             Ok(slot) => slot,
             Err(refused) => {
-                // Dropping the stream closes it. Per connection at debug only: a flood of them
-                // must not become a flood of log lines.
+                // Dropping the stream closes it. Counted in /metrics; logged per connection at
+                // debug only: a flood of them must not become a flood of log lines.
                 drop(stream);
                 let cap = match refused {
-                    Refused::Total => "connections",
-                    Refused::PerAddress => "connections per address",
+                    Refused::Total => "total",
+                    Refused::PerAddress => "per_address",
                 };
+                crate::ops::metrics::connection_refused(cap);
                 tracing::debug!(cap, "connection closed: over the cap");
                 continue;
             }

@@ -1,8 +1,8 @@
 //! The caps on open connections (SPEC §6 "a connection limit", issue 23 item 5), over real
 //! sockets on the real clock: a connection over its address's cap or the global cap is closed
 //! as soon as it is accepted, the connections already open keep working, another address still
-//! gets in, and a closed connection gives its place back. (Idle sockets against a low open-file
-//! limit, with the binary: `file_limit.rs`.)
+//! gets in, a closed connection gives its place back, and `/metrics` counts what was closed.
+//! (Idle sockets against a low open-file limit, with the binary: `file_limit.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -36,11 +36,15 @@ async fn server(limits: Limits) -> String {
 /// `GET /healthz` on `stream` (kept alive): the status, or `None` when the connection is closed
 /// or answers nothing within the deadline.
 async fn healthz(stream: &mut TcpStream) -> Option<u16> {
+    get(stream, "/healthz").await.map(|(status, _)| status)
+}
+
+/// `GET path` on `stream` (kept alive): status and body, or `None` when the connection is
+/// closed or answers nothing within the deadline.
+async fn get(stream: &mut TcpStream, path: &str) -> Option<(u16, String)> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n");
     let ask = async {
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
-            .await
-            .ok()?;
+        stream.write_all(request.as_bytes()).await.ok()?;
         let mut answer = Vec::new();
         let mut buffer = [0u8; 4096];
         loop {
@@ -59,7 +63,8 @@ async fn healthz(stream: &mut TcpStream) -> Option<u16> {
                 .find_map(|l| l.strip_prefix("content-length:"))
                 .map_or(0, |v| v.trim().parse().unwrap());
             if answer.len() >= end + 4 + length {
-                return head.get(9..12)?.parse().ok();
+                let body = text[end + 4..].to_string();
+                return Some((head.get(9..12)?.parse().ok()?, body));
             }
         }
     };
@@ -74,6 +79,17 @@ async fn closed_by_server(stream: &mut TcpStream) -> bool {
         Ok(Ok(0) | Err(_)) => true,
         Ok(Ok(_)) | Err(_) => false,
     }
+}
+
+/// The connections refused over `cap` so far, as `/metrics` counts them (in this test binary:
+/// the recorder is one per process).
+async fn refused(stream: &mut TcpStream, cap: &str) -> f64 {
+    let (status, body) = get(stream, "/metrics").await.expect("/metrics answers");
+    assert_eq!(status, 200);
+    let series = format!("referrer_dashboard_connections_refused_total{{cap=\"{cap}\"}} ");
+    body.lines()
+        .find_map(|line| line.strip_prefix(&series))
+        .map_or(0.0, |value| value.trim().parse().unwrap())
 }
 
 /// Opens `n` connections from `local` to `addr`, each answering `/healthz` (so each is counted
@@ -101,6 +117,7 @@ async fn one_address_over_its_cap_is_closed_at_once_while_its_open_connections_s
         closed_by_server(&mut fourth).await,
         "the fourth connection from one address is closed"
     );
+    assert!(refused(&mut open[0], "per_address").await >= 1.0);
     // The three within the cap are untouched, and another address gets in.
     for stream in &mut open {
         assert_eq!(healthz(stream).await, Some(200));
@@ -138,6 +155,7 @@ async fn past_the_global_cap_every_address_is_closed_at_once() {
         closed_by_server(&mut fifth).await,
         "a fifth connection is closed, from another address too"
     );
+    assert!(refused(&mut open[1], "total").await >= 1.0);
     assert_eq!(healthz(&mut open[0]).await, Some(200));
 }
 

@@ -58,6 +58,8 @@ pub const SESSIONS: &str = "referrer_dashboard_sessions_total";
 pub const WEBHOOK_EVENTS: &str = "referrer_dashboard_webhook_events_total";
 /// Sessions that went out without a part the platform failed to give.
 pub const PARTS_DROPPED: &str = "referrer_dashboard_session_parts_dropped_total";
+/// Connections closed as soon as they were accepted, over a cap.
+pub const CONNECTIONS_REFUSED: &str = "referrer_dashboard_connections_refused_total";
 /// Whether a dependency answered when last asked.
 pub const DEPENDENCY_UP: &str = "referrer_dashboard_dependency_up";
 
@@ -131,6 +133,10 @@ fn describe() {
     describe_counter!(
         PARTS_DROPPED,
         "Sessions sent without their rewards or program state (the platform failed, was slow or unreadable)."
+    );
+    describe_counter!(
+        CONNECTIONS_REFUSED,
+        "Connections closed as soon as they were accepted: over the global cap or their address's."
     );
     describe_gauge!(
         DEPENDENCY_UP,
@@ -220,6 +226,11 @@ pub fn webhook(result: Result<bool, Error>) -> Result<bool, Error> {
 /// A session sent without `part` (`rewards` or `program`).
 pub fn part_dropped(part: &'static str) {
     counter!(PARTS_DROPPED, "part" => part).increment(1);
+}
+
+/// A connection closed at once over `cap` (`total` or `per_address`).
+pub fn connection_refused(cap: &'static str) {
+    counter!(CONNECTIONS_REFUSED, "cap" => cap).increment(1);
 }
 
 /// Whether the store and (when configured) Redis answered.
