@@ -96,9 +96,15 @@ const stopEngines = async () => {
 };
 
 const sandbox = await start(['sandbox', '--key', KEY], {}, /^sandbox listening on (http\S+)/m);
-const control = (path) => sandbox.url.replace('/api/v2', `/__sandbox/${path}`);
-const calls = async () => (await (await fetch(control('calls'))).json()).calls;
-const resetCalls = () => fetch(control('calls'), { method: 'DELETE' });
+// The sandbox's control routes ask for its key, as its API does.
+const control = (path, init = {}) =>
+  fetch(sandbox.url.replace('/api/v2', `/__sandbox/${path}`), { ...init, headers: { authorization: `Bearer ${KEY}`, ...init.headers } });
+const calls = async () => {
+  const response = await control('calls');
+  if (!response.ok) throw new Error(`sandbox call log: ${response.status}`);
+  return (await response.json()).calls;
+};
+const resetCalls = () => control('calls', { method: 'DELETE' });
 const work = await mkdtemp(join(tmpdir(), 'rd-bench-'));
 const serverEnv = (extra = {}) => ({
   REFERRAL_FACTORY_API_KEY: KEY,

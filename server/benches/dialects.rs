@@ -34,6 +34,7 @@ async fn control(sandbox: &Sandbox, path: &str, body: Value) {
     let url = format!("http://{}/__sandbox/{path}", sandbox.addr());
     let response = reqwest::Client::new()
         .post(url)
+        .bearer_auth(sandbox.key())
         .json(&body)
         .send()
         .await

@@ -38,6 +38,7 @@ async fn define(sandbox: &Sandbox, definitions: Value) {
     let url = format!("http://{}/__sandbox/rewards/definitions", sandbox.addr());
     let response = reqwest::Client::new()
         .post(url)
+        .bearer_auth(sandbox.key())
         .json(&definitions)
         .send()
         .await

@@ -191,12 +191,14 @@ async fn run(webhooks: bool) -> Outcome {
             .lock()
             .await
             .push((Instant::now(), user, 11 + e as u64 / USERS as u64));
-        client
+        let added = client
             .post(format!("{control}/{id}/referrals"))
+            .bearer_auth(sandbox.key())
             .json(&json!({"first_name": "New"}))
             .send()
             .await
             .unwrap();
+        assert!(added.status().is_success(), "{}", added.status());
     }
     for watcher in watchers {
         watcher.await.unwrap();

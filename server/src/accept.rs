@@ -1,10 +1,12 @@
 //! The accept loop: serving a router on a listener over HTTP/1.1, with the header timeout, the
-//! client's address for handlers, and a drain of requests in flight on shutdown.
+//! caps on open connections, the client's address for handlers, and a drain of requests in
+//! flight on shutdown.
 //!
 //! Unlike `axum::serve`, it closes a connection whose request headers do not arrive within the
-//! header timeout, so slow or half-open clients cannot hold connections for ever, and it gives
-//! handlers the client's address (`ConnectInfo<SocketAddr>`, read by
-//! [`crate::client_addr`]) for per-address limits.
+//! header timeout, so slow or half-open clients cannot hold connections for ever; it closes at
+//! once a connection over the global or the per-address cap ([`crate::connections`]), so idle
+//! sockets cannot use up the open-file limit; and it gives handlers the client's address
+//! (`ConnectInfo<SocketAddr>`, read by [`crate::client_addr`]) for per-address limits.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,6 +17,7 @@ use tokio::net::TcpListener;
 
 use crate::app::StartError;
 use crate::config::Config;
+use crate::connections::{Connections, Refused};
 use crate::router::Limits;
 
 /// How long in-flight requests may finish after a shutdown signal.
@@ -40,7 +43,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let app = crate::app::build(&config).await?;
-    serve(listener, app.router, shutdown).await?;
+    serve_with(listener, app.router, shutdown, Limits::configured(&config)).await?;
     Ok(())
 }
 
@@ -57,7 +60,8 @@ pub async fn serve(
 }
 
 /// Serves `router` on `listener` over HTTP/1.1 until `shutdown` completes, then stops accepting
-/// and lets requests in flight finish (up to [`DRAIN_TIMEOUT`]).
+/// and lets requests in flight finish (up to [`DRAIN_TIMEOUT`]). A connection over a cap of
+/// `limits` is closed as soon as it is accepted.
 ///
 /// # Errors
 /// When the listener fails for good.
@@ -72,6 +76,7 @@ pub async fn serve_with(
     use hyper_util::service::TowerToHyperService;
     use tower::Service;
 
+    let connections = connections(&limits);
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -95,6 +100,21 @@ pub async fn serve_with(
             },
             () = &mut shutdown => break,
         };
+        let slot = match connections.admit(peer.ip()) {
+            Ok(slot) => slot,
+            Err(refused) => {
+                // Dropping the stream closes it. Counted in /metrics; logged per connection at
+                // debug only: a flood of them must not become a flood of log lines.
+                drop(stream);
+                let cap = match refused {
+                    Refused::Total => "total",
+                    Refused::PerAddress => "per_address",
+                };
+                crate::telemetry::metrics::connection_refused(cap);
+                tracing::debug!(cap, "connection closed: over the cap");
+                continue;
+            }
+        };
         let Ok(service) = make_service.call(peer).await;
         let connection =
             builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
@@ -103,6 +123,8 @@ pub async fn serve_with(
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            // Its place under the caps is free again once the connection has ended.
+            drop(slot);
         });
     }
     drop(listener);
@@ -113,4 +135,23 @@ pub async fn serve_with(
         tracing::warn!("requests still running after the drain timeout were cut off");
     }
     Ok(())
+}
+
+/// The caps of `limits`, the global one lowered to what this process's open-file limit leaves
+/// ([`crate::nofile::room`]): past it, an accept would fail for everyone, `/healthz` included.
+fn connections(limits: &Limits) -> Connections {
+    let room = crate::nofile::current().map_or(usize::MAX, crate::nofile::room);
+    let max = limits.max_connections.min(room).max(1);
+    if max < limits.max_connections {
+        tracing::info!(
+            max,
+            configured = limits.max_connections,
+            "DASHBOARD_MAX_CONNECTIONS lowered to what the open-file limit leaves"
+        );
+    }
+    Connections::new(
+        max,
+        limits.max_connections_per_address,
+        limits.trusted_proxies.clone(),
+    )
 }

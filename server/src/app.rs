@@ -53,7 +53,8 @@ pub enum StartError {
 /// What tests (and unusual deployments) replace in what [`build`] would make.
 #[derive(Default)]
 pub struct Overrides {
-    /// The HTTP limits of the router (the header timeout is [`crate::serve_with`]'s).
+    /// The HTTP limits of the router (the header timeout and the connection caps are
+    /// [`crate::serve_with`]'s).
     pub limits: Limits,
     /// The upstream budget, as given (tests compress its window); made on the configured
     /// backing when absent.
@@ -242,8 +243,8 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
 ///
 /// # Errors
 /// A [`StartError`] naming what is misconfigured.
-pub async fn build_with(config: &Config, overrides: Overrides) -> Result<App, StartError> {
-    let limits = overrides.limits;
+pub async fn build_with(config: &Config, mut overrides: Overrides) -> Result<App, StartError> {
+    let limits = std::mem::take(&mut overrides.limits);
     let backend = backend(config, overrides).await?;
     let sandbox_mode = backend.sandbox.is_some();
     let readiness = Readiness::new();

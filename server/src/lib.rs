@@ -12,6 +12,7 @@
 //!   made there once.
 //! - [`router`]: the binary's routes and the layers around them (ids, timeouts, limits, CORS).
 //! - [`accept`]: the accept loop (header timeout, client addresses, drain on shutdown).
+//! - [`connections`]: the caps on open connections, in all and per client address.
 //! - [`health`]: the `/healthz` handler.
 //! - [`nofile`]: the open-file limit, raised at start.
 //! - [`ops`]: running it as a service: `/readyz` and the drain, the `/metrics` route, secrets
@@ -57,6 +58,7 @@ pub mod budget;
 pub mod cache;
 pub mod client_addr;
 pub mod config;
+pub mod connections;
 pub mod dashboard;
 pub mod dates;
 pub mod demo;

@@ -84,9 +84,10 @@ async fn main() -> ExitCode {
             say.error(&error.to_string());
             return ExitCode::FAILURE;
         }
+        let stop = shutdown_signal();
         // Tests wait for this exact line.
         say.ready(&format!("sandbox listening on http://{addr}/api/v2"));
-        shutdown_signal().await;
+        stop.await;
         return ExitCode::SUCCESS;
     }
     if let Err(error) = config.validate().and_then(|()| config.api_key().map(drop)) {
@@ -106,6 +107,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The sandbox's control routes ask for its key, made for this process: whoever drives the
+    // sandbox by hand (or a test of the binary) learns it here. It opens nothing but this
+    // stand-in with its demo data; there is no real key in sandbox mode.
+    if let Some(sandbox) = &app.sandbox {
+        tracing::info!(
+            sandbox = %sandbox.addr(),
+            sandbox_key = sandbox.key(),
+            "the sandbox's control routes are under /__sandbox/, with Authorization: Bearer <sandbox_key>"
+        );
+    }
     // In sandbox mode with webhooks on, the sandbox sends its events to this very server, so a
     // lead added in the sandbox shows in the next session (the loop a real campaign runs).
     if let (Some(sandbox), Some(secret)) = (&app.sandbox, &config.webhook_secret) {
@@ -120,17 +131,19 @@ async fn main() -> ExitCode {
         );
         tracing::info!(
             sandbox = %sandbox.addr(),
-            "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals"
+            "the sandbox sends its webhooks here; add a lead with POST /__sandbox/referrers/1/referrals (with the sandbox's key)"
         );
     }
     #[cfg(unix)]
     if let Some(key) = &app.key {
         referrer_dashboard_server::ops::secrets::reload_key_on_sighup(config.clone(), key.clone());
     }
+    let stop = shutdown_signal();
     // Tests and `cargo xtask demo` wait for this exact line.
     say.ready(&format!("listening on http://{addr}"));
-    let shutdown = app.readiness.after(shutdown_signal(), config.ops.drain());
-    match referrer_dashboard_server::serve(listener, app.router, shutdown).await {
+    let shutdown = app.readiness.after(stop, config.ops.drain());
+    let limits = referrer_dashboard_server::Limits::configured(&config);
+    match referrer_dashboard_server::serve_with(listener, app.router, shutdown, limits).await {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
@@ -165,25 +178,36 @@ impl Say {
     }
 }
 
-/// Completes on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on ctrl-c or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled: a SIGTERM sent right after the ready line (a test, an
+/// orchestrator stopping an instance it just started) must drain, not kill the process.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut terminate, mut interrupt) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let received = async |signal: Option<&mut tokio::signal::unix::Signal>| match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            };
+            tokio::select! {
+                () = received(terminate.as_mut()) => {},
+                () = received(interrupt.as_mut()) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }

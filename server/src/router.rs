@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::client_addr::{TrustedProxies, name_client};
 use crate::config::Config;
+use crate::connections::{MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS};
 use crate::dashboard::SessionBuilder;
 use crate::error::Error;
 use crate::identity::JwtIdentity;
@@ -47,8 +48,9 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// up otherwise, and sent back with the answer.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// The HTTP limits (SPEC §6), each defaulting to its constant above. Tests shrink them.
-#[derive(Debug, Clone, Copy)]
+/// The HTTP limits (SPEC §6), each defaulting to its constant. Tests shrink them; the binary
+/// takes the connection caps from its configuration ([`Limits::configured`]).
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// See [`HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
@@ -58,6 +60,26 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     /// See [`MAX_BODY_BYTES`].
     pub max_body_bytes: usize,
+    /// Connections open at once, at most ([`crate::connections`]; lowered to what the
+    /// open-file limit leaves). See [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
+    /// Connections open at once from one peer address, at most (0: no cap per address). See
+    /// [`MAX_CONNECTIONS_PER_ADDRESS`].
+    pub max_connections_per_address: usize,
+    /// Peers not capped per address: reverse proxies, whose connections carry many clients.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Limits {
+    /// The defaults, with the connection caps and trusted proxies of `config`.
+    pub fn configured(config: &Config) -> Self {
+        Self {
+            max_connections: config.max_connections(),
+            max_connections_per_address: config.max_connections_per_address(),
+            trusted_proxies: TrustedProxies::new(config.trusted_proxies.iter().copied()),
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Limits {
@@ -67,6 +89,9 @@ impl Default for Limits {
             request_timeout: REQUEST_TIMEOUT,
             max_concurrent_requests: MAX_CONCURRENT_REQUESTS,
             max_body_bytes: MAX_BODY_BYTES,
+            max_connections: MAX_CONNECTIONS,
+            max_connections_per_address: MAX_CONNECTIONS_PER_ADDRESS,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

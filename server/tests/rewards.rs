@@ -12,7 +12,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{calls, dialect, faults, get_session, http, reset_calls, sandbox, server_for, token};
+use common::{
+    calls, control, dialect, faults, get_session, http, reset_calls, sandbox, server_for, token,
+};
 use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::sandbox::Sandbox;
 use serde_json::{Value, json};
@@ -26,14 +28,9 @@ fn ada() -> String {
     token("u-ada", "ada@example.com")
 }
 
-fn control(sandbox: &Sandbox, path: &str) -> String {
-    format!("http://{}/__sandbox/{path}", sandbox.addr())
-}
-
 /// POSTs `body` to the sandbox's control route `path`; returns the answer's JSON.
 async fn post(sandbox: &Sandbox, path: &str, body: Value) -> Value {
-    let response = http()
-        .post(control(sandbox, path))
+    let response = control(sandbox, reqwest::Method::POST, path)
         .json(&body)
         .send()
         .await
@@ -209,8 +206,7 @@ async fn a_failing_slow_or_malformed_rewards_route_leaves_the_rest_of_the_sessio
             n as u64 + 1,
             "{fault}: counted once"
         );
-        http()
-            .delete(control(&sandbox, "faults"))
+        control(&sandbox, reqwest::Method::DELETE, "faults")
             .send()
             .await
             .unwrap();
@@ -330,8 +326,7 @@ async fn hooked(sandbox: &Sandbox) -> String {
 /// Waits until the sandbox has delivered `n` webhooks; returns their statuses.
 async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
     loop {
-        let log: Value = http()
-            .get(control(sandbox, "webhooks"))
+        let log: Value = control(sandbox, reqwest::Method::GET, "webhooks")
             .send()
             .await
             .unwrap()
@@ -433,8 +428,8 @@ async fn with_three_instances_on_redis_a_reward_webhook_to_one_drops_the_rewards
             [("USD".to_owned(), 32.5)]
         );
     }
-    let added = http()
-        .post(fleet.control("rewards/due"))
+    let added = fleet
+        .control(reqwest::Method::POST, "rewards/due")
         .json(&json!({"recipient_id": ADA_ID, "reward_id": 1}))
         .send()
         .await

@@ -54,6 +54,13 @@
 //! - request heads that never end, each buffered up to ~400 KB: 32 KB, then 431 and closed
 //!   (`read_buffer.rs`); a soft open-file limit of 256 and 400 idle sockets stopping `/healthz`:
 //!   the limit is raised at start (`file_limit.rs`);
+//! - 1,000 idle sockets from one address under `ulimit -n 1024` taking every descriptor, so no
+//!   one else's `/healthz` answered: past its cap (`DASHBOARD_MAX_CONNECTIONS_PER_ADDRESS`) or
+//!   the global one (`DASHBOARD_MAX_CONNECTIONS`, below the open-file limit) a connection is
+//!   closed at once (`file_limit.rs`, `connections.rs`);
+//! - the sandbox's control routes (`/__sandbox/`, its port printed in the log) faking calls,
+//!   faults and referrers, or pointing the webhooks (and their secret) elsewhere, without the
+//!   sandbox's key: 401, nothing changed, and no control route shows a webhook's secret (below);
 //! - a webhook naming a referrer by the platform's email after the host's address changed:
 //!   found and refreshed; `GET /__sandbox/webhooks` showing the webhook's secret: `***`
 //!   (`webhook_email.rs`).
@@ -73,8 +80,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{
-    KEY, SECRET, calls, faults, get_session, now, reset_calls, sandbox, server_for, token,
-    token_with, unverified_token,
+    KEY, SECRET, calls, control, faults, get_session, http, now, reset_calls, sandbox, server_for,
+    token, token_with, unverified_token,
 };
 use hmac::{Hmac, Mac};
 use referrer_dashboard_server::Overrides;
@@ -622,4 +629,118 @@ async fn during_a_flood_of_new_identities_returning_users_keep_getting_fresh_ses
         statuses.iter().all(|s| *s == 200 || *s == 429),
         "{statuses:?}"
     );
+}
+
+/// Every control route of the sandbox, with a body it would accept.
+fn control_routes() -> Vec<(reqwest::Method, &'static str, Value)> {
+    use reqwest::Method;
+    vec![
+        (Method::GET, "calls", Value::Null),
+        (Method::DELETE, "calls", Value::Null),
+        (Method::POST, "faults", json!({"status": 500, "count": 1})),
+        (Method::DELETE, "faults", Value::Null),
+        (Method::GET, "dialect", Value::Null),
+        (Method::POST, "dialect", json!({})),
+        (Method::DELETE, "dialect", Value::Null),
+        (
+            Method::POST,
+            "referrers",
+            json!({"first_name": "Eve", "email": "eve@example.com"}),
+        ),
+        (
+            Method::POST,
+            "referrers/1/referrals",
+            json!({"first_name": "Eve"}),
+        ),
+        (Method::POST, "referrals/2/qualify", json!({})),
+        (Method::GET, "webhooks", Value::Null),
+        (
+            Method::POST,
+            "webhooks",
+            json!({"url": "http://127.0.0.1:9/hook", "headers": {"X-Secret": "eve-wants-this"}}),
+        ),
+        (Method::DELETE, "webhooks", Value::Null),
+        (Method::POST, "campaign", json!({"status": "live"})),
+        (Method::POST, "rewards/definitions", json!([])),
+        (Method::POST, "rewards/due", json!({})),
+        (Method::POST, "rewards/1/issue", json!({})),
+    ]
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_sandbox_control_routes_refuse_callers_without_its_key_and_show_no_webhook_secret() {
+    const HOOK_SECRET: &str = "webhook-secret-webhook-secret-0123456789";
+    let sandbox = sandbox().await;
+    let hook = json!({
+        "url": "http://127.0.0.1:9/api/referral-factory/webhook",
+        "headers": {"X-Dashboard-Webhook-Secret": HOOK_SECRET},
+    });
+    let configured = control(&sandbox, reqwest::Method::POST, "webhooks")
+        .json(&hook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(configured.status(), 204);
+    let url = |path: &str| format!("http://{}/__sandbox/{path}", sandbox.addr());
+    for (method, path, body) in control_routes() {
+        for key in [None, Some("rf_live_wrong_key"), Some(&KEY[..KEY.len() - 1])] {
+            let mut request = http().request(method.clone(), url(path));
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            if !body.is_null() {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 401, "{method} {path} with {key:?}");
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(
+                answer,
+                json!({"code": 401, "message": "Unauthenticated."}),
+                "the sandbox's own answer to a bad key"
+            );
+        }
+    }
+    // Nothing changed: the webhooks still go where they were pointed, no fault is on.
+    let shown: Value = control(&sandbox, reqwest::Method::GET, "webhooks")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["config"]["url"], hook["url"], "{shown}");
+    let base = server_for(&sandbox, &[], Overrides::default()).await;
+    assert_eq!(
+        get_session(&base, Some(&token("u-ada", "ada@example.com")), "")
+            .await
+            .0,
+        200
+    );
+    // With the key, every route answers, and none of them shows the webhook's secret.
+    for (method, path, body) in control_routes() {
+        if path == "webhooks" && method != reqwest::Method::GET {
+            continue;
+        }
+        let mut request = control(&sandbox, method.clone(), path);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        // Past the gate: answered, or its body refused (a body made up for the gate).
+        assert!(
+            status != 401 && !status.is_server_error(),
+            "{method} {path} with the key: {status} {text}"
+        );
+        assert!(!text.contains(HOOK_SECRET), "{method} {path}: {text}");
+    }
+    for path in ["calls", "dialect", "webhooks"] {
+        let response = control(&sandbox, reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET {path} with the key");
+    }
 }

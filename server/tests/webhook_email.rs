@@ -59,6 +59,7 @@ async fn the_sandbox_never_shows_a_webhook_secrets_value() {
     let control = format!("http://{}/__sandbox/webhooks", sandbox.addr());
     let response = http()
         .post(&control)
+        .bearer_auth(sandbox.key())
         .json(&json!({
             "url": "http://127.0.0.1:9/api/referral-factory/webhook",
             "headers": {"X-Dashboard-Webhook-Secret": HOOK_SECRET},
@@ -69,6 +70,7 @@ async fn the_sandbox_never_shows_a_webhook_secrets_value() {
     assert_eq!(response.status(), 204);
     let shown = http()
         .get(&control)
+        .bearer_auth(sandbox.key())
         .send()
         .await
         .unwrap()

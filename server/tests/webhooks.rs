@@ -13,7 +13,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{KEY, calls, get_session, http, reset_calls, sandbox, server_for, token};
+use common::{KEY, calls, control, get_session, http, reset_calls, sandbox, server_for, token};
 use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::sandbox::Sandbox;
 use serde_json::{Value, json};
@@ -25,10 +25,6 @@ const ADA_ID: u64 = 1;
 
 fn ada() -> String {
     token("u-ada", "ada@example.com")
-}
-
-fn control(sandbox: &Sandbox, path: &str) -> String {
-    format!("http://{}/__sandbox/{path}", sandbox.addr())
 }
 
 /// A server with webhooks on (so its cache lives 15 minutes) in front of `sandbox`.
@@ -50,8 +46,7 @@ async fn point(sandbox: &Sandbox, base: &str, config: Value) {
     for (k, v) in config.as_object().unwrap() {
         body[k] = v.clone();
     }
-    let response = http()
-        .post(control(sandbox, "webhooks"))
+    let response = control(sandbox, reqwest::Method::POST, "webhooks")
         .json(&body)
         .send()
         .await
@@ -62,8 +57,7 @@ async fn point(sandbox: &Sandbox, base: &str, config: Value) {
 /// Waits until the sandbox has delivered `n` webhooks; returns their statuses.
 async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
     loop {
-        let log: Value = http()
-            .get(control(sandbox, "webhooks"))
+        let log: Value = control(sandbox, reqwest::Method::GET, "webhooks")
             .send()
             .await
             .unwrap()
@@ -85,12 +79,15 @@ async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
 
 /// A new lead for Ada, as if someone signed up through her link.
 async fn new_lead(sandbox: &Sandbox, name: &str) {
-    let response = http()
-        .post(control(sandbox, &format!("referrers/{ADA_ID}/referrals")))
-        .json(&json!({"first_name": name, "last_name": "Newman"}))
-        .send()
-        .await
-        .unwrap();
+    let response = control(
+        sandbox,
+        reqwest::Method::POST,
+        &format!("referrers/{ADA_ID}/referrals"),
+    )
+    .json(&json!({"first_name": name, "last_name": "Newman"}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(response.status(), 201);
 }
 
@@ -469,8 +466,11 @@ async fn with_three_instances_on_redis_a_webhook_to_one_reaches_all() {
         assert_eq!(body["stats"]["referrals"], 37);
     }
     // A new lead on the platform, and its webhook delivered to the first instance only.
-    let added = http()
-        .post(fleet.control(&format!("referrers/{ADA_ID}/referrals")))
+    let added = fleet
+        .control(
+            reqwest::Method::POST,
+            &format!("referrers/{ADA_ID}/referrals"),
+        )
         .json(&json!({"first_name": "Wide"}))
         .send()
         .await
@@ -514,15 +514,19 @@ async fn in_sandbox_mode_the_sandbox_sends_its_webhooks_to_the_server_itself() {
         ],
         "listening on ",
     );
-    // The sandbox's address, from the line the server logs about it.
-    let sandbox = loop {
+    // The sandbox's address and key, from the line the server logs about them.
+    let field = |line: &str, name: &str| {
+        let at = line.find(&format!(" {name}="))? + name.len() + 2;
+        let value = line[at..].split_whitespace().next()?;
+        Some(value.trim_matches('"').to_owned())
+    };
+    let (sandbox, key) = loop {
         let lines = server.lines.lock().unwrap().clone();
-        let found = lines.iter().find_map(|line| {
-            let at = line.find("sandbox=")? + "sandbox=".len();
-            Some(line[at..].split_whitespace().next()?.to_owned())
-        });
-        if let Some(addr) = found {
-            break addr;
+        let found = lines
+            .iter()
+            .find_map(|line| Some((field(line, "sandbox")?, field(line, "sandbox_key")?)));
+        if let Some(found) = found {
+            break found;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
@@ -532,6 +536,7 @@ async fn in_sandbox_mode_the_sandbox_sends_its_webhooks_to_the_server_itself() {
         .post(format!(
             "http://{sandbox}/__sandbox/referrers/{ADA_ID}/referrals"
         ))
+        .bearer_auth(&key)
         .json(&json!({"first_name": "Demo"}))
         .send()
         .await
@@ -539,7 +544,15 @@ async fn in_sandbox_mode_the_sandbox_sends_its_webhooks_to_the_server_itself() {
     assert_eq!(added.status(), 201);
     let log = format!("http://{sandbox}/__sandbox/webhooks");
     loop {
-        let log: Value = http().get(&log).send().await.unwrap().json().await.unwrap();
+        let log: Value = http()
+            .get(&log)
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if let Some(delivery) = log["deliveries"].get(0) {
             assert_eq!(delivery["status"], 202);
             break;

@@ -105,9 +105,10 @@ test('37 referrals (the sandbox demo user): page-size 10 shows 10, 20, 30, 37; p
 test('60 referrals (seeded in the sandbox): page sizes 3, 10 and 25 step evenly across three server pages', async (t) => {
   const sandbox = await startProcess(['sandbox', '--key', 'rf_paging_test', '--empty'], {}, /^sandbox listening on (http\S+)/m);
   t.after(() => sandbox.stop());
+  // The sandbox's control routes ask for its key, as its API does.
   const seeded = await fetch(new URL('/__sandbox/referrers', sandbox.url), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer rf_paging_test' },
     body: JSON.stringify({ first_name: 'Sixty', last_name: 'Referrals', email: 'sixty@example.com', reach: 900, referrals: 60, qualified: 20 }),
   });
   assert.equal(seeded.status, 201);

@@ -223,6 +223,30 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<crate::client_addr::ProxyNet>,
 
+    /// Connections open at once, at most; one more is accepted and closed at once. Lowered at
+    /// start to what the open-file limit leaves (a quarter of it, at most 256 descriptors, is
+    /// kept for the database, Redis and the platform).
+    #[arg(
+        long,
+        env = "DASHBOARD_MAX_CONNECTIONS",
+        value_name = "DASHBOARD_MAX_CONNECTIONS",
+        default_value_t = crate::connections::MAX_CONNECTIONS
+    )]
+    pub max_connections: usize,
+
+    /// Connections open at once from one peer address, at most; one more is accepted and
+    /// closed at once, so idle sockets of one client cannot shut everyone else out. 0: no cap
+    /// per address. The address is the TCP peer's: peers in `DASHBOARD_TRUSTED_PROXIES` are not
+    /// capped per address (every client behind a proxy arrives from the proxy's address); behind
+    /// a proxy not listed there, set 0 or a value above the connections the proxy opens.
+    #[arg(
+        long,
+        env = "DASHBOARD_MAX_CONNECTIONS_PER_ADDRESS",
+        value_name = "DASHBOARD_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = crate::connections::MAX_CONNECTIONS_PER_ADDRESS
+    )]
+    pub max_connections_per_address: usize,
+
     /// Listen address.
     #[arg(long, env = "BIND", value_name = "BIND", default_value = "127.0.0.1")]
     pub bind: IpAddr,
@@ -286,6 +310,17 @@ impl Config {
     /// The listen address.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)
+    }
+
+    /// The global cap on open connections, as configured (`DASHBOARD_MAX_CONNECTIONS`).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
+    /// The cap on open connections per peer address, 0 for none
+    /// (`DASHBOARD_MAX_CONNECTIONS_PER_ADDRESS`).
+    pub fn max_connections_per_address(&self) -> usize {
+        self.max_connections_per_address
     }
 
     /// Session lifetime (`expires_at`).

@@ -195,6 +195,12 @@ fn every_bound_is_refused_just_outside_and_accepted_at_its_edge() {
             vec!["1"],
         ),
         (
+            "--max-connections",
+            "DASHBOARD_MAX_CONNECTIONS",
+            vec!["0"],
+            vec!["1"],
+        ),
+        (
             "--test-budget-window-ms",
             "DASHBOARD_TEST_BUDGET_WINDOW_MS",
             vec!["499"],
@@ -265,4 +271,14 @@ fn the_cache_lives_longer_only_with_webhooks_or_when_told() {
         zero.validate().unwrap_err().variable,
         "DASHBOARD_CACHE_TTL_SECS"
     );
+}
+
+#[test]
+fn connections_are_capped_by_default_and_zero_lifts_the_cap_per_address() {
+    let default = parse(&["--sandbox"]);
+    assert_eq!(default.max_connections(), 4096);
+    assert_eq!(default.max_connections_per_address(), 256);
+    let off = parse(&["--sandbox", "--max-connections-per-address", "0"]);
+    off.validate().unwrap();
+    assert_eq!(off.max_connections_per_address(), 0);
 }

@@ -121,6 +121,12 @@ impl Config {
                 return Err(problem(variable, "must be at least 1"));
             }
         }
+        if self.max_connections == 0 {
+            return Err(problem(
+                "DASHBOARD_MAX_CONNECTIONS",
+                "must be at least 1 (0 would refuse every connection)",
+            ));
+        }
         if let Some(url) = &self.redis_url {
             let scheme = url.split("://").next().unwrap_or_default();
             if !matches!(scheme, "redis" | "rediss" | "unix" | "redis+unix") {

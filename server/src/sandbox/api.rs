@@ -77,6 +77,22 @@ pub(super) fn duplicate(status: StatusCode) -> Response {
         .into_response()
 }
 
+/// Whether `headers` carry `Authorization: Bearer <key>`, compared in constant time (a
+/// comparison that stops at the first wrong byte tells a patient caller how much was right).
+pub(super) fn carries_key(headers: &axum::http::HeaderMap, key: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| bool::from(given.as_bytes().ct_eq(key.as_bytes())))
+}
+
+/// The answer to a call without the key, as the platform words it.
+pub(super) fn unauthenticated() -> Response {
+    error(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+}
+
 /// Every API call: counted, authenticated, and bent by the active faults.
 async fn api_gate(State(shared): State<Arc<Inner>>, request: Request, next: Next) -> Response {
     let at_ms = shared.started.elapsed().as_secs_f64() * 1000.0;
@@ -89,18 +105,13 @@ async fn api_gate(State(shared): State<Arc<Inner>>, request: Request, next: Next
         ("GET", _) => "get",
         _ => "other",
     };
-    let authorized = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|key| key == shared.key);
+    let authorized = carries_key(request.headers(), &shared.key);
     let plan = lock(&shared.faults).take(route);
     if let Some(stall) = plan.stall {
         tokio::time::sleep(stall).await;
     }
     let response = if !authorized {
-        error(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+        unauthenticated()
     } else if let Some(fault) = plan.status {
         fault.response()
     } else {

@@ -1,10 +1,15 @@
 //! The test instrument's side of the sandbox, under `/__sandbox/`: the call log, faults,
 //! dialects, seeding referrers, adding and qualifying leads, and where webhooks go.
+//!
+//! Every route asks for the sandbox's own key (`Authorization: Bearer <key>`, as its API
+//! routes do, [`gate`]): its port is printed in the log and reachable by any local process,
+//! and these routes change what the server is told and where webhooks (with their secret) go.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::api::{error, fire, refusal, yes};
+use super::api::{carries_key, error, fire, refusal, unauthenticated, yes};
 use super::data::Refusal;
 use super::data::Seed;
 use super::dialect::Dialect;
@@ -35,6 +40,19 @@ pub(super) fn routes() -> Router<Arc<Inner>> {
             "/__sandbox/webhooks",
             post(set_webhooks).get(get_webhooks).delete(clear_webhooks),
         )
+}
+
+/// Lets through only calls with the sandbox's key; others get the 401 its API answers.
+pub(super) async fn gate(
+    State(shared): State<Arc<Inner>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if carries_key(request.headers(), &shared.key) {
+        next.run(request).await
+    } else {
+        unauthenticated()
+    }
 }
 
 #[derive(Deserialize)]

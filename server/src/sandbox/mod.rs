@@ -5,15 +5,15 @@
 //! key, answers errors as `{code, message, errors}`, and serves referral links (`/r/{code}`)
 //! that count reach. The server reaches it over real HTTP exactly as it would the real API.
 //!
-//! It is also a test instrument, driven over HTTP under `/__sandbox/`: it counts every API call
-//! it receives (with its arrival time), seeds referrers of any size, injects faults (see
-//! [`faults`]), and speaks the dialects the real platform may speak where its documentation is
-//! silent (see [`dialect`]).
+//! It is also a test instrument, driven over HTTP under `/__sandbox/` with the same key as its
+//! API: it counts every API call it receives (with its arrival time), seeds referrers of any
+//! size, injects faults (see [`faults`]), and speaks the dialects the real platform may speak
+//! where its documentation is silent (see [`dialect`]).
 //!
 //! # Layout
 //! - this module: [`Sandbox`] (start it, read its call log) and its routes;
 //! - `api`: the platform's routes, and the gate every call passes (key, call log, faults);
-//! - `control`: the test instrument's routes under `/__sandbox/`;
+//! - `control`: the test instrument's routes under `/__sandbox/`, and the key they ask for;
 //! - [`data`]: users, referrals, counters and the operations on them.
 //! - [`faults`]: the fault switches and how they bend a response.
 //! - [`dialect`]: paging, ordering, filters and duplicates the way another platform might.
@@ -139,6 +139,12 @@ impl Sandbox {
         Url::parse(&text).unwrap_or_else(|_| unreachable!("a socket address always forms a URL"))
     }
 
+    /// The bearer key it accepts, on its API and on its control routes (`/__sandbox/`). In
+    /// sandbox mode a random one for each process, which the binary logs for the developer.
+    pub fn key(&self) -> &str {
+        &self.shared.key
+    }
+
     /// The API calls received so far.
     pub fn calls(&self) -> Vec<Call> {
         lock(&self.shared.calls).clone()
@@ -157,8 +163,8 @@ impl Sandbox {
 }
 
 fn router(shared: Arc<Inner>) -> Router {
-    api::routes(&shared)
-        .merge(control::routes())
-        .merge(rewards::control())
-        .with_state(shared)
+    let control = control::routes().merge(rewards::control()).route_layer(
+        axum::middleware::from_fn_with_state(shared.clone(), control::gate),
+    );
+    api::routes(&shared).merge(control).with_state(shared)
 }

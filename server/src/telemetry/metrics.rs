@@ -18,6 +18,7 @@
 //! | `referrer_dashboard_webhook_events_total` | counter | `result` (`applied`, `unknown_referrer`, or the refusal's type) |
 //! | `referrer_dashboard_dependency_up` | gauge | `dependency` (`store`, `redis`) |
 //! | `referrer_dashboard_session_parts_dropped_total` | counter | `part` (`rewards`, `program`) |
+//! | `referrer_dashboard_connections_refused_total` | counter | `cap` (`total`, `per_address`) |
 //!
 //! The budget in use across every instance is
 //! `sum(increase(referrer_dashboard_upstream_budget_granted_total[1m]))`, to compare with
@@ -51,6 +52,8 @@ pub const SESSIONS: &str = "referrer_dashboard_sessions_total";
 pub const WEBHOOK_EVENTS: &str = "referrer_dashboard_webhook_events_total";
 /// Sessions that went out without a part the platform failed to give.
 pub const PARTS_DROPPED: &str = "referrer_dashboard_session_parts_dropped_total";
+/// Connections closed as soon as they were accepted, over a cap.
+pub const CONNECTIONS_REFUSED: &str = "referrer_dashboard_connections_refused_total";
 /// Whether a dependency answered when last asked.
 pub const DEPENDENCY_UP: &str = "referrer_dashboard_dependency_up";
 
@@ -130,6 +133,10 @@ fn describe() {
         PARTS_DROPPED,
         "Sessions sent without their rewards or program state (the platform failed, was slow or unreadable)."
     );
+    describe_counter!(
+        CONNECTIONS_REFUSED,
+        "Connections closed as soon as they were accepted: over the global cap or their address's."
+    );
     describe_gauge!(
         DEPENDENCY_UP,
         "1 when the store or Redis answered when last asked, else 0."
@@ -195,6 +202,11 @@ pub fn webhook(result: &'static str) {
 /// A session sent without `part` (`rewards` or `program`).
 pub fn part_dropped(part: &'static str) {
     counter!(PARTS_DROPPED, "part" => part).increment(1);
+}
+
+/// A connection closed at once over `cap` (`total` or `per_address`).
+pub fn connection_refused(cap: &'static str) {
+    counter!(CONNECTIONS_REFUSED, "cap" => cap).increment(1);
 }
 
 /// Whether the store and (when configured) Redis answered.

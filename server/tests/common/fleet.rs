@@ -195,16 +195,19 @@ impl Fleet {
         super::get_session(&self.instances[n].base, Some(token), "").await
     }
 
-    /// The sandbox's control route `path`.
-    pub fn control(&self, path: &str) -> String {
-        self.sandbox
+    /// A request to the sandbox's control route `path` (under `/__sandbox/`), with its key.
+    pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = self
+            .sandbox
             .base
-            .replace("/api/v2", &format!("/__sandbox/{path}"))
+            .replace("/api/v2", &format!("/__sandbox/{path}"));
+        http().request(method, url).bearer_auth(KEY)
     }
 
     /// The calls the sandbox received: (route, arrival ms).
     pub async fn calls(&self) -> Vec<(String, f64)> {
-        let body: Value = http_get(self.control("calls")).await.json().await.unwrap();
+        let calls = self.control(reqwest::Method::GET, "calls").send().await;
+        let body: Value = calls.unwrap().json().await.unwrap();
         body["calls"]
             .as_array()
             .unwrap()
@@ -225,7 +228,10 @@ impl Fleet {
 
     /// Clears the sandbox's call log.
     pub async fn reset_calls(&self) {
-        http().delete(self.control("calls")).send().await.unwrap();
+        self.control(reqwest::Method::DELETE, "calls")
+            .send()
+            .await
+            .unwrap();
     }
 
     /// `/healthz` of instance `n`: status and body.

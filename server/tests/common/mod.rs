@@ -46,7 +46,7 @@ pub async fn start_with(extra: &[&str], overrides: Overrides) -> TestServer {
     rewards_off_unless_asked(&mut args, extra);
     args.extend_from_slice(extra);
     let config = Config::try_parse_from(args).unwrap();
-    let limits = overrides.limits;
+    let limits = overrides.limits.clone();
     let app = referrer_dashboard_server::build_with(&config, overrides)
         .await
         .unwrap();
@@ -111,7 +111,7 @@ pub async fn sandbox() -> Sandbox {
 
 /// A server configured with [`KEY`] in front of `sandbox`, with `extra` flags.
 pub async fn server_for(sandbox: &Sandbox, extra: &[&str], overrides: Overrides) -> String {
-    let limits = overrides.limits;
+    let limits = overrides.limits.clone();
     let app = keyed_app(sandbox, extra, overrides).await;
     serve(app.router, limits).await
 }
@@ -276,15 +276,19 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// The sandbox's control routes.
-fn control(sandbox: &Sandbox, path: &str) -> String {
-    format!("http://{}/__sandbox/{path}", sandbox.addr())
+/// A request to the sandbox's control route `path` (under `/__sandbox/`), with its key.
+pub fn control(sandbox: &Sandbox, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    http()
+        .request(
+            method,
+            format!("http://{}/__sandbox/{path}", sandbox.addr()),
+        )
+        .bearer_auth(sandbox.key())
 }
 
 /// Sets the sandbox's fault switches.
 pub async fn faults(sandbox: &Sandbox, faults: Value) {
-    let response = http()
-        .post(control(sandbox, "faults"))
+    let response = control(sandbox, reqwest::Method::POST, "faults")
         .json(&faults)
         .send()
         .await
@@ -294,8 +298,7 @@ pub async fn faults(sandbox: &Sandbox, faults: Value) {
 
 /// Sets the sandbox's dialect (how it pages, orders, filters and answers duplicates).
 pub async fn dialect(sandbox: &Sandbox, dialect: Value) {
-    let response = http()
-        .post(control(sandbox, "dialect"))
+    let response = control(sandbox, reqwest::Method::POST, "dialect")
         .json(&dialect)
         .send()
         .await
@@ -305,8 +308,7 @@ pub async fn dialect(sandbox: &Sandbox, dialect: Value) {
 
 /// Clears the sandbox's call log.
 pub async fn reset_calls(sandbox: &Sandbox) {
-    http()
-        .delete(control(sandbox, "calls"))
+    control(sandbox, reqwest::Method::DELETE, "calls")
         .send()
         .await
         .unwrap();
@@ -314,8 +316,10 @@ pub async fn reset_calls(sandbox: &Sandbox) {
 
 /// The API calls the sandbox received, in order, as its call log lists them.
 async fn call_log(sandbox: &Sandbox) -> Vec<Value> {
-    let body: Value = http_get(control(sandbox, "calls"))
+    let body: Value = control(sandbox, reqwest::Method::GET, "calls")
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap();
@@ -343,8 +347,7 @@ pub async fn call_times(sandbox: &Sandbox) -> Vec<f64> {
 /// Creates a referrer with `referrals` referrals (`qualified` of them qualified); returns its id.
 pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64) -> u64 {
     let body = json!({"first_name": "Big", "last_name": "Referrer", "email": email, "reach": 5, "referrals": referrals, "qualified": qualified});
-    let response = http()
-        .post(control(sandbox, "referrers"))
+    let response = control(sandbox, reqwest::Method::POST, "referrers")
         .json(&body)
         .send()
         .await
@@ -356,11 +359,8 @@ pub async fn seed(sandbox: &Sandbox, email: &str, referrals: u64, qualified: u64
 /// Adds a referral named `first_name` to referrer `referrer_id`, as if someone signed up through
 /// their link just now.
 pub async fn add_referral(sandbox: &Sandbox, referrer_id: u64, first_name: &str) {
-    let response = http()
-        .post(control(
-            sandbox,
-            &format!("referrers/{referrer_id}/referrals"),
-        ))
+    let path = format!("referrers/{referrer_id}/referrals");
+    let response = control(sandbox, reqwest::Method::POST, &path)
         .json(&json!({"first_name": first_name, "last_name": "Later"}))
         .send()
         .await
@@ -375,3 +375,13 @@ pub fn referral_ids(body: &Value) -> Vec<String> {
 
 pub mod engines;
 pub mod fleet;
+
+/// A TCP connection to `addr` from the loopback address `local` (`127.0.0.2`, ...): another
+/// client as far as the server can tell, since Linux answers for all of 127.0.0.0/8.
+pub async fn connect_from(local: &str, addr: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(std::net::SocketAddr::new(local.parse().unwrap(), 0))
+        .unwrap();
+    socket.connect(addr.parse().unwrap()).await.unwrap()
+}
