@@ -16,8 +16,8 @@
 FROM scratch
 
 COPY referrer-dashboard-server /referrer-dashboard-server
-# The upstream client (reqwest) and rediss:// check certificates against the system's roots:
-# without these, no https:// call to the platform would be trusted.
+# The upstream client (reqwest) and rediss:// check certificates against the system's roots.
+# Without them the server does not start (its HTTP client is refused, in sandbox mode too).
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 # The only writable place: the SQLite file (the default DASHBOARD_DB, referrer-dashboard.sqlite3,
 # is relative to the working directory: /data/referrer-dashboard.sqlite3) and SQLite's
