@@ -4,12 +4,14 @@
 //!   with the server-rendered Next.js and SvelteKit examples at the port + 1 and + 2.
 //! - `test [stage...]`: lint and run every test suite (host, wasm in Chromium, server,
 //!   end-to-end, the three engines), or only the stages named (`lint`, `host`, `wasm`, `e2e`,
-//!   `engines`).
+//!   `engines`, `image`).
 //! - `dist [--stable]`: write the npm package to `target/dist/npm/` and script-tag files to
 //!   `target/dist/cdn/`, built with the pinned nightly size toolchain unless `--stable`.
 //! - `bench [--stable]`: size, browser and server benchmarks (see `BENCHMARKS.md`).
 //! - `surface`: write the public surface of `src/surface.rs` into every file that states it.
 //! - `screenshots`: PNGs of the widget in its states to `target/screenshots/`, for a person.
+//! - `image`: the server's container image (the `Dockerfile`, FROM scratch over a static musl
+//!   build), saved to `target/image/`.
 //!
 //! Each installs what a fresh machine lacks first (see [`tools`]).
 //!
@@ -17,11 +19,13 @@
 //! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium,
 //!   Firefox ESR and WebKitGTK.
 //! - `build`: building the widget and assembling the package.
+//! - `image`: the container image, a Docker engine to build it with, and the image stage.
 //! - `toolchain`: stable or the pinned nightly size toolchain, and installing the latter.
 //! - `surface`: the generated surface (manifest, types, loader lists, README and site tables).
 //! - `tasks`: the commands themselves.
 
 mod build;
+mod image;
 mod surface;
 mod tasks;
 mod toolchain;
@@ -36,13 +40,14 @@ use toolchain::Toolchain;
 /// Errors are messages for the person at the terminal.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshots>
+const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshots|image>
 
   demo         build the widget and serve the demo at http://127.0.0.1:8080 (PORT overrides),
                the Next.js and SvelteKit examples at PORT+1 and PORT+2
   test [stage] lint and run every test suite, or the stages named: lint, host (host and
                server tests), wasm (wasm tests in Chromium), e2e (end-to-end), engines (the
-               user's checks in Chromium, Firefox ESR and WebKitGTK)
+               user's checks in Chromium, Firefox ESR and WebKitGTK), image (the container
+               image built and run: probes, a session, non-root, read-only root, size)
   dist [--stable]
                write the npm package to target/dist/npm/ and script-tag files to target/dist/cdn/,
                built with the pinned nightly size toolchain (installed with rustup when missing),
@@ -51,7 +56,10 @@ const USAGE: &str = "usage: cargo xtask <demo|test|dist|bench|surface|screenshot
                size, browser and server benchmarks of the dist build (results in target/bench/,
                figures in BENCHMARKS.md)
   surface      write src/surface.rs into the manifest, types, loader and README/site tables
-  screenshots  PNGs of the widget in its states and themes to target/screenshots/";
+  screenshots  PNGs of the widget in its states and themes to target/screenshots/
+  image        the server's container image from the Dockerfile (a static musl build, FROM
+               scratch), saved to target/image/; installs docker.io and musl-tools and starts
+               a dockerd of its own when none answers (as root)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,6 +71,7 @@ fn main() -> ExitCode {
         Some("bench") => tasks::bench(Toolchain::from_args(&args[1..])),
         Some("surface") => tasks::surface(),
         Some("screenshots") => tasks::screenshots(),
+        Some("image") => image::image(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,4 +1,4 @@
-//! The commands: demo, test, dist, bench, surface, screenshots.
+//! The commands: demo, test, dist, bench, surface, screenshots (and the image, in [`crate::image`]).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -288,16 +288,20 @@ pub enum Stage {
     /// The checks that matter to a user in Chromium, Firefox ESR and WebKitGTK, one engine after
     /// another (tests/engines/).
     Engines,
+    /// The container image built from the Dockerfile and run as production would: probes,
+    /// metrics, a session, non-root, read-only root filesystem, its size (see [`crate::image`]).
+    Image,
 }
 
 impl Stage {
     /// Every stage, in the order a full run takes them.
-    pub const ALL: [Stage; 5] = [
+    pub const ALL: [Stage; 6] = [
         Stage::Lint,
         Stage::Host,
         Stage::Wasm,
         Stage::E2e,
         Stage::Engines,
+        Stage::Image,
     ];
 
     /// The stage a command-line word names.
@@ -322,6 +326,7 @@ impl Stage {
             Stage::Wasm => "wasm",
             Stage::E2e => "e2e",
             Stage::Engines => "engines",
+            Stage::Image => "image",
         }
     }
 }
@@ -384,6 +389,7 @@ pub fn test(args: &[String]) -> Result<()> {
                 step("cross-engine tests: Chromium, Firefox ESR, WebKitGTK (one after another)");
                 run_node_tests("tests/engines")?;
             }
+            Stage::Image => crate::image::test()?,
         }
         timings.push((stage.name(), started.elapsed()));
     }

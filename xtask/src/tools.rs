@@ -111,21 +111,50 @@ pub fn ensure_apt(package: &str, path: &str, why: &str) -> Result<()> {
     ensure_debian(&[(package, path)], why)
 }
 
+/// What building the container image needs: Debian's Docker (`docker.io`: the engine and its
+/// CLI, and `docker-compose` to read compose.yaml), musl-gcc (`musl-tools`: ring and the bundled SQLite compile C for the static binary),
+/// Mozilla's CA roots the image carries (`ca-certificates`), and the musl target.
+pub fn ensure_image_tools() -> Result<()> {
+    ensure_debian(
+        &[
+            ("docker.io", "/usr/sbin/dockerd"),
+            ("musl-tools", "/usr/bin/musl-gcc"),
+            ("ca-certificates", crate::image::MOZILLA_ROOTS),
+            // Compose v1, Debian's: the image stage has it read compose.yaml when the docker
+            // CLI has no compose plugin (docker.io's has none).
+            ("docker-compose", "/usr/bin/docker-compose"),
+        ],
+        "the container image is a static musl build of the server, built and run with Docker",
+    )?;
+    ensure_target(
+        crate::image::MUSL_TARGET,
+        "the container image's server binary is linked statically against musl",
+    )
+}
+
 fn ensure_wasm_target() -> Result<()> {
+    ensure_target(
+        "wasm32-unknown-unknown",
+        "the widget compiles to WebAssembly",
+    )
+}
+
+/// The rustup target `target`, added when missing.
+fn ensure_target(target: &str, why: &str) -> Result<()> {
     let output = crate::cmd("rustup")
         .args(["target", "list", "--installed"])
         .output();
     let installed = match output {
         Ok(out) => String::from_utf8_lossy(&out.stdout)
             .lines()
-            .any(|l| l.trim() == "wasm32-unknown-unknown"),
+            .any(|l| l.trim() == target),
         Err(_) => {
             return fail("rustup is not on PATH; install Rust with rustup (https://rustup.rs)");
         }
     };
     if !installed {
-        step("installing the wasm32-unknown-unknown target (the widget compiles to WebAssembly)");
-        run(crate::cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        step(&format!("installing the {target} target ({why})"));
+        run(crate::cmd("rustup").args(["target", "add", target]))?;
     }
     Ok(())
 }
@@ -213,7 +242,8 @@ pub fn locked_version(package: &str) -> Result<String> {
     Err(format!("{package} is not in Cargo.lock").into())
 }
 
-fn is_root() -> bool {
+/// Whether xtask runs as root (and so may install packages and start a Docker engine).
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
