@@ -29,7 +29,8 @@ const DRAIN_SECS: u64 = 1;
 pub fn test() -> Result<()> {
     tools::ensure_image_tools()?;
     let engine = Engine::connect()?;
-    let image = super::build(&engine)?;
+    // The test profile: the same code, built faster (see `Profile::Test`).
+    let image = super::build(&engine, super::Profile::Test)?;
     step("image: its configuration (numeric non-root user, no HEALTHCHECK, listens on 0.0.0.0)");
     configuration(&engine, &image)?;
     step("image: compose.yaml names this image and only settings the server knows");
