@@ -56,7 +56,8 @@ const RTL = ['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug'];
  * element: no inline style, so a strict CSP's `style-src 'self'` is enough. The Rust UI and its
  * stylesheet are inside the wasm; this one uses the same parts and `--rd-*` properties, and
  * the skeleton's rules are the widget's (src/styles/widget.css), so the Yew app's own skeleton
- * takes its place without a pixel moving. Sized like the card with five referrals.
+ * takes its place without a pixel moving. Sized like the card with five referrals (and, with
+ * `demo`, the sample rewards the demo is known to show).
  *
  * Colours as the widget's stylesheet sets them: each `--rd-color-*` read once into a private
  * property with its light default on `:host`, its dark default for `theme="dark"` and for `auto`
@@ -73,7 +74,7 @@ button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-
 button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--_pr);outline-offset:2px}
 .skeleton,.sk-top,.sk-main,.sk-list{display:flex;flex-direction:column;gap:var(--_s)}.sk-main{flex:1;gap:calc(var(--_s)*.75)}.sk-list{gap:calc(var(--_s)/2)}
 .bone{block-size:2.125em;border-radius:calc(var(--_r)/2);background:var(--_bn);animation:pulse 1.4s ease-in-out infinite}
-.sk-link{block-size:calc(4.0625em + 4px)}.sk-share{block-size:2.35em}.sk-qr{align-self:center;inline-size:calc(9em + 2px);block-size:calc(9em + 2px)}.sk-head{inline-size:40%;block-size:1.3125em}.sk-more{inline-size:8em;block-size:2.75em}
+.sk-link{block-size:calc(4.0625em + 4px)}.sk-share{block-size:2.35em}.sk-qr{align-self:center;inline-size:calc(9em + 2px);block-size:calc(9em + 2px)}.sk-head{inline-size:40%;block-size:1.3125em}.sk-more{inline-size:8em;block-size:2.75em}.sk-totals{block-size:5.1875em}.sk-reward{block-size:4.1875em}
 .bones{display:grid;gap:calc(var(--_s)/2)}.bones .bone{block-size:calc(var(--_s) + 1.5625em)}
 @container (min-width:400px){.bones{grid-template-columns:repeat(3,1fr)}.bones .bone{block-size:calc(var(--_s)*1.5 + 3.1875em)}}
 @container (min-width:560px){.sk-top{flex-direction:row}.sk-qr{align-self:flex-start}}
@@ -147,6 +148,13 @@ function drawCard(host, root, busy, body) {
   root.replaceChildren(card);
 }
 
+/** Whether `host` shows the demo's rewards: `demo`, and `sections` names `rewards` or no part. */
+function demoRewards(host) {
+  if (!host.hasAttribute('demo')) return false;
+  const parts = (host.getAttribute('sections') ?? '').toLowerCase().split(/\s+/).filter((n) => ['link', 'stats', 'rewards', 'referrals'].includes(n));
+  return !parts.length || parts.includes('rewards');
+}
+
 /** The skeleton: the card's shape in grey, announced as loading. The Yew app replaces it. */
 function showSkeleton(host, root) {
   const bones = (n, extra = '') => Array.from({ length: n }, () => make('div', { class: `bone ${extra}` }));
@@ -156,6 +164,8 @@ function showSkeleton(host, root) {
       make('span', { class: 'sr-only' }, text('loading')),
       hidden({ class: 'sk-top' }, make('div', { class: 'sk-main' }, ...bones(1, 'sk-link'), ...bones(1, 'sk-share')), ...bones(1, 'sk-qr')),
       hidden({ class: 'bones' }, ...bones(3)),
+      // The demo's sample rewards are known to come: their block too, so the card does not grow.
+      ...(demoRewards(host) ? [hidden({ class: 'sk-list' }, ...bones(1, 'sk-head'), ...bones(1, 'sk-totals'), ...bones(5, 'sk-reward'))] : []),
       hidden({ class: 'sk-list' }, ...bones(1, 'sk-head'), ...bones(5), ...bones(1, 'sk-more')),
     ),
   );

@@ -181,8 +181,8 @@ test('a wasm changed on the CDN is refused: rd-error network, the error state, n
     <body><referrer-dashboard demo></referrer-dashboard></body></html>`);
   const control = await openRecording(t, browser);
   await control.page.goto(unchecked);
-  await control.page.locator('referrer-dashboard .heading').waitFor();
-  assert.equal(await control.page.locator('referrer-dashboard .heading').textContent(), FORGED.toString(), 'unchecked, the forgery shows');
+  await control.page.locator('referrer-dashboard #rd-referrals').waitFor();
+  assert.equal(await control.page.locator('referrer-dashboard #rd-referrals').textContent(), FORGED.toString(), 'unchecked, the forgery shows');
 
   const cdn = await serveDir(CDN_DIR, { 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
   t.after(() => cdn.close());
@@ -214,7 +214,7 @@ test('a wasm changed on the CDN is refused: rd-error network, the error state, n
   cdn.change = (name, body) => body;
   await widget.locator('[part="retry-button"]').click();
   await widget.locator('[part="stat-value"]').first().waitFor();
-  assert.equal(await widget.locator('.heading').textContent(), GENUINE.toString());
+  assert.equal(await widget.locator('#rd-referrals').textContent(), GENUINE.toString());
   assert.equal(await widget.locator('[part="error"]').count(), 0);
   assert.equal(requests.filter((r) => r.endsWith(wasmFile)).length, 3);
 });
