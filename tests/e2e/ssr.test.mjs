@@ -75,6 +75,7 @@ test('the same module, given the globals of a page, starts the wasm download and
     globalThis.HTMLElement = class {};
     globalThis.document = { getElementsByTagName: () => [] };
     globalThis.location = new URL('https://shop.example/account');
+    globalThis.addEventListener = () => {}; // the window's, where the loader listens for traps
     globalThis.customElements = { get: () => undefined, define: (name, cls) => globalThis.__defined.push([name, typeof cls]) };
   `;
   const result = await inNode(
