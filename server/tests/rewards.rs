@@ -13,7 +13,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    calls, control, dialect, faults, get_session, http, reset_calls, sandbox, server_for, token,
+    calls, control, delivered, dialect, faults, get_session, http, reset_calls, sandbox,
+    server_for, token,
 };
 use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::sandbox::Sandbox;
@@ -321,29 +322,6 @@ async fn hooked(sandbox: &Sandbox) -> String {
     )
     .await;
     base
-}
-
-/// Waits until the sandbox has delivered `n` webhooks; returns their statuses.
-async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
-    loop {
-        let log: Value = control(sandbox, reqwest::Method::GET, "webhooks")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let statuses: Vec<u64> = log["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["status"].as_u64().unwrap())
-            .collect();
-        if statuses.len() >= n {
-            return statuses;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(start_paused = true)]

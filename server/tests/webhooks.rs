@@ -13,7 +13,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{KEY, calls, control, get_session, http, reset_calls, sandbox, server_for, token};
+use common::{
+    KEY, calls, control, delivered, get_session, http, reset_calls, sandbox, server_for, token,
+};
 use referrer_dashboard_server::Overrides;
 use referrer_dashboard_server::sandbox::Sandbox;
 use serde_json::{Value, json};
@@ -52,29 +54,6 @@ async fn point(sandbox: &Sandbox, base: &str, config: Value) {
         .await
         .unwrap();
     assert_eq!(response.status(), 204, "{:?}", response.text().await);
-}
-
-/// Waits until the sandbox has delivered `n` webhooks; returns their statuses.
-async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
-    loop {
-        let log: Value = control(sandbox, reqwest::Method::GET, "webhooks")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let statuses: Vec<u64> = log["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["status"].as_u64().unwrap())
-            .collect();
-        if statuses.len() >= n {
-            return statuses;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// A new lead for Ada, as if someone signed up through her link.

@@ -286,6 +286,29 @@ pub fn control(sandbox: &Sandbox, method: reqwest::Method, path: &str) -> reqwes
         .bearer_auth(sandbox.key())
 }
 
+/// Waits until the sandbox has delivered `n` webhooks; returns their statuses.
+pub async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
+    loop {
+        let log: Value = control(sandbox, reqwest::Method::GET, "webhooks")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let statuses: Vec<u64> = log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_u64().unwrap())
+            .collect();
+        if statuses.len() >= n {
+            return statuses;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Sets the sandbox's fault switches.
 pub async fn faults(sandbox: &Sandbox, faults: Value) {
     let response = control(sandbox, reqwest::Method::POST, "faults")
