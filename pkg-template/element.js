@@ -22,6 +22,14 @@ const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
  */
 const LAZY_MARGIN = '600px';
 
+/**
+ * How long a connected element may stay empty before the loader draws its skeleton: with the
+ * wasm and the session both in by then, the first thing drawn is the dashboard. Short enough
+ * that first content on a phone network stays within 1.1× of a hand-written element's
+ * (BENCHMARKS.md, "Render path").
+ */
+const SKELETON_DELAY = 100;
+
 /** Whether the page's deferred and module scripts may still run (DOMContentLoaded not yet). */
 const scriptsPending = () => {
   if (document.readyState === 'complete') return false;
@@ -268,7 +276,8 @@ export function define(load, name = 'referrer-dashboard', ours = isTrap) {
         this.#stopped();
         return;
       }
-      root.replaceChildren(); // the loader's skeleton, or its error state after a retry
+      // What the loader drew (skeleton, or error state after a retry) stays until the core
+      // mounts its app, which replaces it in one step.
       live.set(this, () => this.#stopped());
       try {
         this.#core = wasm.create(this, root, tokenFromUrl);
@@ -342,8 +351,17 @@ export function define(load, name = 'referrer-dashboard', ours = isTrap) {
       }
       if (this.#near) return; // moved while waiting to come near the viewport
       const lazy = this.getAttribute('loading')?.trim().toLowerCase() === 'lazy';
-      // Something on screen at once: until the wasm (and with it the Yew app) is there.
-      if ((lazy || !wasm) && !root.firstChild) showSkeleton(this, root);
+      // Something on screen until the Yew app is there: the skeleton, unless the app shows the
+      // card within SKELETON_DELAY (then a skeleton drawn and replaced at once would only
+      // delay it). A lazy element's skeleton holds its place at once.
+      if (!root.firstChild) {
+        if (lazy) showSkeleton(this, root);
+        else if (!wasm) {
+          setTimeout(() => {
+            if (this.isConnected && !root.firstChild) showSkeleton(this, root);
+          }, SKELETON_DELAY);
+        }
+      }
       if (this.hasAttribute('defer-hydration')) {
         // The defer-hydration protocol: whoever rendered the attribute (the React wrapper, after
         // setting the properties) removes it to start the element (attributeChangedCallback).

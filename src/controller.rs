@@ -21,7 +21,7 @@ use crate::i18n::{self, Texts};
 use crate::lifecycle::{Answer, Clock, Command, Event, Fetch, Input, Kind, Lifecycle, Ticket};
 use crate::session;
 use crate::share::Channel;
-use crate::state::State;
+use crate::state::{State, View};
 
 /// How long a session or page request may take before it counts as a `network` failure.
 /// Long enough for a slow mobile link, short enough that a stalled endpoint is reported.
@@ -56,6 +56,8 @@ pub struct Controller {
     overrides: RefCell<Vec<(String, String)>>,
     /// The Yew app's re-render callback, while mounted.
     listener: RefCell<Option<Callback<()>>>,
+    /// Mounts the app, the first time there is something to show while none is subscribed.
+    mount: RefCell<Option<Callback<()>>>,
     request: RefCell<Option<InFlight>>,
     /// The loader's early request, until the first session request adopts it.
     early: RefCell<Option<Early>>,
@@ -84,6 +86,7 @@ impl Controller {
             texts: RefCell::new(Rc::new(Texts::new("en", Vec::new()))),
             overrides: RefCell::new(overrides),
             listener: RefCell::new(None),
+            mount: RefCell::new(None),
             request: RefCell::new(None),
             early: RefCell::new(None),
             waiters: RefCell::new(Vec::new()),
@@ -128,6 +131,12 @@ impl Controller {
     /// Sets (or clears) the callback that re-renders the Yew app.
     pub fn subscribe(&self, listener: Option<Callback<()>>) {
         *self.listener.borrow_mut() = listener;
+    }
+
+    /// Sets (or clears) what mounts the app once the state has something to show (a session or
+    /// an error): [`crate::element::Core::connect`] with the loader's early request.
+    pub fn mount_when_shown(&self, mount: Option<Callback<()>>) {
+        *self.mount.borrow_mut() = mount;
     }
 
     /// The element was connected: watch visibility and start, adopting `early` (the loader's
@@ -321,6 +330,11 @@ impl Controller {
         let listener = self.listener.borrow().clone();
         if let Some(listener) = listener {
             listener.emit(());
+        } else if self.state().view() != View::Loading {
+            let mount = self.mount.borrow_mut().take();
+            if let Some(mount) = mount {
+                mount.emit(());
+            }
         }
     }
 

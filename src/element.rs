@@ -11,7 +11,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, CssStyleSheet, Element, HtmlElement, ShadowRoot};
+use web_sys::{AbortController, CssStyleSheet, HtmlElement, ShadowRoot};
 use yew::{AppHandle, Callback};
 
 use crate::components::app::{App, AppProps};
@@ -31,8 +31,14 @@ thread_local! {
 #[wasm_bindgen]
 pub struct Core {
     controller: Rc<Controller>,
-    mount: Element,
-    app: Option<AppHandle<App>>,
+    view: Rc<View>,
+}
+
+/// The Yew app of one element and where it is mounted.
+struct View {
+    host: HtmlElement,
+    root: ShadowRoot,
+    app: RefCell<Option<AppHandle<App>>>,
     /// The app has rendered for the first time.
     mounted: Rc<Cell<bool>>,
     /// An app removed before its first render, destroyed once that render happens.
@@ -43,31 +49,22 @@ pub struct Core {
     orphan: Rc<RefCell<Option<AppHandle<App>>>>,
 }
 
-/// Creates the Rust side of an element: adopts the stylesheet into `root` and prepares the
-/// mount point. Nothing is fetched until [`Core::connect`]. `token_from_url` is the loader's
-/// `tokenFromUrl(url, signal)`, which asks a `token-url` for a token (see [`crate::fetch`]).
+/// Creates the Rust side of an element. Nothing is drawn until the app mounts (in
+/// [`Core::connect`]) and nothing is fetched until then either. `token_from_url` is the
+/// loader's `tokenFromUrl(url, signal)`, which asks a `token-url` for a token (see
+/// [`crate::fetch`]).
 #[wasm_bindgen]
 pub fn create(host: HtmlElement, root: ShadowRoot, token_from_url: Option<Function>) -> Core {
     crate::panic::install();
-    adopt_stylesheet(&root);
-    // An element removed and inserted again gets a new core but keeps its shadow root.
-    let existing = root.query_selector("div.root").ok().flatten();
-    let created = || {
-        let div = root.owner_document()?.create_element("div").ok()?;
-        div.set_class_name("root");
-        root.append_child(&div).ok()?;
-        Some(div)
-    };
-    // Without a document there is nothing to render into; mount on the host itself.
-    let mount = existing
-        .or_else(created)
-        .unwrap_or_else(|| host.clone().into());
     Core {
-        controller: Controller::new(host, token_from_url),
-        mount,
-        app: None,
-        mounted: Rc::new(Cell::new(false)),
-        orphan: Rc::new(RefCell::new(None)),
+        controller: Controller::new(host.clone(), token_from_url),
+        view: Rc::new(View {
+            host,
+            root,
+            app: RefCell::new(None),
+            mounted: Rc::new(Cell::new(false)),
+            orphan: Rc::new(RefCell::new(None)),
+        }),
     }
 }
 
@@ -76,36 +73,38 @@ impl Core {
     /// `connectedCallback`: mount the app (once) and fetch the session if there is none.
     /// `early` is `{ response, abort, tokenAsked }` when the loader already started the session
     /// request (while the wasm was loading), else `null`.
+    ///
+    /// With an early request the app mounts once there is something to show (the session, or
+    /// the error), not before: whatever the loader drew stays until then, and the app's first
+    /// render is the dashboard, not a skeleton of its own that the session replaces a moment
+    /// later (often the answer is already in and only its body is being read).
     pub fn connect(&mut self, early: JsValue) {
-        if self.app.is_none() {
-            let (mounted, orphan) = (self.mounted.clone(), self.orphan.clone());
-            let props = AppProps {
-                controller: self.controller.clone(),
-                on_mounted: Callback::from(move |()| {
-                    mounted.set(true);
-                    let app = orphan.borrow_mut().take();
-                    if let Some(app) = app {
-                        app.destroy();
-                    }
-                }),
-            };
-            self.app =
-                Some(yew::Renderer::<App>::with_root_and_props(self.mount.clone(), props).render());
+        let early = early_request(&early);
+        if self.view.app.borrow().is_none() {
+            if early.is_some() {
+                let (view, controller) =
+                    (Rc::downgrade(&self.view), Rc::downgrade(&self.controller));
+                self.controller
+                    .mount_when_shown(Some(Callback::from(move |()| {
+                        if let (Some(view), Some(controller)) =
+                            (view.upgrade(), controller.upgrade())
+                        {
+                            view.mount(&controller);
+                        }
+                    })));
+            } else {
+                self.view.mount(&self.controller);
+            }
         }
-        self.controller.start(early_request(&early));
+        self.controller.start(early);
     }
 
     /// The element really left the document: cancel requests and timers and unmount the app
     /// (`AppHandle` has no `Drop`; without `destroy()` it would stay mounted and alive).
     pub fn disconnect(&mut self) {
+        self.controller.mount_when_shown(None);
         self.controller.stop();
-        if let Some(app) = self.app.take() {
-            if self.mounted.get() {
-                app.destroy();
-            } else {
-                *self.orphan.borrow_mut() = Some(app);
-            }
-        }
+        self.view.unmount();
     }
 
     /// `attributeChangedCallback`.
@@ -128,6 +127,50 @@ impl Core {
     /// The `session` property.
     pub fn session(&self) -> JsValue {
         self.controller.raw_session()
+    }
+}
+
+impl View {
+    /// Adopts the stylesheet and mounts the app in a fresh mount point that replaces whatever
+    /// the shadow root held (the loader's skeleton or error state) in one step; the app's
+    /// first render follows in the same task, before the browser paints.
+    fn mount(&self, controller: &Rc<Controller>) {
+        if self.app.borrow().is_some() {
+            return;
+        }
+        adopt_stylesheet(&self.root);
+        let created = || {
+            let div = self.root.owner_document()?.create_element("div").ok()?;
+            div.set_class_name("root");
+            self.root.replace_children_with_node_1(&div);
+            Some(div)
+        };
+        // Without a document there is nothing to render into; mount on the host itself.
+        let mount = created().unwrap_or_else(|| self.host.clone().into());
+        let (mounted, orphan) = (self.mounted.clone(), self.orphan.clone());
+        let props = AppProps {
+            controller: controller.clone(),
+            on_mounted: Callback::from(move |()| {
+                mounted.set(true);
+                let app = orphan.borrow_mut().take();
+                if let Some(app) = app {
+                    app.destroy();
+                }
+            }),
+        };
+        *self.app.borrow_mut() =
+            Some(yew::Renderer::<App>::with_root_and_props(mount, props).render());
+    }
+
+    fn unmount(&self) {
+        let app = self.app.borrow_mut().take();
+        if let Some(app) = app {
+            if self.mounted.get() {
+                app.destroy();
+            } else {
+                *self.orphan.borrow_mut() = Some(app);
+            }
+        }
     }
 }
 

@@ -33,7 +33,8 @@ pub struct State {
     pub loading_more: bool,
     /// The most recent failure, cleared by the next success.
     pub error: Option<WidgetError>,
-    /// Counts sessions loaded; the app fires `rd-load` once each is on screen.
+    /// Counts sessions loaded, never reset (not by [`Action::Cleared`] either): the app fires
+    /// `rd-load` once for each new value, when it is on screen.
     pub loads: u32,
 }
 
@@ -176,7 +177,13 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.loading = false;
             next.error = Some(error);
         }
-        Action::Cleared => next = State::default(),
+        // Everything but the count of loads, which only grows (the app announces each new one).
+        Action::Cleared => {
+            next = State {
+                loads: state.loads,
+                ..State::default()
+            }
+        }
         Action::Resize { page_size } => {
             next.shown = page_size.min(state.items.len());
             next.want(page_size);
@@ -492,8 +499,16 @@ mod tests {
     }
 
     #[test]
-    fn clearing_forgets_everything() {
-        let state = reduce(&loaded(&["a"], None), Action::Cleared);
-        assert_eq!(state, State::default());
+    fn clearing_forgets_everything_but_the_count_of_loads() {
+        let before = loaded(&["a"], None);
+        let state = reduce(&before, Action::Cleared);
+        assert_eq!(
+            state,
+            State {
+                loads: before.loads,
+                ..State::default()
+            }
+        );
+        assert!(before.loads > 0);
     }
 }

@@ -71,14 +71,15 @@ pub fn App(props: &AppProps) -> Html {
     // Encoding the QR code is the costliest part of a render: once per link.
     let link = state.session.as_ref().map(|s| s.referrer.link.clone());
     let drawing = use_memo(link, |link| link.as_deref().and_then(crate::qr::encode));
-    {
-        // Effects run after the DOM is updated, so `rd-load` means "rendered".
+    // `rd-load` once a newly loaded session is on screen: from a task queued by the render that
+    // shows it. Yew commits a render to the DOM before it returns and yields to the browser only
+    // between renders, so that task runs with the DOM committed, and before the effects, which
+    // wait for a `setTimeout` (a frame and more) whenever the renders took over 16 ms.
+    let announced = use_mut_ref(|| 0u32);
+    if state.loads > *announced.borrow() {
+        *announced.borrow_mut() = state.loads;
         let controller = controller.clone();
-        use_effect_with(state.loads, move |loads| {
-            if *loads > 0 {
-                controller.rendered();
-            }
-        });
+        spawn_local(async move { controller.rendered() });
     }
     // What the last copy achieved, and the coupon code it was for (`None`: the link).
     let copy = use_state(|| (Copy::Idle, None::<AttrValue>));
