@@ -7,15 +7,17 @@
 //   cycles   JS heap and wasm memory after 200 mount/unmount cycles
 //   phone    the network of a phone: 150 ms round trip, 1.6 Mbps down, 0.75 Mbps up (the
 //            figures of issue 16, through CDP's Network.emulateNetworkConditions), every file
-//            gzip-compressed as a CDN sends it; time to the element's first content and to
-//            rd-load, ours with and without the preload recipe against the vanilla element
+//            compressed as a CDN sends it (gzip; brotli for one variant); time to the element's
+//            first content and to rd-load, ours with and without the preload recipe (and with it
+//            over brotli) against the vanilla element (gzip)
 //
 //   node benches/browser.mjs <package-dir> [--runs N] [--phone-runs N] [--only phone|scaling|render]
 //                            [--sources target/pkg-src] [--out file.json]
 import { createServer } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import zlib, { brotliCompressSync, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 
@@ -108,15 +110,24 @@ async function withoutEarlyRequest() {
   return noEarly;
 }
 
+const compressed = new Map();
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
-  // Gzip (level 9, as a CDN would) when the request asks for it: only the phone pages do.
-  const gzip = url.searchParams.get('gz') === '1' || req.headers.referer?.includes('gz=1');
+  // Gzip (level 9) or brotli (quality 11), as a CDN would, when the request asks for it: only
+  // the phone pages do. Compressed once per content, so no load waits for the compressor.
+  const asks = (flag) => url.searchParams.get(flag) === '1' || req.headers.referer?.includes(`${flag}=1`);
+  const encoding = asks('br') ? 'br' : asks('gz') ? 'gzip' : null;
   const send = (status, type, content) => {
     const headers = { 'content-type': type, 'cache-control': 'no-store' };
-    if (gzip && content.length) {
-      content = gzipSync(content, { level: 9 });
-      headers['content-encoding'] = 'gzip';
+    if (encoding && content.length) {
+      const key = `${encoding}:${createHash('sha256').update(content).digest('hex')}`;
+      if (!compressed.has(key)) {
+        compressed.set(key, encoding === 'br'
+          ? brotliCompressSync(content, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(content) } })
+          : gzipSync(content, { level: 9 }));
+      }
+      content = compressed.get(key);
+      headers['content-encoding'] = encoding;
     }
     res.writeHead(status, headers);
     res.end(content);
@@ -217,6 +228,7 @@ async function phone() {
   const pages = {
     ours: '/ours.html?gz=1',
     'ours, preload recipe': '/ours.html?gz=1&preload=1',
+    'ours, preload, brotli': '/ours.html?br=1&preload=1',
     vanilla: '/vanilla.html?gz=1',
   };
   const taken = Object.fromEntries(Object.keys(pages).map((k) => [k, { first: [], load: [] }]));
@@ -230,7 +242,7 @@ async function phone() {
     }
   }
   const result = Object.fromEntries(Object.entries(taken).map(([name, t]) => [name, { first: stats(t.first), load: stats(t.load) }]));
-  console.log(`\nphone: 150 ms RTT, 1.6 Mbps down, 0.75 Mbps up, gzip; 20 referrals; median of ${PHONE_RUNS} cold loads (ms)`);
+  console.log(`\nphone: 150 ms RTT, 1.6 Mbps down, 0.75 Mbps up, gzip unless named; 20 referrals; median of ${PHONE_RUNS} cold loads (ms)`);
   console.log(`${''.padEnd(24)} ${'first content'.padStart(14)} ${'rd-load'.padStart(9)} ${'× vanilla'.padStart(18)}`);
   const v = result.vanilla;
   for (const [name, r] of Object.entries(result)) {
