@@ -9,7 +9,8 @@
 //! A valid call names a referrer, by any of the fields the backend guide tells the business
 //! to send (a lead event: the lead's `referrer_id`, `referrer_code` or `referrer_email`; a
 //! new-referrer or reward-issued event: the user's own `id`, `code` or `email`), in a JSON or
-//! form body; when both a lead's referrer and a user are named, both. Their cached sessions,
+//! form body; when both a lead's referrer and a user are named, both; an email names every
+//! user linked with it (see [`crate::store::MappingStore::find`]). Their cached sessions,
 //! referral lists and rewards are dropped, on every instance with Redis, and
 //! the next request builds them afresh: with webhooks, cached data can live for
 //! `DASHBOARD_CACHE_TTL_SECS` (15 minutes) while sessions keep their short `expires_at`, so a

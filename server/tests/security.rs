@@ -62,8 +62,11 @@
 //!   faults and referrers, or pointing the webhooks (and their secret) elsewhere, without the
 //!   sandbox's key: 401, nothing changed, and no control route shows a webhook's secret (below);
 //! - a webhook naming a referrer by the platform's email after the host's address changed:
-//!   found and refreshed; `GET /__sandbox/webhooks` showing the webhook's secret: `***`
-//!   (`webhook_email.rs`).
+//!   found and refreshed; a webhook naming an email that two links carry (the platform gave the
+//!   address to another account, the old link keeps its hash until its subject is next seen):
+//!   every linked subject refreshed, not only the first row's, so the account it was about never
+//!   stays stale (`webhook_email.rs`, `store_contract.rs`); `GET /__sandbox/webhooks` showing
+//!   the webhook's secret: `***` (`webhook_email.rs`).
 //!
 //! Each runs on tokio's paused clock: a session's lifetime runs out when the test advances it.
 //!

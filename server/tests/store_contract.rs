@@ -120,7 +120,8 @@ async fn concurrent_claims_have_one_winner(store: &Store) {
 }
 
 /// A webhook names a referrer by code or email: both find the linked subject, in its campaign
-/// only; an email's hash is kept when a later claim brings none, and replaced when it brings one.
+/// only; an email's hash is kept when a later claim brings none, and replaced when it brings one;
+/// an email that several links carry finds them all.
 async fn referrers_are_found_by_code_and_email(store: &Store) {
     let hash = email_hash(" Ada@Example.com ");
     assert_eq!(hash, email_hash("ada@example.com"), "trimmed, any case");
@@ -132,10 +133,10 @@ async fn referrers_are_found_by_code_and_email(store: &Store) {
         store.claim("ada", 5, &with_email).await.unwrap(),
         Claim::Stored
     );
-    let ada = Some(Linked {
+    let ada = [Linked {
         subject: "ada".into(),
         platform_id: 501,
-    });
+    }];
     assert_eq!(
         store.find(5, &Lookup::Code("C501".into())).await.unwrap(),
         ada
@@ -149,11 +150,11 @@ async fn referrers_are_found_by_code_and_email(store: &Store) {
     );
     assert_eq!(
         store.find(6, &Lookup::Code("C501".into())).await.unwrap(),
-        None
+        []
     );
     assert_eq!(
         store.find(5, &Lookup::Code("nope".into())).await.unwrap(),
-        None
+        []
     );
     // A refresh without an email keeps the hash; one with a new email replaces it.
     store.claim("ada", 5, &mapping(501)).await.unwrap();
@@ -169,8 +170,20 @@ async fn referrers_are_found_by_code_and_email(store: &Store) {
         ..mapping(501)
     };
     store.claim("ada", 5, &moved).await.unwrap();
-    assert_eq!(store.find(5, &Lookup::EmailHash(hash)).await.unwrap(), None);
-    assert_eq!(store.get("ada", 5).await.unwrap(), Some(moved));
+    assert_eq!(store.find(5, &Lookup::EmailHash(hash)).await.unwrap(), []);
+    assert_eq!(store.get("ada", 5).await.unwrap(), Some(moved.clone()));
+    // Other links with that hash (the platform gave the address to another account; Ada's link
+    // keeps it until she is next seen): the email finds every one in the campaign, by subject.
+    let twin = |id| Mapping {
+        email_hash: moved.email_hash.clone(),
+        ..mapping(id)
+    };
+    store.claim("abe", 5, &twin(502)).await.unwrap();
+    store.claim("aaron", 6, &twin(503)).await.unwrap();
+    let lookup = Lookup::EmailHash(email_hash("ada@new.example"));
+    let found = store.find(5, &lookup).await.unwrap();
+    let subjects: Vec<_> = found.iter().map(|l| l.subject.as_str()).collect();
+    assert_eq!(subjects, ["abe", "ada"], "by subject, not as stored");
 }
 
 /// SPEC §6: an unverified link is moved to the subject that proves the email, verified from

@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::personal::email_hash;
-use crate::store::{Lookup, MappingStore};
+use crate::store::{Linked, Lookup, MappingStore};
 
 use super::SessionBuilder;
 
@@ -52,47 +52,75 @@ impl SessionBuilder {
     }
 
     /// Drops the cached data of the referrer a webhook names (see [`crate::webhook`]): their
-    /// referral list, their rewards and, when a subject is linked to them, that subject's session; on every
-    /// instance the caches serve. Returns whether the referrer is known here (linked to a subject).
+    /// referral list, their rewards and, when a subject is linked to them, that subject's session;
+    /// on every instance the caches serve. An email can name several links (see
+    /// [`MappingStore::find`]): each one's list, rewards and session are dropped, since a
+    /// webhook cannot say which is meant and dropping one too many costs only a rebuild. Returns
+    /// whether the referrer is known here (linked to a subject).
     ///
     /// # Errors
     /// [`Error::Store`] when the mapping cannot be read; [`Error::Unavailable`] when the
     /// shared caches cannot be told (this instance's copies are dropped all the same).
     pub async fn invalidate_referrer(&self, referrer: &Referred) -> Result<bool, Error> {
         let campaign = self.upstream.campaign_id();
-        let (platform_id, subject) = match referrer {
-            Referred::Id(id) => (Some(*id), self.store.owner(campaign, *id).await?),
+        let (platform_ids, subjects) = match referrer {
+            Referred::Id(id) => (
+                vec![*id],
+                self.store.owner(campaign, *id).await?.into_iter().collect(),
+            ),
             Referred::Code(code) => {
-                let found = self
-                    .store
-                    .find(campaign, &Lookup::Code(code.clone()))
-                    .await?;
-                (
-                    found.as_ref().map(|l| l.platform_id),
-                    found.map(|l| l.subject),
-                )
+                let lookup = Lookup::Code(code.clone());
+                linked(self.store.find(campaign, &lookup).await?)
             }
             Referred::Email(email) => {
                 let lookup = Lookup::EmailHash(email_hash(email));
-                let found = self.store.find(campaign, &lookup).await?;
-                (
-                    found.as_ref().map(|l| l.platform_id),
-                    found.map(|l| l.subject),
-                )
+                linked(self.store.find(campaign, &lookup).await?)
             }
         };
         let mut unavailable = false;
-        if let Some(id) = platform_id {
+        for id in platform_ids {
             unavailable |= self.lists.invalidate(&id).await.is_err();
             unavailable |= self.forget_rewards(id).await.is_err();
         }
-        let known = subject.is_some();
-        if let Some(subject) = subject {
+        let known = !subjects.is_empty();
+        for subject in subjects {
             unavailable |= self.sessions.invalidate(&subject).await.is_err();
         }
         if unavailable {
             return Err(Error::Unavailable);
         }
         Ok(known)
+    }
+}
+
+/// The platform ids and the subjects of `found`, each once.
+fn linked(found: Vec<Linked>) -> (Vec<u64>, Vec<String>) {
+    let mut ids: Vec<u64> = found.iter().map(|l| l.platform_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut subjects: Vec<String> = found.into_iter().map(|l| l.subject).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    (ids, subjects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_platform_id_and_subject_found_is_dropped_once() {
+        let found = |subject: &str, platform_id| Linked {
+            subject: subject.into(),
+            platform_id,
+        };
+        let (ids, subjects) = linked(vec![
+            found("u-new", 9),
+            found("u-ada", 1),
+            found("u-new", 9),
+        ]);
+        assert_eq!(ids, [1, 9]);
+        assert_eq!(subjects, ["u-ada", "u-new"]);
+        assert_eq!(linked(Vec::new()), (Vec::new(), Vec::new()));
     }
 }

@@ -76,7 +76,7 @@ pub enum Lookup {
     EmailHash(String),
 }
 
-/// A linked referrer found by a [`Lookup`].
+/// A linked referrer found by a [`Lookup`]: one of the rows [`MappingStore::find`] answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Linked {
     /// The host's subject.
@@ -170,7 +170,14 @@ pub trait MappingStore: Send + Sync {
         campaign_id: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The linked referrer a code or an email hash names, if any.
+    /// Every linked referrer in `campaign_id` a code or an email hash names, ordered by
+    /// subject (byte order, the same in every engine); empty when none is.
+    ///
+    /// An email hash can name several: nothing makes it unique, and a link keeps the hash of
+    /// the email its platform user had when its subject was last seen. When the platform moves
+    /// an address to another account, the link made under it keeps its hash until its subject's
+    /// next build, and the new account's link carries it too. A code names one platform user,
+    /// so at most one link in practice; the answer has one shape for both.
     ///
     /// # Errors
     /// On a database failure.
@@ -178,7 +185,7 @@ pub trait MappingStore: Send + Sync {
         &self,
         campaign_id: u64,
         lookup: &Lookup,
-    ) -> impl Future<Output = Result<Option<Linked>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Linked>, StoreError>> + Send;
 }
 
 /// Where `DASHBOARD_DB` points.
@@ -300,7 +307,7 @@ impl MappingStore for Store {
         }
     }
 
-    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Option<Linked>, StoreError> {
+    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Vec<Linked>, StoreError> {
         match self {
             Self::Sqlite(s) => s.find(campaign_id, lookup).await,
             Self::Postgres(s) => s.find(campaign_id, lookup).await,

@@ -260,32 +260,36 @@ impl MappingStore for Postgres {
             .map_err(failed("delete"))
     }
 
-    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Option<Linked>, StoreError> {
+    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Vec<Linked>, StoreError> {
+        // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's locale.
         let (sql, value) = match lookup {
             Lookup::Code(code) => (
-                "SELECT subject, platform_id FROM referrers WHERE campaign_id = $1 AND code = $2",
+                "SELECT subject, platform_id FROM referrers WHERE campaign_id = $1 AND code = $2
+                 ORDER BY subject COLLATE \"C\"",
                 code,
             ),
             Lookup::EmailHash(hash) => (
                 "SELECT subject, platform_id FROM referrers
-                 WHERE campaign_id = $1 AND email_hash = $2",
+                 WHERE campaign_id = $1 AND email_hash = $2
+                 ORDER BY subject COLLATE \"C\"",
                 hash,
             ),
         };
-        let row = sqlx::query(sql)
+        let rows = sqlx::query(sql)
             .bind(campaign_id as i64)
             .bind(value)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
             .map_err(failed("read"))?;
-        row.map(|row| -> Result<Linked, sqlx::Error> {
-            Ok(Linked {
-                subject: row.try_get(0)?,
-                platform_id: row.try_get::<i64, _>(1)? as u64,
+        rows.iter()
+            .map(|row| -> Result<Linked, sqlx::Error> {
+                Ok(Linked {
+                    subject: row.try_get(0)?,
+                    platform_id: row.try_get::<i64, _>(1)? as u64,
+                })
             })
-        })
-        .transpose()
-        .map_err(failed("read"))
+            .collect::<Result<_, _>>()
+            .map_err(failed("read"))
     }
 }
 

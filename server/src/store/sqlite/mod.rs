@@ -231,23 +231,26 @@ impl MappingStore for Sqlite {
         .await
     }
 
-    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Option<Linked>, StoreError> {
+    async fn find(&self, campaign_id: u64, lookup: &Lookup) -> Result<Vec<Linked>, StoreError> {
         let (column, value) = match lookup {
             Lookup::Code(code) => ("code", code.clone()),
             Lookup::EmailHash(hash) => ("email_hash", hash.clone()),
         };
         let sql = format!(
-            "SELECT subject, platform_id FROM referrers WHERE campaign_id = ?1 AND {column} = ?2"
+            "SELECT subject, platform_id FROM referrers WHERE campaign_id = ?1 AND {column} = ?2
+             ORDER BY subject"
         );
         self.with(move |conn| {
-            conn.query_row(&sql, params![campaign_id as i64, value], |row| {
-                Ok(Linked {
-                    subject: row.get(0)?,
-                    platform_id: row.get::<_, i64>(1)? as u64,
+            let mut statement = conn.prepare(&sql).map_err(failed("read"))?;
+            let rows = statement
+                .query_map(params![campaign_id as i64, value], |row| {
+                    Ok(Linked {
+                        subject: row.get(0)?,
+                        platform_id: row.get::<_, i64>(1)? as u64,
+                    })
                 })
-            })
-            .optional()
-            .map_err(failed("read"))
+                .map_err(failed("read"))?;
+            rows.collect::<Result<_, _>>().map_err(failed("read"))
         })
         .await
     }
