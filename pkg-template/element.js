@@ -3,9 +3,9 @@
 // WebAssembly cannot subclass HTMLElement, so this file does only that: it owns the element,
 // its shadow root and its properties, and forwards every lifecycle callback to the Rust core
 // (src/element.rs). Logic lives in Rust; the two screens drawn here are the ones the Rust UI
-// cannot draw because it is not there yet: the skeleton shown the moment the element connects
-// (replaced by the Yew app once the wasm has arrived), and the error state for when the wasm
-// cannot be loaded or has stopped (a trap: see `isTrap`).
+// cannot draw because it is not there yet: the skeleton, shown when the element has been
+// connected for SKELETON_DELAY without the Yew app (which replaces it when it mounts), and the
+// error state for when the wasm cannot be loaded or has stopped (a trap: see `isTrap`).
 
 // surface:attributes (generated from src/surface.rs by `cargo xtask surface`)
 /** Observed attributes, each reflected as a camelCase property (SPEC §4). */
@@ -26,7 +26,7 @@ const LAZY_MARGIN = '600px';
  * How long a connected element may stay empty before the loader draws its skeleton: with the
  * wasm and the session both in by then, the first thing drawn is the dashboard. Short enough
  * that first content on a phone network stays within 1.1× of a hand-written element's
- * (BENCHMARKS.md, "Render path").
+ * (BENCHMARKS.md, "Issue 26: the render path").
  */
 const SKELETON_DELAY = 100;
 
