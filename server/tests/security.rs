@@ -83,8 +83,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{
-    KEY, SECRET, calls, control, faults, get_session, http, now, reset_calls, sandbox, server_for,
-    token, token_with, unverified_token,
+    KEY, SECRET, calls, control, control_get, faults, get_session, http, now, reset_calls, sandbox,
+    server_for, token, token_with, unverified_token,
 };
 use hmac::{Hmac, Mac};
 use referrer_dashboard_server::Overrides;
@@ -705,13 +705,7 @@ async fn the_sandbox_control_routes_refuse_callers_without_its_key_and_show_no_w
         }
     }
     // Nothing changed: the webhooks still go where they were pointed, no fault is on.
-    let shown: Value = control(&sandbox, reqwest::Method::GET, "webhooks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = control_get(&sandbox, "webhooks").await;
     assert_eq!(shown["config"]["url"], hook["url"], "{shown}");
     let base = server_for(&sandbox, &[], Overrides::default()).await;
     assert_eq!(

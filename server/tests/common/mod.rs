@@ -286,16 +286,21 @@ pub fn control(sandbox: &Sandbox, method: reqwest::Method, path: &str) -> reqwes
         .bearer_auth(sandbox.key())
 }
 
+/// `GET /__sandbox/{path}` with the sandbox's key, as JSON.
+pub async fn control_get(sandbox: &Sandbox, path: &str) -> Value {
+    control(sandbox, reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Waits until the sandbox has delivered `n` webhooks; returns their statuses.
 pub async fn delivered(sandbox: &Sandbox, n: usize) -> Vec<u64> {
     loop {
-        let log: Value = control(sandbox, reqwest::Method::GET, "webhooks")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log = control_get(sandbox, "webhooks").await;
         let statuses: Vec<u64> = log["deliveries"]
             .as_array()
             .unwrap()
@@ -339,13 +344,7 @@ pub async fn reset_calls(sandbox: &Sandbox) {
 
 /// The API calls the sandbox received, in order, as its call log lists them.
 async fn call_log(sandbox: &Sandbox) -> Vec<Value> {
-    let body: Value = control(sandbox, reqwest::Method::GET, "calls")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = control_get(sandbox, "calls").await;
     body["calls"].as_array().unwrap().clone()
 }
 
