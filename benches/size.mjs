@@ -18,10 +18,12 @@ const option = (name) => {
 };
 const budgetKb = option('--budget') === undefined ? undefined : Number(option('--budget'));
 // The wasm and every JS module a page loads (one, bundled, since issue 16; three before). The
-// React wrapper (`referrer-dashboard/react`, react.js) is loaded only by a page that imports it:
-// measured on its own line, outside the total and the budget.
+// React wrapper (`referrer-dashboard/react`, react.js) is loaded only by a page that imports it,
+// and a language catalogue (`catalogue-<language>.json`) only by an element in that language
+// (English is in the wasm): measured on their own lines, outside the total and the budget.
 const OPTIONAL = ['react.js'];
-const FILES = ['referrer_dashboard_bg.wasm', ...(await readdir(dir)).filter((f) => f.endsWith('.js') && !OPTIONAL.includes(f)).sort()];
+const CATALOGUE = /^catalogue-[a-z]+\.js$/;
+const FILES = ['referrer_dashboard_bg.wasm', ...(await readdir(dir)).filter((f) => f.endsWith('.js') && !OPTIONAL.includes(f) && !CATALOGUE.test(f)).sort()];
 
 const measure = (bytes) => ({ raw: bytes.length, gzip: gzip(bytes).length, brotli: brotli(bytes).length });
 
@@ -39,6 +41,13 @@ console.log(`${'total (what a page downloads)'.padEnd(30)} ${kb(total.raw)} ${kb
 for (const file of OPTIONAL) {
   const bytes = await readFile(join(dir, file)).catch(() => null);
   if (bytes) console.log(`${`  ${file} (only if imported)`.padEnd(30)} ${kb(measure(bytes).raw)} ${kb(measure(bytes).gzip)} ${kb(measure(bytes).brotli)}`);
+}
+const catalogues = (await readdir(dir)).filter((f) => CATALOGUE.test(f)).sort();
+if (catalogues.length) {
+  const sizes = await Promise.all(catalogues.map(async (f) => measure(await readFile(join(dir, f)))));
+  const largest = (key) => Math.max(...sizes.map((m) => m[key]));
+  const label = `  a catalogue (largest of ${catalogues.length})`;
+  console.log(`${label.padEnd(30)} ${kb(largest('raw'))} ${kb(largest('gzip'))} ${kb(largest('brotli'))}`);
 }
 const css = option('--css');
 if (css) {

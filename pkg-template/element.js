@@ -128,6 +128,20 @@ function localeOf(host) {
   return navigator.language || 'en';
 }
 
+/**
+ * The language whose catalogue the element reads, as the core finds it (`Texts::language`): the
+ * locale in the browser's canonical form (English if it rejects it), its primary subtag, aliases
+ * resolved.
+ */
+export function languageOf(host) {
+  let locale = 'en';
+  try {
+    locale = Intl.getCanonicalLocales(localeOf(host))[0] ?? 'en';
+  } catch {}
+  const language = locale.split(/[-_]/)[0].toLowerCase();
+  return Object.hasOwn(ALIASES, language) ? ALIASES[language] : language;
+}
+
 /** An element `tag` with `attributes`, its `children` (elements or text) appended. */
 function make(tag, attributes, ...children) {
   const element = document.createElement(tag);
@@ -222,8 +236,11 @@ export const isTrap = (error) => typeof WebAssembly === 'object' && error instan
  * @param {(error: unknown) => boolean} [ours] whether an error reported to the window (an
  *   `error` or `unhandledrejection` event: a trap in a timer, an event handler or a promise
  *   callback of the wasm) is this wasm trapping; every trap by default.
+ * @param {(language: string) => object | null | Promise<object | null>} [catalogue] a
+ *   language's texts (message id → text), `null` for none, or the promise of either while they
+ *   download; every text is English without it.
  */
-export function define(load, name = 'referrer-dashboard', ours = isTrap) {
+export function define(load, name = 'referrer-dashboard', ours = isTrap, catalogue = () => null) {
   const existing = customElements.get(name);
   if (existing) return existing;
 
@@ -250,6 +267,8 @@ export function define(load, name = 'referrer-dashboard', ours = isTrap) {
     #core = null;
     #getAuthToken = null;
     #strings = {};
+    /** The catalogue this element was handed last: `{ language, texts }`. */
+    #catalogue = null;
     /** With `loading="lazy"`, the observer waiting for the element to come near the viewport. */
     #near = null;
 
@@ -280,13 +299,35 @@ export function define(load, name = 'referrer-dashboard', ours = isTrap) {
       // mounts its app, which replaces it in one step.
       live.set(this, () => this.#stopped());
       try {
-        this.#core = wasm.create(this, root, tokenFromUrl);
+        this.#core = wasm.create(this, root, tokenFromUrl, (language) => this.#texts(language));
       } catch (error) {
         if (!isTrap(error)) throw error;
         stopped(error);
         return;
       }
       this.#call((core) => core.connect(early));
+    }
+
+    /**
+     * The core's `catalogue(language)` (src/controller.rs): the language's texts (message id →
+     * text), `null` for English (a language without a catalogue, or one that could not be
+     * downloaded), or `undefined` while they download; once they are in, the core is handed its
+     * strings again and asks once more. What this element was handed last is kept: a failed
+     * download is not asked for again by this element (a later one tries again).
+     */
+    #texts(language) {
+      const texts = this.#catalogueOf(Object.hasOwn(ALIASES, language) ? ALIASES[language] : language);
+      if (!(texts instanceof Promise)) return texts;
+      texts.then(() => this.#call((core) => core.setStrings(this.#strings)));
+      return undefined;
+    }
+
+    /** `catalogue(language)` (aliases resolved), kept by this element once settled. */
+    #catalogueOf(language) {
+      if (this.#catalogue?.language === language) return this.#catalogue.texts;
+      const texts = catalogue(language);
+      if (texts instanceof Promise) texts.then((value) => (this.#catalogue = { language, texts: value }));
+      return texts;
     }
 
     /**
@@ -391,21 +432,28 @@ export function define(load, name = 'referrer-dashboard', ours = isTrap) {
       this.#near = null;
     }
 
-    /** Creates the core now if the wasm is there, else once it is (fetching the session meanwhile). */
+    /**
+     * Creates the core now if the wasm and the element's texts are there, else once they are
+     * (fetching the session meanwhile): its first render is in its language, not English first.
+     */
     #begin(root) {
-      if (wasm) {
+      const texts = this.#catalogueOf(languageOf(this));
+      if (wasm && !(texts instanceof Promise)) {
         this.#create(root, null);
         return;
       }
-      // The wasm is still loading: start the session request now, in parallel, and hand it
-      // to the core (which checks the answer like any other and owns its timeout).
-      this.#start(root, this.#prefetch());
+      // The wasm or the texts are still loading: start the session request now, in parallel,
+      // and hand it to the core (which checks the answer like any other and owns its timeout).
+      this.#start(root, this.#prefetch(), texts);
     }
 
-    /** Creates the core once the wasm is there; if it cannot be loaded, says so and shows why. */
-    #start(root, early) {
-      load().then(
-        (exports) => {
+    /**
+     * Creates the core once the wasm is there (and `texts`, a catalogue download that never
+     * fails); if the wasm cannot be loaded, says so and shows why.
+     */
+    #start(root, early, texts = null) {
+      Promise.all([load(), texts]).then(
+        ([exports]) => {
           wasm = exports;
           if (this.#core || !this.isConnected) {
             early?.abort.abort();

@@ -51,8 +51,14 @@ pub struct Controller {
     host: HtmlElement,
     /// The loader's `tokenFromUrl`, which asks the `token-url` for a token.
     ask_url: Option<Function>,
+    /// The loader's `catalogue(language)`: the language's texts (message id → text), `null` for
+    /// none (English, or a language without a catalogue), or `undefined` while they download
+    /// (the loader then sets the strings again once they are in).
+    ask_catalogue: Option<Function>,
     lifecycle: RefCell<Lifecycle<JsValue>>,
     texts: RefCell<Rc<Texts>>,
+    /// Whether `texts` follow the configuration yet (an English placeholder until then).
+    texts_set: std::cell::Cell<bool>,
     overrides: RefCell<Vec<(String, String)>>,
     /// The Yew app's re-render callback, while mounted.
     listener: RefCell<Option<Callback<()>>>,
@@ -70,8 +76,12 @@ pub struct Controller {
 
 impl Controller {
     /// A controller for `host`, configured from its current attributes; `ask_url` asks the
-    /// `token-url` for a token.
-    pub fn new(host: HtmlElement, ask_url: Option<Function>) -> Rc<Self> {
+    /// `token-url` for a token, `ask_catalogue` for a language's texts.
+    pub fn new(
+        host: HtmlElement,
+        ask_url: Option<Function>,
+        ask_catalogue: Option<Function>,
+    ) -> Rc<Self> {
         let mut config = Config::default();
         for name in ATTRIBUTES {
             config.set(name, host.get_attribute(name).as_deref());
@@ -82,8 +92,10 @@ impl Controller {
         let controller = Rc::new(Self {
             host,
             ask_url,
+            ask_catalogue,
             lifecycle: RefCell::new(Lifecycle::new(config)),
             texts: RefCell::new(Rc::new(Texts::new("en", Vec::new()))),
+            texts_set: std::cell::Cell::new(false),
             overrides: RefCell::new(overrides),
             listener: RefCell::new(None),
             mount: RefCell::new(None),
@@ -338,11 +350,25 @@ impl Controller {
         }
     }
 
+    /// Rebuilds the texts for the current locale, its catalogue and the host's overrides. While
+    /// the catalogue downloads, the texts shown so far stay (a new element's: English) until
+    /// the loader sets the strings again.
     fn update_texts(&self) {
         let locale = self.lifecycle.borrow().config().locale.clone();
         let locale = locale.unwrap_or_else(|| inherited_locale(&self.host));
         let overrides = self.overrides.borrow().clone();
-        *self.texts.borrow_mut() = Rc::new(Texts::new(&locale, overrides).with_formatters());
+        let texts = Texts::new(&locale, overrides).with_formatters();
+        let language = JsValue::from_str(&i18n::primary_language(texts.locale()));
+        let catalogue = self.ask_catalogue.as_ref().map_or(JsValue::NULL, |ask| {
+            ask.call1(&JsValue::NULL, &language)
+                .unwrap_or(JsValue::NULL)
+        });
+        if catalogue.is_undefined() && self.texts_set.get() {
+            return;
+        }
+        let catalogue = i18n::read_overrides(&catalogue);
+        *self.texts.borrow_mut() = Rc::new(texts.with_catalogue(catalogue));
+        self.texts_set.set(true);
     }
 }
 

@@ -52,12 +52,18 @@ struct View {
 /// Creates the Rust side of an element. Nothing is drawn until the app mounts (in
 /// [`Core::connect`]) and nothing is fetched until then either. `token_from_url` is the
 /// loader's `tokenFromUrl(url, signal)`, which asks a `token-url` for a token (see
-/// [`crate::fetch`]).
+/// [`crate::fetch`]); `catalogue` is its `catalogue(language)`, which hands over a language's
+/// texts (see [`crate::i18n`]; without it, every text is English).
 #[wasm_bindgen]
-pub fn create(host: HtmlElement, root: ShadowRoot, token_from_url: Option<Function>) -> Core {
+pub fn create(
+    host: HtmlElement,
+    root: ShadowRoot,
+    token_from_url: Option<Function>,
+    catalogue: Option<Function>,
+) -> Core {
     crate::panic::install();
     Core {
-        controller: Controller::new(host.clone(), token_from_url),
+        controller: Controller::new(host.clone(), token_from_url, catalogue),
         view: Rc::new(View {
             host,
             root,

@@ -1,7 +1,12 @@
 //! The message catalogues of the languages besides English, keyed by message id. English, the
 //! fallback of every catalogue, is in `src/surface.rs` with the ids themselves.
 //!
-//! Adding a language: add a catalogue here and a line in [`LANGUAGES`]. A catalogue may lack
+//! None of this is in the wasm: `cargo xtask dist` writes each catalogue as a file beside it
+//! (a module `catalogue-<language>.js` in the npm package, integrity-checked JSON in the CDN
+//! build), which the loader downloads for an element that needs it.
+//!
+//! Adding a language: add a catalogue here and a line in [`LANGUAGES`], then `cargo xtask
+//! surface` (the loader's map of catalogue files and its error-state texts). A catalogue may lack
 //! an id (that text falls back to English, and a test lists the gap); an id that is not a
 //! message id stops the build. Hosts override any text through the element's `strings`
 //! property, by message id.

@@ -1,6 +1,8 @@
 //! From message ids to texts: the catalogues of [`super::catalogues`], keyed by id in the
 //! source, become one table per language at compile time (an id that is not a message id stops
-//! the build), and a text a catalogue lacks falls back to English (from `src/surface.rs`).
+//! the build), and a text a catalogue lacks falls back to English (from `src/surface.rs`). The
+//! wasm reads only English from here ([`english`]); the tables are what the host tests check and
+//! what [`super::Translation::of`] reads.
 
 use super::catalogues::{self, Catalogue};
 use crate::surface::{self, Msg};
@@ -47,6 +49,11 @@ pub fn text(table: Option<&Table>, msg: Msg) -> &'static str {
     table
         .and_then(|t| t[msg as usize])
         .unwrap_or(ENGLISH[msg as usize])
+}
+
+/// The English text of `msg`.
+pub fn english(msg: Msg) -> &'static str {
+    ENGLISH[msg as usize]
 }
 
 const fn same(a: &str, b: &str) -> bool {

@@ -4,18 +4,24 @@
 //! element's `strings` property. The catalogue follows the locale (the `locale` attribute, else
 //! the nearest `lang` ancestor, else the browser's), by primary language, falling back to
 //! English. Numbers and dates go through the browser's `Intl`, so the widget carries no locale
-//! data beyond its catalogues.
+//! data beyond its texts.
+//!
+//! Only English is in the wasm. The other catalogues ship as files beside it
+//! (message id → text: `catalogue-<language>.js` modules in the npm package, JSON in the CDN
+//! build, written by `cargo xtask dist` from
+//! [`catalogues`]); the loader downloads the one an element needs and hands it over, and it
+//! joins the host's overrides, below them ([`Texts::with_catalogue`]). An English reader
+//! downloads none (5 KB gzip less wasm, BENCHMARKS.md).
 //!
 //! # Layout
-//! - [`catalogues`]: the catalogues of the languages besides English, keyed by message id.
+//! - [`catalogues`]: the catalogues of the languages besides English, keyed by message id (the
+//!   source of the files; in the wasm, only the host tests read them).
 //! - [`messages`]: message ids to texts, with the fallback to English.
 
 pub mod catalogues;
 pub mod messages;
 
 pub use crate::surface::Msg;
-use messages::Table;
-
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -183,27 +189,34 @@ impl Formatters {
 /// The texts and formatters for one locale, plus the host's overrides.
 pub struct Texts {
     locale: String,
-    table: Option<&'static Table>,
+    /// The host's overrides, then the locale's catalogue: the first text for an id wins.
     overrides: Vec<(String, String)>,
     formatters: Option<Formatters>,
 }
 
 impl PartialEq for Texts {
-    /// Formatters follow from the locale, so locale and overrides decide equality.
+    /// Formatters follow from the locale, so locale and texts decide equality.
     fn eq(&self, other: &Self) -> bool {
         self.locale == other.locale && self.overrides == other.overrides
     }
 }
 
 impl Texts {
-    /// Texts for `locale` (a BCP 47 tag) with the host's `overrides` (message id → text).
+    /// English texts for `locale` (a BCP 47 tag) with the host's `overrides` (message id →
+    /// text); [`Texts::with_catalogue`] adds the locale's own.
     pub fn new(locale: &str, overrides: Vec<(String, String)>) -> Self {
         Self {
             locale: locale.to_owned(),
-            table: messages::table_for(&primary_language(locale)),
             overrides,
             formatters: None,
         }
+    }
+
+    /// These texts with the locale's catalogue (message id → text) below the host's overrides
+    /// and above English.
+    pub fn with_catalogue(mut self, catalogue: Vec<(String, String)>) -> Self {
+        self.overrides.extend(catalogue);
+        self
     }
 
     /// The browser's canonical form of the locale and its formatters (browser only; host tests
@@ -213,7 +226,6 @@ impl Texts {
             .ok()
             .and_then(|list| list.get(0).as_string());
         self.locale = canonical.unwrap_or_else(|| "en".to_owned());
-        self.table = messages::table_for(&primary_language(&self.locale));
         self.formatters = Formatters::new(&self.locale);
         self
     }
@@ -228,14 +240,14 @@ impl Texts {
         is_rtl(&self.locale)
     }
 
-    /// The text of `msg`: the host's override, else the catalogue's.
+    /// The text of `msg`: the host's override, else the catalogue's, else English.
     pub fn get(&self, msg: Msg) -> &str {
         let id = msg.id();
         self.overrides
             .iter()
             .find(|(key, _)| key == id)
             .map(|(_, text)| text.as_str())
-            .unwrap_or_else(|| messages::text(self.table, msg))
+            .unwrap_or_else(|| messages::english(msg))
     }
 
     /// A count in the locale's digits and grouping.
@@ -311,17 +323,55 @@ pub fn read_overrides(value: &JsValue) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
+    /// Texts for `tag` with its catalogue, as the controller makes them once the loader hands
+    /// over the catalogue's file (the loader resolves aliases: `iw` reads `he`).
+    fn texts(tag: &str, overrides: Vec<(String, String)>) -> Texts {
+        let language = primary_language(tag);
+        let language = catalogues::ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == language)
+            .map_or(language.as_str(), |(_, canonical)| canonical);
+        let catalogue = catalogues::LANGUAGES
+            .iter()
+            .find(|(of, _)| *of == language)
+            .map_or(&[][..], |(_, catalogue)| catalogue);
+        let file = catalogue
+            .iter()
+            .map(|(id, text)| ((*id).into(), (*text).into()));
+        Texts::new(tag, overrides).with_catalogue(file.collect())
+    }
+
     #[test]
-    fn overrides_win_over_the_catalogue() {
-        let texts = Texts::new("en", vec![("copy".into(), "Copy link".into())]);
-        assert_eq!(texts.get(Msg::Copy), "Copy link");
+    fn overrides_win_over_the_catalogue_and_the_catalogue_over_english() {
+        let overrides = || vec![("copy".into(), "Copy link".into())];
+        let english = texts("en", overrides());
+        assert_eq!(english.get(Msg::Copy), "Copy link");
+        assert_eq!(english.get(Msg::Retry), "Try again");
+        assert_eq!(texts("fr-CA", Vec::new()).get(Msg::Retry), "Réessayer");
+        assert_eq!(texts("fr-CA", overrides()).get(Msg::Copy), "Copy link");
+        let before = Texts::new("fr-CA", Vec::new());
+        assert_eq!(
+            before.get(Msg::Retry),
+            "Try again",
+            "English until it is there"
+        );
+        assert!(
+            before != texts("fr-CA", Vec::new()),
+            "the catalogue arriving is a change to render"
+        );
+    }
+
+    #[test]
+    fn a_catalogue_that_lacks_a_text_falls_back_to_english() {
+        let partial = vec![("copy".into(), "Kopieren".into())];
+        let texts = Texts::new("de", Vec::new()).with_catalogue(partial);
+        assert_eq!(texts.get(Msg::Copy), "Kopieren");
         assert_eq!(texts.get(Msg::Retry), "Try again");
-        assert_eq!(Texts::new("fr-CA", Vec::new()).get(Msg::Retry), "Réessayer");
     }
 
     #[test]
     fn tags_pick_their_language_by_primary_subtag_and_fall_back_to_english() {
-        let copy = |tag| Texts::new(tag, Vec::new()).get(Msg::Copy).to_owned();
+        let copy = |tag| texts(tag, Vec::new()).get(Msg::Copy).to_owned();
         assert_eq!(copy("de"), "Kopieren");
         assert_eq!(copy("de-AT"), "Kopieren");
         assert_eq!(copy("es-MX"), "Copiar");

@@ -71,7 +71,7 @@ test("the CDN files load from another origin by the manifest's ready tag, verbat
   const page = await browser.newPage();
   const errors = watchErrors(page);
   const cdnRequests = [];
-  page.on('request', (r) => /\.(js|wasm)$/.test(r.url()) && r.url().startsWith(cdn.url) && cdnRequests.push(r.url().slice(cdn.url.length + 1)));
+  page.on('request', (r) => /\.(js|wasm|json)$/.test(r.url()) && r.url().startsWith(cdn.url) && cdnRequests.push(r.url().slice(cdn.url.length + 1)));
   const apiRequests = [];
   page.on('request', (r) => r.url().startsWith(api.url) && apiRequests.push(r));
   await page.goto(`${pageOrigin}/`);
@@ -79,8 +79,8 @@ test("the CDN files load from another origin by the manifest's ready tag, verbat
   await values.first().waitFor();
   assert.deepEqual(await values.allTextContents(), ['1,204', '37', '12']);
   assert.deepEqual(errors, []);
-  const files = Object.values(manifest.files).map((f) => f.file);
-  assert.deepEqual(cdnRequests.sort(), files.sort(), 'one module and the wasm, nothing else');
+  const files = Object.values(manifest.files).map((f) => f.file).filter((f) => !f.startsWith('catalogue-'));
+  assert.deepEqual(cdnRequests.sort(), files.sort(), 'one module and the wasm, nothing else (an English page needs no catalogue)');
   const sessionRequest = apiRequests.find((r) => r.method() === 'GET');
   assert.equal((await sessionRequest.allHeaders()).authorization, `Bearer ${token}`);
   const response = await sessionRequest.response();
@@ -217,6 +217,37 @@ test('a wasm changed on the CDN is refused: rd-error network, the error state, n
   assert.equal(await widget.locator('#rd-referrals').textContent(), GENUINE.toString());
   assert.equal(await widget.locator('[part="error"]').count(), 0);
   assert.equal(requests.filter((r) => r.endsWith(wasmFile)).length, 3);
+});
+
+test('the CDN build fetches a catalogue by its hashed name and checks it: a changed one is refused and the texts stay English', async (t) => {
+  const manifest = JSON.parse(await readFile(join(CDN_DIR, 'manifest.json'), 'utf8'));
+  const german = manifest.files['catalogue-de.json'].file;
+  assert.match(german, /^catalogue-de\.[0-9a-f]{10}\.json$/);
+  const cdn = await serveDir(CDN_DIR, { 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
+  t.after(() => cdn.close());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const url = await hostPage(t, cdn, () => `<!doctype html><html lang="de"><head><meta charset="utf-8"><base href="${cdn.url}/">
+    ${manifest.html}</head><body><referrer-dashboard demo></referrer-dashboard></body></html>`);
+  const copyButton = (page) => page.locator('referrer-dashboard [part="copy-button"]');
+
+  const genuine = await openRecording(t, browser);
+  await genuine.page.goto(url);
+  await copyButton(genuine.page).waitFor();
+  assert.equal((await copyButton(genuine.page).textContent()).trim(), 'Kopieren');
+  assert.deepEqual(genuine.requests.filter((r) => r.includes('catalogue-')), [`${cdn.url}/${german}`]);
+
+  cdn.change = (name, body) => (name === german ? Buffer.from(body.toString().replace('"Kopieren"', '"GEFÄLSCHT"')) : body);
+  const forged = await openRecording(t, browser);
+  const warnings = [];
+  forged.page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+  await forged.page.goto(url);
+  await copyButton(forged.page).waitFor();
+  assert.equal((await copyButton(forged.page).textContent()).trim(), 'Copy', 'the changed catalogue is not used');
+  assert.equal(await forged.page.locator('text=GEFÄLSCHT').count(), 0);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /the "de" catalogue could not be loaded \(.*\); its texts are shown in English/);
+  assert.equal(await forged.page.evaluate(() => window.__rdEvents.filter((e) => e.type === 'rd-error').length), 0);
 });
 
 test('a JS module changed on the CDN is refused before any of it runs', async (t) => {

@@ -38,7 +38,7 @@ test('importing the package entry defines the element once, and a second import 
 // npm pack → a fresh Vite 7 project → build → served → rendered.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 
@@ -50,15 +50,20 @@ async function npm(args, cwd) {
   return stdout;
 }
 
-test('npm pack ships the one JS module, the wasm beside it, types and manifest, and the React wrapper apart', async () => {
+test('npm pack ships the one JS module, the wasm and the catalogues beside it, types and manifest, and the React wrapper apart', async () => {
   const [packed] = JSON.parse(await npm(['pack', '--dry-run', '--json'], PACKAGE_DIR));
   const files = packed.files.map((f) => f.path).sort();
   for (const needed of ['package.json', 'README.md', 'referrer-dashboard.js', 'referrer-dashboard.d.ts', 'referrer_dashboard_bg.wasm', 'custom-elements.json', 'react.js', 'react.d.ts']) {
     assert.ok(files.includes(needed), `${needed} is in the tarball (${files.join(', ')})`);
   }
+  // The other languages' texts, beside the wasm, fetched only by an element that needs one.
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('catalogue-')),
+    ['ar', 'de', 'es', 'fr', 'he', 'ja', 'pt'].map((language) => `catalogue-${language}.js`),
+  );
   // Entry, loader and glue are one module: no import waits for another round trip. The React
   // wrapper is a module of its own, loaded only where it is imported.
-  assert.deepEqual(files.filter((f) => f.endsWith('.js')), ['react.js', 'referrer-dashboard.js']);
+  assert.deepEqual(files.filter((f) => f.endsWith('.js') && !f.startsWith('catalogue-')), ['react.js', 'referrer-dashboard.js']);
   const manifest = JSON.parse(await readFile(join(PACKAGE_DIR, 'package.json'), 'utf8'));
   assert.deepEqual(manifest.exports['./react'], { types: './react.d.ts', default: './react.js' });
   assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true } }, 'React is no dependency of the element');
@@ -67,11 +72,15 @@ test('npm pack ships the one JS module, the wasm beside it, types and manifest, 
   assert.match(wrapper, /^import '\.\/referrer-dashboard\.js';$/m, '…and the element, the same module as the entry');
   assert.match(wrapper, /^'use client';/, 'a client module for React Server Components');
   const source = await readFile(join(PACKAGE_DIR, 'referrer-dashboard.js'), 'utf8');
-  assert.deepEqual([...source.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]), [], 'the module imports nothing');
+  assert.deepEqual(
+    [...source.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]).sort(),
+    ['ar', 'de', 'es', 'fr', 'he', 'ja', 'pt'].map((language) => `./catalogue-${language}.js`),
+    'the module imports nothing but a language catalogue, when an element needs one (import())',
+  );
   assert.ok(source.includes('referrer_dashboard_bg.wasm'), 'it fetches the wasm beside itself');
 });
 
-test('the packed package installed into a fresh Vite 7 project builds and renders, plainly and in React 19', async (t) => {
+test('the packed package installed into a fresh Vite 7 project builds and renders, plainly (in German, its catalogue shipped by Vite) and in React 19', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'rd-vite-'));
   t.after(() => rm(work, { recursive: true, force: true }));
   const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], PACKAGE_DIR));
@@ -95,7 +104,7 @@ test('the packed package installed into a fresh Vite 7 project builds and render
   );
   await writeFile(
     join(app, 'index.html'),
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>plain</title>
+    `<!doctype html><html lang="de"><head><meta charset="utf-8"><title>plain</title>
 <script type="module" src="/main.js"></script></head>
 <body><referrer-dashboard endpoint="/api/referral-dashboard"></referrer-dashboard></body></html>`,
   );
@@ -133,6 +142,13 @@ createRoot(document.getElementById('root')).render(<App />);
   );
   await npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
   await exec(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: app });
+  // Each catalogue is a chunk of its own, loaded only by an element in its language; none is
+  // inlined into the page's scripts.
+  const assets = await readdir(join(app, 'dist/assets'));
+  assert.deepEqual(assets.filter((f) => f.startsWith('catalogue-')).map((f) => f.split('-')[1]).sort(), ['ar', 'de', 'es', 'fr', 'he', 'ja', 'pt']);
+  for (const script of assets.filter((f) => f.endsWith('.js') && !f.startsWith('catalogue-'))) {
+    assert.ok(!(await readFile(join(app, 'dist/assets', script), 'utf8')).includes('Kopieren'), `${script} carries no catalogue`);
+  }
 
   // The built app, served by the reference backend (same origin as the endpoint).
   const server = await startDemo({ DASHBOARD_SITE_DIR: join(app, 'dist') });
@@ -146,7 +162,9 @@ createRoot(document.getElementById('root')).render(<App />);
   await page.goto(`${server.url}/`);
   const values = page.locator('referrer-dashboard [part="stat-value"]');
   await values.first().waitFor();
-  assert.deepEqual(await values.allTextContents(), ['1,204', '37', '12']);
+  assert.deepEqual(await values.allTextContents(), ['1.204', '37', '12'], 'in German, the page\'s language');
+  // The German catalogue is a file beside the wasm: Vite saw its URL and shipped it.
+  assert.equal((await page.locator('referrer-dashboard [part="copy-button"]').textContent()).trim(), 'Kopieren');
 
   await page.goto(`${server.url}/react.html`);
   await values.first().waitFor();

@@ -18,7 +18,7 @@ pub fn define_element() {
         return;
     }
     let create = Closure::<dyn Fn(HtmlElement, ShadowRoot) -> JsValue>::new(|host, root| {
-        JsValue::from(referrer_dashboard::create(host, root, None))
+        JsValue::from(referrer_dashboard::create(host, root, None, None))
     });
     let exports = Object::new();
     Reflect::set(&exports, &"create".into(), create.as_ref()).unwrap();

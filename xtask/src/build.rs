@@ -6,7 +6,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256, Sha384};
 
 use crate::toolchain::Toolchain;
-use crate::{Result, cmd, root, run, step};
+use crate::{Result, cmd, root, run, step, surface};
 
 /// Where wasm-pack writes its output.
 pub fn wasm_out() -> PathBuf {
@@ -263,6 +263,14 @@ pub fn npm_package() -> Result<PathBuf> {
     for name in SHIPPED_AS_IS.iter().chain(&["referrer_dashboard_bg.wasm"]) {
         copy(&sources.join(name), &dir.join(name))?;
     }
+    // The other languages' texts, beside the wasm: modules imported only by an element that
+    // needs one (kept out of the entry's bundle: `--external`).
+    for (language, json) in surface::catalogue_files()? {
+        let name = surface::catalogue_module(language);
+        let module = ["export default ", &json, ";\n"].concat();
+        std::fs::write(sources.join(&name), &module)?;
+        std::fs::write(dir.join(&name), &module)?;
+    }
     let entry = "referrer-dashboard.js";
     run(cmd("esbuild")
         .arg(sources.join(entry))
@@ -271,8 +279,19 @@ pub fn npm_package() -> Result<PathBuf> {
             "--minify",
             "--format=esm",
             "--log-level=warning",
+            "--external:./catalogue-*",
         ])
         .arg(format!("--outfile={}", dir.join(entry).display())))?;
+    let bundled = std::fs::read_to_string(dir.join(entry))?;
+    if let Some((language, _)) = surface::catalogue_files()?
+        .into_iter()
+        .find(|(language, _)| !bundled.contains(&surface::catalogue_module(language)))
+    {
+        return Err(format!(
+            "the bundled entry no longer imports the {language} catalogue as a module of its own"
+        )
+        .into());
+    }
     precompress(&dir)?;
     Ok(dir)
 }
@@ -406,7 +425,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 /// One file of the script-tag build.
 pub struct CdnFile {
     /// Its name in the npm package.
-    pub source: &'static str,
+    pub source: String,
     /// Its content-hashed name.
     pub name: String,
     /// Its Subresource Integrity value (`sha384-…`).
@@ -415,7 +434,7 @@ pub struct CdnFile {
 
 /// What `cdn` built: its files and the ready `<script>` tag.
 pub struct Cdn {
-    /// The wasm, then the one JS module.
+    /// The wasm, the one JS module, then the catalogues.
     pub files: Vec<CdnFile>,
     /// The tag a page loads it with (also `html` in `manifest.json`).
     pub html: String,
@@ -440,13 +459,13 @@ pub fn cdn() -> Result<Cdn> {
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
-    let hashed = |source: &'static str, bytes: &[u8]| -> Result<CdnFile> {
+    let hashed = |source: &str, bytes: &[u8]| -> Result<CdnFile> {
         let digest = hex(&Sha256::digest(bytes)[..5]);
         let (stem, extension) = source.rsplit_once('.').unwrap_or((source, ""));
         let name = [stem, ".", &digest, ".", extension].concat();
         std::fs::write(dir.join(&name), bytes)?;
         Ok(CdnFile {
-            source,
+            source: source.to_owned(),
             name,
             integrity: sri(bytes),
         })
@@ -454,6 +473,23 @@ pub fn cdn() -> Result<Cdn> {
 
     let wasm_source = "referrer_dashboard_bg.wasm";
     let wasm = hashed(wasm_source, &std::fs::read(npm.join(wasm_source))?)?;
+    // The catalogues as JSON, hashed and checked like the wasm (data: nothing in them runs):
+    // the bundle carries each one's hashed name and integrity value (`RD_CATALOGUES`).
+    let mut catalogues = Vec::new();
+    for (language, json) in surface::catalogue_files()? {
+        let name = ["catalogue-", language, ".json"].concat();
+        catalogues.push(hashed(&name, json.as_bytes())?);
+    }
+    let by_language: Vec<String> = surface::catalogue_files()?
+        .iter()
+        .zip(&catalogues)
+        .map(|((language, _), file)| {
+            format!(
+                "\"{language}\":{{\"file\":\"{}\",\"integrity\":\"{}\"}}",
+                file.name, file.integrity
+            )
+        })
+        .collect();
 
     let entry = "referrer-dashboard.js";
     let work = root().join("target/cdn-build");
@@ -466,13 +502,22 @@ pub fn cdn() -> Result<Cdn> {
             "--minify",
             "--format=esm",
             "--log-level=warning",
+            "--external:./catalogue-*",
         ])
         .arg(format!("--define:RD_WASM_INTEGRITY=\"{}\"", wasm.integrity))
+        .arg(format!(
+            "--define:RD_CATALOGUES={{{}}}",
+            by_language.join(",")
+        ))
         .arg(format!("--outfile={}", bundled.display())))?;
     let text = std::fs::read_to_string(&bundled)?;
-    if !text.contains(&wasm.integrity) {
+    if !text.contains(&wasm.integrity)
+        || catalogues
+            .iter()
+            .any(|file| !text.contains(&file.integrity))
+    {
         return Err(format!(
-            "the CDN bundle does not carry the wasm's integrity: {entry} no longer reads RD_WASM_INTEGRITY"
+            "the CDN bundle does not carry the integrity of the wasm and every catalogue: {entry} no longer reads RD_WASM_INTEGRITY and RD_CATALOGUES"
         )
         .into());
     }
@@ -509,7 +554,8 @@ pub fn cdn() -> Result<Cdn> {
         r#"<script type="module" src="{base}{}" integrity="{}" crossorigin="anonymous"></script>"#,
         module.name, module.integrity
     );
-    let files = vec![wasm, module];
+    let mut files = vec![wasm, module];
+    files.extend(catalogues);
     let listing: Vec<String> = files
         .iter()
         .map(|f| {
@@ -520,7 +566,7 @@ pub fn cdn() -> Result<Cdn> {
         })
         .collect();
     let manifest = format!(
-        "{{\n  \"entry\": \"{}\",\n  \"html\": {},\n  \"files\": {{\n{}\n  }},\n  \"integrity\": \"every file: the tag checks the one JS module, which checks the wasm it fetches\",\n  \"requires\": \"serve .wasm as Content-Type: application/wasm; send Access-Control-Allow-Origin for cross-origin pages\"\n}}\n",
+        "{{\n  \"entry\": \"{}\",\n  \"html\": {},\n  \"files\": {{\n{}\n  }},\n  \"integrity\": \"every file: the tag checks the one JS module, which checks the wasm and the catalogues it fetches\",\n  \"requires\": \"serve .wasm as Content-Type: application/wasm; send Access-Control-Allow-Origin for cross-origin pages\"\n}}\n",
         files[1].name,
         json_string(&html),
         listing.join(",\n")

@@ -68,6 +68,10 @@ fn targets() -> Vec<(&'static str, Target)> {
             ]),
         ),
         (
+            "pkg-template/referrer-dashboard.js",
+            Target::Blocks(vec![("catalogues", js_catalogues())]),
+        ),
+        (
             "README.md",
             Target::Blocks(vec![
                 ("attributes", md_attributes()),
@@ -695,6 +699,57 @@ fn js_loader_texts() -> String {
     out.push_str(&js_list(&catalogues::RIGHT_TO_LEFT));
     out.push_str(";\n");
     out
+}
+
+/// The name of a language's catalogue module in the npm package (`.js`; the CDN's is `.json`).
+pub fn catalogue_module(language: &str) -> String {
+    ["catalogue-", language, ".js"].concat()
+}
+
+/// The entry module's map from language to its catalogue: one literal `import(…)` per module,
+/// which bundlers see and split into a chunk of its own.
+fn js_catalogues() -> String {
+    let mut out = String::from(
+        "/**\n * The catalogues of the languages besides English, by primary subtag: modules beside the wasm\n * (`cargo xtask dist` writes them), each imported by a literal `import()`, which bundlers split\n * into a chunk of their own and load only when called (a `new URL()` asset, as the wasm is\n * located, would be inlined into the page's bundle by Vite as a `data:` URL, all seven).\n */\nconst CATALOGUES = {\n",
+    );
+    for (language, _) in catalogues::LANGUAGES {
+        out.push_str(
+            &[
+                "  ",
+                language,
+                ": () => import('./",
+                &catalogue_module(language),
+                "'),\n",
+            ]
+            .concat(),
+        );
+    }
+    out.push_str("};\n");
+    out
+}
+
+/// Every language's catalogue: its language and JSON (message id → text, in the order of
+/// `src/surface.rs`). An id that is not a message id is an error.
+pub fn catalogue_files() -> Result<Vec<(&'static str, String)>> {
+    let mut files = Vec::new();
+    for (language, catalogue) in catalogues::LANGUAGES {
+        if let Some((id, _)) = catalogue
+            .iter()
+            .find(|(id, _)| !MESSAGES.iter().any(|m| m.id == *id))
+        {
+            return Err(
+                format!("the {language} catalogue names `{id}`, which is no message id").into(),
+            );
+        }
+        let mut object = serde_json::Map::new();
+        for message in MESSAGES {
+            if let Some((_, text)) = catalogue.iter().find(|(id, _)| *id == message.id) {
+                object.insert(message.id.to_owned(), json!(text));
+            }
+        }
+        files.push((language, Value::Object(object).to_string()));
+    }
+    Ok(files)
 }
 
 /// The loader's texts from `catalogue`, each falling back to English where it lacks one.
