@@ -129,9 +129,9 @@ function localeOf(host) {
 }
 
 /**
- * The language whose catalogue the element reads, as the core finds it (`Texts::language`): the
- * locale in the browser's canonical form (English if it rejects it), its primary subtag, aliases
- * resolved.
+ * The language whose catalogue the element reads, as the core asks for it
+ * (`Controller::update_texts`): the locale in the browser's canonical form (English if it
+ * rejects it), its primary subtag; aliases resolved, as `#texts` resolves them for the core.
  */
 export function languageOf(host) {
   let locale = 'en';
