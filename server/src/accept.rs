@@ -4,12 +4,24 @@
 //!
 //! Unlike `axum::serve`, it closes a connection whose request headers do not arrive within the
 //! header timeout, so slow or half-open clients cannot hold connections for ever; it closes at
-//! once a connection over the global or the per-address cap ([`crate::connections`]), so idle
-//! sockets cannot use up the open-file limit; and it gives handlers the client's address
+//! once a connection over the per-address cap ([`crate::connections`]); at the global cap it
+//! closes the oldest idle connection to make room (below), so idle sockets cannot use up the
+//! open-file limit nor shut out a new client; and it gives handlers the client's address
 //! (`ConnectInfo<SocketAddr>`, read by [`crate::client_addr`]) for per-address limits.
+//!
+//! Idle at the global cap: a connection with no request in flight, waiting for its first
+//! request's head or between keep-alive requests. Many addresses each holding idle sockets
+//! (under the per-address cap) could otherwise fill the global cap, and every new connection,
+//! a load balancer's `/healthz` included, was closed until the header timeout freed a slot.
+//! Now the oldest idle one is closed gracefully (at once, as it has nothing in flight) and the
+//! new one takes its place; only when every connection has a request in flight is the new one
+//! closed at once.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -17,7 +29,7 @@ use tokio::net::TcpListener;
 
 use crate::app::StartError;
 use crate::config::Config;
-use crate::connections::{Connections, Refused};
+use crate::connections::{Connections, Refused, Slot};
 use crate::router::Limits;
 
 /// How long in-flight requests may finish after a shutdown signal.
@@ -32,6 +44,95 @@ pub const MAX_READ_BUFFER: usize = 32 * 1024;
 /// How long to wait after a failed accept (out of file descriptors, a connection reset before it
 /// was accepted) rather than spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// How long the accept loop waits for an idle connection it closed to give its place back.
+/// Closing an idle connection takes one poll of its task; a connection whose request arrived
+/// just as it was chosen finishes that request first, and the new one is closed meanwhile.
+const EVICT_WAIT: Duration = Duration::from_millis(500);
+
+/// One open connection as the accept loop sees it.
+#[derive(Debug, Default)]
+struct Tracked {
+    /// Requests whose response is not yet produced.
+    in_flight: AtomicUsize,
+    /// Chosen to make room: it no longer counts as idle.
+    closing: AtomicBool,
+    /// Asks the connection to close gracefully.
+    close: tokio::sync::Notify,
+    /// Its place under the caps is free again.
+    ended: tokio::sync::Notify,
+}
+
+/// A request in flight on a [`Tracked`] connection, for as long as it lives.
+struct Busy(Arc<Tracked>);
+
+impl Busy {
+    fn enter(tracked: &Arc<Tracked>) -> Self {
+        tracked.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(tracked.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The open connections, oldest first.
+#[derive(Debug, Default)]
+struct Open {
+    next: u64,
+    by_age: BTreeMap<u64, Arc<Tracked>>,
+}
+
+fn lock_open(open: &Mutex<Open>) -> std::sync::MutexGuard<'_, Open> {
+    // Each update is one step: a panic elsewhere leaves the map consistent.
+    open.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The oldest connection with nothing in flight, marked as closing.
+fn oldest_idle(open: &Mutex<Open>) -> Option<Arc<Tracked>> {
+    let open = lock_open(open);
+    let idle = open
+        .by_age
+        .values()
+        .find(|t| t.in_flight.load(Ordering::SeqCst) == 0 && !t.closing.load(Ordering::SeqCst))?;
+    idle.closing.store(true, Ordering::SeqCst);
+    Some(idle.clone())
+}
+
+/// A place for a connection from `peer`: admitted, or at the global cap the place of the oldest
+/// idle connection, closed for it. `None`: closed at once (over a cap, counted).
+async fn place(connections: &Connections, open: &Mutex<Open>, peer: SocketAddr) -> Option<Slot> {
+    let refused = match connections.admit(peer.ip()) {
+        Ok(slot) => return Some(slot),
+        Err(Refused::Total) => match oldest_idle(open) {
+            Some(idle) => {
+                idle.close.notify_one();
+                let _ = tokio::time::timeout(EVICT_WAIT, idle.ended.notified()).await;
+                match connections.admit(peer.ip()) {
+                    Ok(slot) => {
+                        crate::telemetry::metrics::connection_evicted();
+                        return Some(slot);
+                    }
+                    Err(refused) => refused,
+                }
+            }
+            None => Refused::Total,
+        },
+        Err(refused) => refused,
+    };
+    // Closed by the caller dropping the stream. Counted in /metrics; logged per connection at
+    // debug only: a flood of them must not become a flood of log lines.
+    let cap = match refused {
+        Refused::Total => "total",
+        Refused::PerAddress => "per_address",
+    };
+    crate::telemetry::metrics::connection_refused(cap);
+    tracing::debug!(cap, "connection closed: over the cap");
+    None
+}
 
 /// Serves the application on `listener` until `shutdown` completes, then drains requests.
 ///
@@ -72,13 +173,14 @@ pub async fn serve_with(
     limits: Limits,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
-    use hyper_util::server::graceful::GracefulShutdown;
-    use hyper_util::service::TowerToHyperService;
-    use tower::Service;
+    use tower::{Service, ServiceExt};
 
     let connections = connections(&limits);
+    let open = Arc::new(Mutex::new(Open::default()));
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let graceful = GracefulShutdown::new();
+    // Shutdown: every connection is asked to close gracefully, and the tasks are awaited.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -100,38 +202,62 @@ pub async fn serve_with(
             },
             () = &mut shutdown => break,
         };
-        let slot = match connections.admit(peer.ip()) {
-            Ok(slot) => slot,
-            Err(refused) => {
-                // Dropping the stream closes it. Counted in /metrics; logged per connection at
-                // debug only: a flood of them must not become a flood of log lines.
-                drop(stream);
-                let cap = match refused {
-                    Refused::Total => "total",
-                    Refused::PerAddress => "per_address",
-                };
-                crate::telemetry::metrics::connection_refused(cap);
-                tracing::debug!(cap, "connection closed: over the cap");
-                continue;
-            }
+        // Finished connections' tasks, reaped.
+        while tasks.try_join_next().is_some() {}
+        let Some(slot) = place(&connections, &open, peer).await else {
+            drop(stream);
+            continue;
+        };
+        let tracked = Arc::new(Tracked::default());
+        let id = {
+            let mut open = lock_open(&open);
+            let id = open.next;
+            open.next += 1;
+            open.by_age.insert(id, tracked.clone());
+            id
         };
         let Ok(service) = make_service.call(peer).await;
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
+        let busy = tracked.clone();
+        let service = hyper::service::service_fn(move |request| {
+            let busy = Busy::enter(&busy);
+            let answer = service.clone().oneshot(request);
+            async move {
+                let answer = answer.await;
+                drop(busy);
+                answer
+            }
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let (open, mut stopping) = (open.clone(), stopping.clone());
+        tasks.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let mut closing = false;
+            let ended = loop {
+                tokio::select! {
+                    ended = connection.as_mut() => break ended,
+                    () = tracked.close.notified(), if !closing => {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    _ = stopping.changed(), if !closing => {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!(%error, "connection ended with an error");
             }
             // Its place under the caps is free again once the connection has ended.
+            lock_open(&open).by_age.remove(&id);
             drop(slot);
+            tracked.ended.notify_one();
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    let _ = stop.send(true);
+    let drained = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(DRAIN_TIMEOUT, drained).await.is_err() {
         tracing::warn!("requests still running after the drain timeout were cut off");
     }
     Ok(())

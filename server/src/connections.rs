@@ -4,11 +4,14 @@
 //! Every connection holds a file descriptor and a read buffer for as long as it is open, and an
 //! idle one costs its client nothing. Without a cap, one client opening a thousand idle sockets
 //! took the process to its open-file limit: accepts failed, and `/healthz` stopped answering
-//! for everyone. Now a connection over a cap is accepted and closed at once:
-//! - over the **per-address** cap, so one address cannot take the room of everyone else: another
-//!   client's `/healthz` still answers;
-//! - over the **global** cap, which stays below the open-file limit so the process keeps
-//!   descriptors for its database, Redis and the platform, and never fails an accept.
+//! for everyone. Now:
+//! - over the **per-address** cap a connection is accepted and closed at once, so one address
+//!   cannot take the room of everyone else: another client's `/healthz` still answers;
+//! - at the **global** cap, which stays below the open-file limit so the process keeps
+//!   descriptors for its database, Redis and the platform and never fails an accept, the accept
+//!   loop closes the oldest idle connection to make room ([`crate::accept`]), so many addresses
+//!   holding idle sockets cannot shut a new client out either; only when every connection has a
+//!   request in flight is the new one closed at once.
 //!
 //! Closing at once rather than leaving the connection in the kernel's backlog until a slot
 //! frees: a client (or a load balancer) learns straight away that this instance is full and can

@@ -1,7 +1,9 @@
 //! The caps on open connections (SPEC §6 "a connection limit", issue 23 item 5), over real
-//! sockets on the real clock: a connection over its address's cap or the global cap is closed
-//! as soon as it is accepted, the connections already open keep working, another address still
-//! gets in, a closed connection gives its place back, and `/metrics` counts what was closed.
+//! sockets on the real clock: a connection over its address's cap is closed as soon as it is
+//! accepted, the connections already open keep working, another address still gets in, a
+//! closed connection gives its place back; at the global cap the oldest idle connection makes
+//! room for a new one, and only when every connection has a request in flight is the new one
+//! closed; `/metrics` counts both.
 //! (Idle sockets against a low open-file limit, with the binary: `file_limit.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,9 +21,13 @@ use tokio::time::Instant;
 /// freed): generous, since only a failing test waits it out.
 const DEADLINE: Duration = Duration::from_secs(5);
 
-/// Serves the sandbox-mode application with `limits`; its `127.0.0.1:port`.
+/// The webhook's secret in these tests: its handler reads a body, so a request whose body is
+/// still arriving stays in flight.
+const WEBHOOK_SECRET: &str = "a-webhook-secret-for-the-connection-tests-0123";
+
+/// Serves the sandbox-mode application (with the webhook) with `limits`; its `127.0.0.1:port`.
 async fn server(limits: Limits) -> String {
-    let app = app(&[], Overrides::default()).await;
+    let app = app(&["--webhook-secret", WEBHOOK_SECRET], Overrides::default()).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     tokio::spawn(serve_with(
@@ -84,12 +90,33 @@ async fn closed_by_server(stream: &mut TcpStream) -> bool {
 /// The connections refused over `cap` so far, as `/metrics` counts them (in this test binary:
 /// the recorder is one per process).
 async fn refused(stream: &mut TcpStream, cap: &str) -> f64 {
+    metric(
+        stream,
+        &format!("referrer_dashboard_connections_refused_total{{cap=\"{cap}\"}} "),
+    )
+    .await
+}
+
+/// The value of `series` (its name and labels, then a space) on `/metrics`, 0 when absent.
+async fn metric(stream: &mut TcpStream, series: &str) -> f64 {
     let (status, body) = get(stream, "/metrics").await.expect("/metrics answers");
     assert_eq!(status, 200);
-    let series = format!("referrer_dashboard_connections_refused_total{{cap=\"{cap}\"}} ");
     body.lines()
-        .find_map(|line| line.strip_prefix(&series))
+        .find_map(|line| line.strip_prefix(series))
         .map_or(0.0, |value| value.trim().parse().unwrap())
+}
+
+/// A webhook call on `stream` whose body has not all arrived: its handler waits for the rest,
+/// so the request stays in flight. Returns what is left to send.
+async fn webhook_in_flight(stream: &mut TcpStream) -> &'static [u8] {
+    const BODY: &[u8] = br#"{"referrer_code":"NOBODY"}"#;
+    let head = format!(
+        "POST /api/referral-factory/webhook HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nX-Dashboard-Webhook-Secret: {WEBHOOK_SECRET}\r\nContent-Length: {}\r\n\r\n",
+        BODY.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&BODY[..5]).await.unwrap();
+    &BODY[5..]
 }
 
 /// Opens `n` connections from `local` to `addr`, each answering `/healthz` (so each is counted
@@ -142,21 +169,64 @@ async fn one_address_over_its_cap_is_closed_at_once_while_its_open_connections_s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn past_the_global_cap_every_address_is_closed_at_once() {
+async fn at_the_global_cap_the_oldest_idle_connection_makes_room_for_a_new_one() {
     let addr = server(Limits {
         max_connections: 4,
         max_connections_per_address: 0,
         ..Limits::default()
     })
     .await;
+    // Four idle keep-alive connections (many addresses holding idle sockets) fill the cap.
     let mut open = open_answering("127.0.0.1", &addr, 4).await;
-    let mut fifth = connect_from("127.0.0.2", &addr).await;
-    assert!(
-        closed_by_server(&mut fifth).await,
-        "a fifth connection is closed, from another address too"
+    let mut newcomer = connect_from("127.0.0.2", &addr).await;
+    assert_eq!(
+        healthz(&mut newcomer).await,
+        Some(200),
+        "a new client (a load balancer's probe) gets in at once"
     );
-    assert!(refused(&mut open[1], "total").await >= 1.0);
-    assert_eq!(healthz(&mut open[0]).await, Some(200));
+    assert!(
+        closed_by_server(&mut open[0]).await,
+        "the oldest idle connection made room"
+    );
+    for stream in &mut open[1..] {
+        assert_eq!(healthz(stream).await, Some(200), "the others are untouched");
+    }
+    let evicted = "referrer_dashboard_connections_evicted_total ";
+    assert!(metric(&mut newcomer, evicted).await >= 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_global_cap_with_a_request_in_flight_everywhere_a_new_connection_is_closed() {
+    let addr = server(Limits {
+        max_connections: 3,
+        max_connections_per_address: 0,
+        ..Limits::default()
+    })
+    .await;
+    let mut open = open_answering("127.0.0.1", &addr, 3).await;
+    let mut rests = Vec::new();
+    for stream in &mut open {
+        rests.push(webhook_in_flight(stream).await);
+    }
+    let mut fourth = connect_from("127.0.0.2", &addr).await;
+    assert!(
+        closed_by_server(&mut fourth).await,
+        "nothing is idle: the new connection is closed, no request is cut off"
+    );
+    // Every request in flight still gets its answer, and its connection stays open.
+    for (stream, rest) in open.iter_mut().zip(rests) {
+        stream.write_all(rest).await.unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 202", "the webhook was answered");
+    }
+    let mut fresh = connect_from("127.0.0.3", &addr).await;
+    assert_eq!(
+        healthz(&mut fresh).await,
+        Some(200),
+        "once idle, the oldest makes room again"
+    );
+    assert!(refused(&mut fresh, "total").await >= 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

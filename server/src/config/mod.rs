@@ -223,9 +223,10 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<crate::client_addr::ProxyNet>,
 
-    /// Connections open at once, at most; one more is accepted and closed at once. Lowered at
-    /// start to what the open-file limit leaves (a quarter of it, at most 256 descriptors, is
-    /// kept for the database, Redis and the platform).
+    /// Connections open at once, at most; one more takes the place of the oldest idle one (no
+    /// request in flight), or is closed at once when none is idle. Lowered at start to what the
+    /// open-file limit leaves (a quarter of it, at most 256 descriptors, is kept for the
+    /// database, Redis and the platform).
     #[arg(
         long,
         env = "DASHBOARD_MAX_CONNECTIONS",

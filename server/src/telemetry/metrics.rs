@@ -54,6 +54,8 @@ pub const WEBHOOK_EVENTS: &str = "referrer_dashboard_webhook_events_total";
 pub const PARTS_DROPPED: &str = "referrer_dashboard_session_parts_dropped_total";
 /// Connections closed as soon as they were accepted, over a cap.
 pub const CONNECTIONS_REFUSED: &str = "referrer_dashboard_connections_refused_total";
+/// Idle connections closed at the global cap to make room for a new one.
+pub const CONNECTIONS_EVICTED: &str = "referrer_dashboard_connections_evicted_total";
 /// Whether a dependency answered when last asked.
 pub const DEPENDENCY_UP: &str = "referrer_dashboard_dependency_up";
 
@@ -135,7 +137,11 @@ fn describe() {
     );
     describe_counter!(
         CONNECTIONS_REFUSED,
-        "Connections closed as soon as they were accepted: over the global cap or their address's."
+        "Connections closed as soon as they were accepted: over the global cap (every open one busy) or their address's."
+    );
+    describe_counter!(
+        CONNECTIONS_EVICTED,
+        "Idle connections closed at the global cap to make room for a new one."
     );
     describe_gauge!(
         DEPENDENCY_UP,
@@ -207,6 +213,11 @@ pub fn part_dropped(part: &'static str) {
 /// A connection closed at once over `cap` (`total` or `per_address`).
 pub fn connection_refused(cap: &'static str) {
     counter!(CONNECTIONS_REFUSED, "cap" => cap).increment(1);
+}
+
+/// An idle connection was closed at the global cap to make room for a new one.
+pub fn connection_evicted() {
+    counter!(CONNECTIONS_EVICTED).increment(1);
 }
 
 /// Whether the store and (when configured) Redis answered.
