@@ -13,9 +13,9 @@
 //! request's head or between keep-alive requests. Many addresses each holding idle sockets
 //! (under the per-address cap) could otherwise fill the global cap, and every new connection,
 //! a load balancer's `/healthz` included, was closed until the header timeout freed a slot.
-//! Now the oldest idle one is closed gracefully (at once, as it has nothing in flight) and the
-//! new one takes its place; only when every connection has a request in flight is the new one
-//! closed at once.
+//! Now the oldest idle one is closed gracefully (at once, as it has nothing in flight, a
+//! half-sent request head included) and the new one takes its place; only when every
+//! connection has a request in flight is the new one closed at once.
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -196,6 +196,32 @@ async fn at_the_global_cap_the_oldest_idle_connection_makes_room_for_a_new_one()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_global_cap_a_connection_sending_its_head_slowly_makes_room() {
+    let addr = server(Limits {
+        max_connections: 3,
+        max_connections_per_address: 0,
+        ..Limits::default()
+    })
+    .await;
+    // Slow clients: each connection sends the start of a request head and no more (the header
+    // timeout, 10 s by default, would end them only then).
+    let mut open = open_answering("127.0.0.1", &addr, 3).await;
+    for stream in &mut open {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost:")
+            .await
+            .unwrap();
+    }
+    let mut newcomer = connect_from("127.0.0.2", &addr).await;
+    assert_eq!(
+        healthz(&mut newcomer).await,
+        Some(200),
+        "a new client gets in, not shut out until the slow heads time out"
+    );
+    assert!(closed_by_server(&mut open[0]).await, "the oldest made room");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_global_cap_with_a_request_in_flight_everywhere_a_new_connection_is_closed() {
     let addr = server(Limits {
         max_connections: 3,
