@@ -106,17 +106,26 @@ async fn metric(stream: &mut TcpStream, series: &str) -> f64 {
         .map_or(0.0, |value| value.trim().parse().unwrap())
 }
 
-/// A webhook call on `stream` whose body has not all arrived: its handler waits for the rest,
-/// so the request stays in flight. Returns what is left to send.
+/// A webhook call on `stream` whose body has not been sent: its handler waits for it, so the
+/// request stays in flight. Sent with `Expect: 100-continue`, which hyper answers once the
+/// handler asks for the body: when this returns, the request is in flight on the server.
+/// Returns the body, still to send.
 async fn webhook_in_flight(stream: &mut TcpStream) -> &'static [u8] {
     const BODY: &[u8] = br#"{"referrer_code":"NOBODY"}"#;
     let head = format!(
-        "POST /api/referral-factory/webhook HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nX-Dashboard-Webhook-Secret: {WEBHOOK_SECRET}\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/referral-factory/webhook HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nX-Dashboard-Webhook-Secret: {WEBHOOK_SECRET}\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         BODY.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&BODY[..5]).await.unwrap();
-    &BODY[5..]
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        let read = tokio::time::timeout(DEADLINE, stream.read(&mut byte)).await;
+        assert_eq!(read.ok().and_then(Result::ok), Some(1), "no 100 Continue");
+        answer.push(byte[0]);
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 100"), "{answer:?}");
+    BODY
 }
 
 /// Opens `n` connections from `local` to `addr`, each answering `/healthz` (so each is counted
