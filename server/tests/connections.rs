@@ -39,6 +39,16 @@ async fn server(limits: Limits) -> String {
     addr
 }
 
+/// [`server`] with a global cap of `max` connections and none per address.
+async fn server_with_global_cap(max: usize) -> String {
+    server(Limits {
+        max_connections: max,
+        max_connections_per_address: 0,
+        ..Limits::default()
+    })
+    .await
+}
+
 /// `GET /healthz` on `stream` (kept alive): the status, or `None` when the connection is closed
 /// or answers nothing within the deadline.
 async fn healthz(stream: &mut TcpStream) -> Option<u16> {
@@ -179,12 +189,7 @@ async fn one_address_over_its_cap_is_closed_at_once_while_its_open_connections_s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_global_cap_the_oldest_idle_connection_makes_room_for_a_new_one() {
-    let addr = server(Limits {
-        max_connections: 4,
-        max_connections_per_address: 0,
-        ..Limits::default()
-    })
-    .await;
+    let addr = server_with_global_cap(4).await;
     // Four idle keep-alive connections (many addresses holding idle sockets) fill the cap.
     let mut open = open_answering("127.0.0.1", &addr, 4).await;
     let mut newcomer = connect_from("127.0.0.2", &addr).await;
@@ -206,12 +211,7 @@ async fn at_the_global_cap_the_oldest_idle_connection_makes_room_for_a_new_one()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_global_cap_a_connection_sending_its_head_slowly_makes_room() {
-    let addr = server(Limits {
-        max_connections: 3,
-        max_connections_per_address: 0,
-        ..Limits::default()
-    })
-    .await;
+    let addr = server_with_global_cap(3).await;
     // Slow clients: each connection sends the start of a request head and no more (the header
     // timeout, 10 s by default, would end them only then).
     let mut open = open_answering("127.0.0.1", &addr, 3).await;
@@ -232,12 +232,7 @@ async fn at_the_global_cap_a_connection_sending_its_head_slowly_makes_room() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_global_cap_with_a_request_in_flight_everywhere_a_new_connection_is_closed() {
-    let addr = server(Limits {
-        max_connections: 3,
-        max_connections_per_address: 0,
-        ..Limits::default()
-    })
-    .await;
+    let addr = server_with_global_cap(3).await;
     let mut open = open_answering("127.0.0.1", &addr, 3).await;
     let mut rests = Vec::new();
     for stream in &mut open {
@@ -266,12 +261,7 @@ async fn at_the_global_cap_with_a_request_in_flight_everywhere_a_new_connection_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_no_cap_per_address_one_address_may_hold_many() {
-    let addr = server(Limits {
-        max_connections: 50,
-        max_connections_per_address: 0,
-        ..Limits::default()
-    })
-    .await;
+    let addr = server_with_global_cap(50).await;
     let open = open_answering("127.0.0.1", &addr, 40).await;
     assert_eq!(open.len(), 40);
 }
