@@ -1,8 +1,8 @@
 //! From message ids to texts: the catalogues of [`super::catalogues`], keyed by id in the
 //! source, become one table per language at compile time (an id that is not a message id stops
 //! the build), and a text a catalogue lacks falls back to English (from `src/surface.rs`). The
-//! wasm reads only English from here ([`english`]); the tables are what the host tests check and
-//! what [`super::Translation::of`] reads.
+//! wasm reads only English from here ([`english`]); the tables are what the host tests check
+//! (the files the loader downloads are written from the same catalogues by `cargo xtask dist`).
 
 use super::catalogues::{self, Catalogue};
 use crate::surface::{self, Msg};
@@ -48,7 +48,7 @@ pub fn table_for(language: &str) -> Option<&'static Table> {
 pub fn text(table: Option<&Table>, msg: Msg) -> &'static str {
     table
         .and_then(|t| t[msg as usize])
-        .unwrap_or(ENGLISH[msg as usize])
+        .unwrap_or_else(|| english(msg))
 }
 
 /// The English text of `msg`.
