@@ -10,6 +10,17 @@ const CDN_DIR = process.env.RD_CDN_DIR ?? 'target/dist/cdn';
 const SECRET = 'cdn-test-identity-secret-0123456789abcdef';
 
 /**
+ * Stops `server` and ends its connections: `close()` alone waits for every connection the
+ * browser still holds (a keep-alive or speculative one), and the browser closes after the
+ * servers (`t.after` runs in order), so a test could wait for it without end.
+ */
+const stop = (server) =>
+  new Promise((resolve) => {
+    server.close(resolve);
+    server.closeAllConnections();
+  });
+
+/**
  * A static server for `dir` on its own port, sending `headers` with every file; `serve.change`
  * may rewrite a file's bytes on the way out (a compromised CDN).
  */
@@ -30,7 +41,7 @@ async function serveDir(dir, headers = {}) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(serve, {
     url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => server.close(r)),
+    close: () => stop(server),
   });
 }
 
@@ -55,7 +66,7 @@ test("the CDN files load from another origin by the manifest's ready tag, verbat
       </head><body><referrer-dashboard endpoint="${api.url}/api/referral-dashboard" credentials="include"></referrer-dashboard></body></html>`);
   });
   await new Promise((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((r) => pages.close(r)));
+  t.after(() => stop(pages));
   pageOrigin = `http://127.0.0.1:${pages.address().port}`;
 
   // The endpoint: the reference backend, allowing the host page's origin only.
@@ -100,7 +111,7 @@ test('a page on an origin the endpoint does not allow gets a network error, not 
       <referrer-dashboard endpoint="${api.url}/api/referral-dashboard"></referrer-dashboard>`);
   });
   await new Promise((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((r) => pages.close(r)));
+  t.after(() => stop(pages));
   const browser = await launch();
   t.after(() => browser.close());
   const page = await browser.newPage();
@@ -143,7 +154,7 @@ async function hostPage(t, cdn, html) {
     res.end(html());
   });
   await new Promise((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((r) => pages.close(r)));
+  t.after(() => stop(pages));
   return `http://127.0.0.1:${pages.address().port}/`;
 }
 
