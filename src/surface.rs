@@ -7,7 +7,7 @@
 //! lists in the loader (`pkg-template/element.js`), and the tables of the README and of the
 //! documentation site, each between `surface:<name>` marker comments. `cargo xtask test` fails
 //! when one of them is stale. The widget derives its runtime lists from here too
-//! ([`crate::config::ATTRIBUTES`], the message ids and the English catalogue), through `const`
+//! (`config::ATTRIBUTES`, the message ids and the English catalogue), through `const`
 //! evaluation, so the descriptions never reach the wasm.
 //!
 //! This file is plain data with no dependencies: the xtask includes it as it is. Descriptions

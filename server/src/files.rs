@@ -3,7 +3,7 @@
 //!
 //! - **Only what is inside the folder.** `ServeDir` refuses `..`, but follows symlinks and
 //!   serves dotfiles: a link to `/etc` or a stray `.env` beside the site would be public. Every
-//!   request is checked first ([`guard`]): no segment may start with a dot, and every file the
+//!   request is checked first (`guard`): no segment may start with a dot, and every file the
 //!   request could be answered with (the file, its `.br` / `.gz`, a folder's `index.html`)
 //!   must resolve, symlinks followed, to a path inside the folder. Anything else is a 404, the
 //!   same as a file that is not there.

@@ -8,7 +8,7 @@ use super::actions::Action;
 use crate::i18n::{Msg, Texts};
 use crate::session::{Referral, Status};
 
-/// Props of [`ReferralList`].
+/// Props of [`referral_list`].
 pub struct ReferralListProps {
     /// Every referral loaded so far, newest first.
     pub items: Rc<Vec<Referral>>,

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::i18n::{Msg, Texts};
 
-/// Props of [`Skeleton`].
+/// Props of [`skeleton`].
 pub struct SkeletonProps {
     /// Texts.
     pub texts: Rc<Texts>,

@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::i18n::{Msg, Texts};
 use crate::session::Stats;
 
-/// Props of [`StatsView`].
+/// Props of [`stats`].
 pub struct StatsViewProps {
     /// The counters.
     pub stats: Stats,

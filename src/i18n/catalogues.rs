@@ -5,7 +5,7 @@
 //! (a module `catalogue-<language>.js` in the npm package, integrity-checked JSON in the CDN
 //! build), which the loader downloads for an element that needs it.
 //!
-//! Adding a language: add a catalogue here and a line in [`LANGUAGES`], then `cargo xtask
+//! Adding a language: add a catalogue here and a line in `LANGUAGES`, then `cargo xtask
 //! surface` (the loader's map of catalogue files and its error-state texts). A catalogue may lack
 //! an id (that text falls back to English, and a test lists the gap); an id that is not a
 //! message id stops the build. Hosts override any text through the element's `strings`
