@@ -1,7 +1,7 @@
 // Transfer size of the widget: every file a page downloads (the wasm and the JS module), raw,
 // gzip -9 and brotli -11 (benches/compress.mjs, the encodings `cargo xtask dist` writes beside
-// each file), and the total. The CSS ships inside the wasm (constructable
-// stylesheet); its minified size is reported on its own line for reference.
+// each file), and the total. The CSS ships inside the JS module (the loader adopts it as a
+// constructable stylesheet); its minified size is reported on its own line for reference.
 //
 //   node benches/size.mjs <package-dir> [--budget KB] [--css file]
 // With --budget, exits 1 when the gzip total exceeds it (the budget only goes down); the bar
@@ -52,7 +52,7 @@ if (catalogues.length) {
 const css = option('--css');
 if (css) {
   const m = measure(await readFile(css));
-  console.log(`${'  of which CSS (in the wasm)'.padEnd(30)} ${kb(m.raw)} ${kb(m.gzip)} ${kb(m.brotli)}`);
+  console.log(`${'  of which CSS (in the JS)'.padEnd(30)} ${kb(m.raw)} ${kb(m.gzip)} ${kb(m.brotli)}`);
 }
 console.log(JSON.stringify({ total, files: Object.fromEntries(rows) }));
 if (budgetKb !== undefined) {

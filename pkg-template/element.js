@@ -60,35 +60,26 @@ const ALIASES = { iw: 'he' };
 const RTL = ['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug'];
 // /surface:loader-texts
 /**
- * The loader's one stylesheet (skeleton and error state), constructed once and adopted by every
- * element: no inline style, so a strict CSP's `style-src 'self'` is enough. The Rust UI and its
- * stylesheet are inside the wasm; this one uses the same parts and `--rd-*` properties, and
- * the skeleton's rules are the widget's (src/styles/widget.css), so the Yew app's own skeleton
- * takes its place without a pixel moving. Sized like the card with five referrals (and, with
- * `demo`, the sample rewards the demo is known to show).
- *
- * Colours as the widget's stylesheet sets them: each `--rd-color-*` read once into a private
- * property with its light default on `:host`, its dark default for `theme="dark"` and for `auto`
- * in a dark system. Not `light-dark()`, which is newer than the oldest browsers of SPEC §4
- * (Safari 17.5, Firefox 120): where it is missing, every colour of the skeleton would be lost.
+ * The widget's one stylesheet (src/styles/widget.css, minified): adopted as a constructable
+ * stylesheet by every element's shadow root before anything is drawn in it, so the loader's
+ * skeleton and error state and then the Yew app that replaces them are drawn by the same rules
+ * (nothing moves when the app takes over). Constructed once per page and shared; no inline
+ * style, so a strict CSP's `style-src 'self'` is enough. It lives here rather than in the wasm:
+ * the loader needs it before the wasm is there, and one copy costs a page less than two.
  */
-const LOADER_CSS = `:host{display:block;container-type:inline-size;color-scheme:light;font-family:var(--rd-font-family,inherit);font-size:var(--rd-font-size,1rem);font-style:normal;font-weight:400;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-transform:none;text-shadow:none;white-space:normal;--_s:var(--rd-spacing,16px);--_r:var(--rd-radius,12px);--_bg:var(--rd-color-surface,#fff);--_fg:var(--rd-color-text,#111827);--_bd:var(--rd-color-border,#d1d5db);--_dg:var(--rd-color-danger,#b91c1c);--_pr:var(--rd-color-primary,#2563eb);--_op:var(--rd-color-on-primary,#fff);--_bn:var(--rd-color-background,#f3f4f6)}
-:host([hidden]){display:none}:host([theme=dark]){color-scheme:dark;--_bg:var(--rd-color-surface,#111827);--_fg:var(--rd-color-text,#f9fafb);--_bd:var(--rd-color-border,#4b5563);--_dg:var(--rd-color-danger,#fca5a5);--_pr:var(--rd-color-primary,#93c5fd);--_op:var(--rd-color-on-primary,#0b1220);--_bn:var(--rd-color-background,#1f2937)}@media (prefers-color-scheme:dark){:host(:not([theme=light]):not([theme=dark])){color-scheme:dark;--_bg:var(--rd-color-surface,#111827);--_fg:var(--rd-color-text,#f9fafb);--_bd:var(--rd-color-border,#4b5563);--_dg:var(--rd-color-danger,#fca5a5);--_pr:var(--rd-color-primary,#93c5fd);--_op:var(--rd-color-on-primary,#0b1220);--_bn:var(--rd-color-background,#1f2937)}}
-*{box-sizing:border-box}
-.card{padding:var(--_s);background:var(--_bg);color:var(--_fg);border:1px solid var(--_bd);border-radius:var(--_r)}
-.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--_s)/2);padding-inline-start:calc(var(--_s)*.75);border-inline-start:4px solid var(--_dg)}
-p{margin:0;font-weight:600;color:var(--_dg)}
-button{min-block-size:2.75em;padding:.5em 1em;font:inherit;font-weight:600;line-height:1.2;color:var(--_op);background:var(--_pr);border:1px solid var(--_pr);border-radius:calc(var(--_r)/2);cursor:pointer}
-button:disabled{cursor:progress;opacity:.7}button:focus-visible{outline:3px solid var(--_pr);outline-offset:2px}
-.skeleton,.sk-top,.sk-main,.sk-list{display:flex;flex-direction:column;gap:var(--_s)}.sk-main{flex:1;gap:calc(var(--_s)*.75)}.sk-list{gap:calc(var(--_s)/2)}
-.bone{block-size:2.125em;border-radius:calc(var(--_r)/2);background:var(--_bn);animation:pulse 1.4s ease-in-out infinite}
-.sk-link{block-size:calc(4.0625em + 4px)}.sk-share{block-size:2.35em}.sk-qr{align-self:center;inline-size:calc(9em + 2px);block-size:calc(9em + 2px)}.sk-head{inline-size:40%;block-size:1.3125em}.sk-more{inline-size:8em;block-size:2.75em}.sk-totals{block-size:5.1875em}.sk-reward{block-size:4.1875em}
-.bones{display:grid;gap:calc(var(--_s)/2)}.bones .bone{block-size:calc(var(--_s) + 1.5625em)}
-@container (min-width:400px){.bones{grid-template-columns:repeat(3,1fr)}.bones .bone{block-size:calc(var(--_s)*1.5 + 3.1875em)}}
-@container (min-width:560px){.sk-top{flex-direction:row}.sk-qr{align-self:flex-start}}
-@keyframes pulse{50%{opacity:.55}}@media (prefers-reduced-motion:reduce){.bone{animation:none}}@media (forced-colors:active){.card,.bone{border:1px solid CanvasText}}
-.sr-only{position:absolute;inline-size:1px;block-size:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}`;
-let loaderSheet = null;
+// surface:stylesheet (generated from src/styles/widget.css by `cargo xtask surface`)
+const STYLESHEET = ":host{--_font-family:var(--rd-font-family,inherit);--_font-size:var(--rd-font-size,1rem);--_primary:var(--rd-color-primary,#2563eb);--_on-primary:var(--rd-color-on-primary,#ffffff);--_text:var(--rd-color-text,#111827);--_muted:var(--rd-color-muted,#4b5563);--_surface:var(--rd-color-surface,#ffffff);--_background:var(--rd-color-background,#f3f4f6);--_border:var(--rd-color-border,#d1d5db);--_success:var(--rd-color-success,#047857);--_warning:var(--rd-color-warning,#b45309);--_danger:var(--rd-color-danger,#b91c1c);--_radius:var(--rd-radius,12px);--_spacing:var(--rd-spacing,16px);display:block;container-type:inline-size;min-inline-size:0;color:var(--_text);color-scheme:light;font-family:var(--_font-family);font-size:var(--_font-size);font-style:normal;font-variant:normal;font-weight:400;font-stretch:normal;font-size-adjust:none;font-kerning:auto;font-feature-settings:normal;font-variation-settings:normal;font-optical-sizing:auto;font-synthesis:initial;font-palette:normal;line-height:1.5;letter-spacing:normal;word-spacing:normal;text-align:start;text-align-last:auto;text-indent:0;text-justify:auto;text-transform:none;text-shadow:none;text-emphasis:none;text-underline-offset:auto;text-underline-position:auto;text-rendering:auto;text-spacing-trim:normal;text-autospace:normal;-webkit-text-fill-color:currentcolor;-webkit-text-stroke-width:0;white-space:normal;text-wrap-style:auto;word-break:normal;overflow-wrap:normal;line-break:auto;hyphens:manual;hyphenate-character:auto;tab-size:8;writing-mode:horizontal-tb;quotes:auto;cursor:auto;caret-color:auto;accent-color:auto}:host([hidden]){display:none}:host([theme=\"dark\"]){--_primary:var(--rd-color-primary,#93c5fd);--_on-primary:var(--rd-color-on-primary,#0b1220);--_text:var(--rd-color-text,#f9fafb);--_muted:var(--rd-color-muted,#a3acb9);--_surface:var(--rd-color-surface,#111827);--_background:var(--rd-color-background,#1f2937);--_border:var(--rd-color-border,#4b5563);--_success:var(--rd-color-success,#6ee7b7);--_warning:var(--rd-color-warning,#fcd34d);--_danger:var(--rd-color-danger,#fca5a5);color-scheme:dark}@media (prefers-color-scheme:dark){:host(:not([theme=\"light\"]):not([theme=\"dark\"])){--_primary:var(--rd-color-primary,#93c5fd);--_on-primary:var(--rd-color-on-primary,#0b1220);--_text:var(--rd-color-text,#f9fafb);--_muted:var(--rd-color-muted,#a3acb9);--_surface:var(--rd-color-surface,#111827);--_background:var(--rd-color-background,#1f2937);--_border:var(--rd-color-border,#4b5563);--_success:var(--rd-color-success,#6ee7b7);--_warning:var(--rd-color-warning,#fcd34d);--_danger:var(--rd-color-danger,#fca5a5);color-scheme:dark}}*,*::before,*::after{box-sizing:border-box}p,figure,dl,dd{margin:0}.root{display:flow-root}.card{float:left;inline-size:100%;display:flex;flex-direction:column;gap:var(--_spacing);padding:var(--_spacing);background:var(--_surface);color:var(--_text);border:1px solid var(--_border);border-radius:var(--_radius);min-inline-size:0;overflow-wrap:anywhere}.top{display:flex;flex-direction:column;gap:var(--_spacing)}.main{display:flex;flex-direction:column;gap:calc(var(--_spacing) * 0.75);flex:1 1 auto;min-inline-size:0}.label,.heading{display:block;margin-block-end:calc(var(--_spacing) / 4);font-size:0.875em;font-weight:600;color:var(--_muted)}.link-row{display:flex;flex-wrap:wrap;gap:calc(var(--_spacing) / 2)}input{flex:1 1 8em;min-inline-size:0;min-block-size:2.75em;padding:0.5em 0.75em;font:inherit;color:var(--_text);background:var(--_background);border:1px solid var(--_border);border-radius:calc(var(--_radius) / 2);text-overflow:ellipsis}button,.share-action{display:inline-flex;align-items:center;justify-content:center;min-block-size:2.75em;min-inline-size:44px;padding:0.5em 1em;font:inherit;font-weight:600;line-height:1.2;border-radius:calc(var(--_radius) / 2);cursor:pointer;text-decoration:none}button.primary{flex:0 0 auto;background:var(--_primary);color:var(--_on-primary);border:1px solid var(--_primary)}button.secondary,.share-action{background:transparent;color:var(--_text);border:1px solid var(--_border)}button.secondary{align-self:flex-start}button:hover,.share-action:hover{filter:brightness(0.95)}button:disabled{cursor:progress;opacity:0.7}:is(button,input,a):focus-visible{outline:3px solid var(--_primary);outline-offset:2px}.share{display:flex;flex-wrap:wrap;gap:calc(var(--_spacing) / 2)}.share-action{min-block-size:2.5em;padding:0.375em 0.875em;font-size:0.9375em}.qr{align-self:center;inline-size:8.5em;padding:0.25em;background:#ffffff;border:1px solid var(--_border);border-radius:calc(var(--_radius) / 2)}.qr svg{display:block;inline-size:100%;block-size:auto}.qr path{fill:#000000;fill-opacity:1;stroke:none}.stats{display:flex;flex-direction:column;background:var(--_background);border-radius:calc(var(--_radius) / 2)}.stat{display:flex;align-items:baseline;justify-content:space-between;gap:calc(var(--_spacing) / 2);padding:calc(var(--_spacing) / 2) calc(var(--_spacing) * 0.75);border-block-start:1px solid var(--_border)}.stat:first-child{border-block-start:0}.stat-label{font-size:0.875em;color:var(--_muted)}.stat-value{font-size:1.25em;font-weight:700;line-height:1.25;font-variant-numeric:tabular-nums}@container (min-width:400px){.stats{display:grid;grid-template-columns:repeat(3,1fr);gap:calc(var(--_spacing) / 2);background:none}.stat{flex-direction:column-reverse;justify-content:flex-end;padding:calc(var(--_spacing) * 0.75);background:var(--_background);border:0;border-radius:calc(var(--_radius) / 2)}.stat-value{font-size:1.5em}}@container (min-width:560px){.top{flex-direction:row;align-items:flex-start}.qr{align-self:flex-start;flex:0 0 auto}}.referrals{display:flex;flex-direction:column;gap:calc(var(--_spacing) / 2)}.list{list-style:none;margin:0;padding:0}.referral{display:flex;flex-wrap:wrap;align-items:center;gap:0.25em 0.75em;padding-block:0.5em;border-block-start:1px solid var(--_border)}.referral:first-child{border-block-start:0}.name{flex:1 1 8em;font-weight:600}.status{padding:0.125em 0.625em;font-size:0.8125em;font-weight:600;border-radius:999px;border:1px solid currentColor}.status.qualified{color:var(--_success)}.status.pending{color:var(--_warning)}.date{font-size:0.875em;color:var(--_muted)}.empty{padding:var(--_spacing);text-align:center;background:var(--_background);border-radius:calc(var(--_radius) / 2)}.empty-title{font-weight:600}.notice,.hint{color:var(--_muted)}.hint{font-size:0.875em}.error{display:flex;flex-direction:column;align-items:flex-start;gap:calc(var(--_spacing) / 2);padding-inline-start:calc(var(--_spacing) * 0.75);border-inline-start:4px solid var(--_danger)}.error p{color:var(--_danger);font-weight:600}.totals .stat-value{display:flex;flex-wrap:wrap;gap:0 0.75em}@container (min-width:400px){.totals{grid-template-columns:repeat(2,1fr)}}::slotted(*){margin:0}.rewards li > :is(.link-row,p){flex-basis:100%}.rewards input{flex:0 1 16ch;font-family:ui-monospace,monospace}.amount{font-weight:600;font-variant-numeric:tabular-nums}.amount[data-confirming]{font-weight:400;color:var(--_muted)}[data-status=\"pending\"],[data-status=\"on_its_way\"]{color:var(--_warning)}[data-status=\"earned\"]{color:var(--_success)}[data-status=\"failed\"]{color:var(--_danger)}.program{padding:calc(var(--_spacing) / 2) calc(var(--_spacing) * 0.75);font-weight:600;background:var(--_background);border-inline-start:4px solid var(--_warning);border-radius:calc(var(--_radius) / 2)}.skeleton,.sk-top,.sk-main,.sk-list{display:flex;flex-direction:column;gap:var(--_spacing)}.sk-main{flex:1;gap:calc(var(--_spacing) * 0.75)}.sk-list{gap:calc(var(--_spacing) / 2)}.bone{block-size:2.125em;border-radius:calc(var(--_radius) / 2);background:var(--_background);animation:pulse 1.4s ease-in-out infinite}.sk-link{block-size:calc(4.0625em + 4px)}.sk-share{block-size:2.35em}.sk-qr{align-self:center;inline-size:calc(9em + 2px);block-size:calc(9em + 2px)}.sk-head{inline-size:40%;block-size:1.3125em}.sk-more{inline-size:8em;block-size:2.75em}.sk-totals{block-size:5.1875em}.sk-reward{block-size:4.1875em}.bones{display:grid;gap:calc(var(--_spacing) / 2)}.bones .bone{block-size:calc(var(--_spacing) + 1.5625em)}@container (min-width:400px){.bones{grid-template-columns:repeat(3,1fr)}.bones .bone{block-size:calc(var(--_spacing) * 1.5 + 3.1875em)}}@container (min-width:560px){.sk-top{flex-direction:row}.sk-qr{align-self:flex-start}}@keyframes pulse{50%{opacity:0.55}}@media (prefers-reduced-motion:reduce){.bone{animation:none}button:hover,.share-action:hover{filter:none}}@media (forced-colors:active){.card,.stats .stat,.empty,.program,.bone,button,.share-action,input{border:1px solid CanvasText}.qr{forced-color-adjust:none}:is(button,input,a):focus-visible{outline-color:Highlight}}.sr-only{position:absolute;inline-size:1px;block-size:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}";
+// /surface:stylesheet
+let sheet = null;
+
+/** Adopts the stylesheet on `root`. */
+function adopt(root) {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLESHEET);
+  }
+  root.adoptedStyleSheets = [sheet];
+}
 
 /**
  * The token a `token-url` answers: `GET` on the page's own origin, with its cookies and
@@ -155,11 +146,6 @@ function make(tag, attributes, ...children) {
  * content, `text(id)` giving the element's text for a message id of `LOADER_IDS`.
  */
 function drawCard(host, root, busy, body) {
-  if (!loaderSheet) {
-    loaderSheet = new CSSStyleSheet();
-    loaderSheet.replaceSync(LOADER_CSS);
-  }
-  root.adoptedStyleSheets = [loaderSheet];
   const locale = localeOf(host);
   const language = locale.split(/[-_]/)[0].toLowerCase();
   const key = Object.hasOwn(ALIASES, language) ? ALIASES[language] : language;
@@ -167,7 +153,8 @@ function drawCard(host, root, busy, body) {
   const strings = host.strings ?? {};
   const text = (id) => (typeof strings[id] === 'string' ? strings[id] : catalogue[LOADER_IDS.indexOf(id)]);
   const card = make('section', { part: 'card', class: 'card', 'aria-label': text('title'), 'aria-busy': String(busy), lang: locale, dir: RTL.includes(language) ? 'rtl' : 'ltr' }, body(text));
-  root.replaceChildren(card);
+  // In a mount point like the app's (`div.root`, which contains the card's float).
+  root.replaceChildren(make('div', { class: 'root' }, card));
 }
 
 /** Whether `host` shows the demo's rewards: `demo`, and `sections` names `rewards` or no part. */
@@ -386,6 +373,7 @@ export function define(load, name = 'referrer-dashboard', ours = isTrap, catalog
 
     connectedCallback() {
       const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      adopt(root);
       if (this.#core) {
         this.#call((core) => core.connect(null));
         return;

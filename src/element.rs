@@ -1,31 +1,22 @@
 //! The element shell: what the JS loader's `HTMLElement` subclass calls into.
 //!
 //! The loader owns the element (wasm cannot subclass `HTMLElement`); it creates one [`Core`]
-//! per element with [`create`] and forwards its lifecycle callbacks. The core adopts the shared
-//! stylesheet, owns the Yew app mounted in the shadow root, and hands everything else to the
-//! controller.
+//! per element with [`create`] and forwards its lifecycle callbacks. The core owns the Yew app
+//! mounted in the shadow root and hands everything else to the controller. The stylesheet is
+//! the loader's: it adopts `src/styles/widget.css` on the shadow root before anything is drawn
+//! there (one copy per page, not one in the wasm too).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, CssStyleSheet, HtmlElement, ShadowRoot};
+use web_sys::{AbortController, HtmlElement, ShadowRoot};
 use yew::{AppHandle, Callback};
 
 use crate::components::app::{App, AppProps};
 use crate::controller::{Controller, Early};
-
-/// The widget's stylesheet (`src/styles/widget.css`, minified by `build.rs`), compiled into the
-/// wasm so the package is one request fewer.
-const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
-
-thread_local! {
-    /// One constructable stylesheet shared by every element on the page: parsed once, and
-    /// not subject to a CSP's inline-style rules.
-    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
-}
 
 /// One `<referrer-dashboard>` element's Rust side.
 #[wasm_bindgen]
@@ -137,14 +128,13 @@ impl Core {
 }
 
 impl View {
-    /// Adopts the stylesheet and mounts the app in a fresh mount point that replaces whatever
-    /// the shadow root held (the loader's skeleton or error state) in one step; the app's
-    /// first render follows in the same task, before the browser paints.
+    /// Mounts the app in a fresh mount point that replaces whatever the shadow root held (the
+    /// loader's skeleton or error state) in one step; the app's first render follows in the
+    /// same task, before the browser paints.
     fn mount(&self, controller: &Rc<Controller>) {
         if self.app.borrow().is_some() {
             return;
         }
-        adopt_stylesheet(&self.root);
         let created = || {
             let div = self.root.owner_document()?.create_element("div").ok()?;
             div.set_class_name("root");
@@ -190,19 +180,4 @@ fn early_request(early: &JsValue) -> Option<Early> {
         abort,
         loader: early.clone(),
     })
-}
-
-fn adopt_stylesheet(root: &ShadowRoot) {
-    let sheet = SHEET.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = CssStyleSheet::new().ok().inspect(|sheet| {
-                let _ = sheet.replace_sync(CSS);
-            });
-        }
-        slot.clone()
-    });
-    if let Some(sheet) = sheet {
-        root.set_adopted_style_sheets(&Array::of1(&sheet));
-    }
 }

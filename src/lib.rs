@@ -11,7 +11,7 @@
 //! checklist for upgrading wasm-bindgen or serde-wasm-bindgen.
 //!
 //! # Layout
-//! - [`element`]: the shell the loader calls: shadow root, stylesheet, the Yew app's handle.
+//! - [`element`]: the shell the loader calls: shadow root, the Yew app's handle.
 //! - [`lifecycle`]: one element's session lifecycle as a pure state machine (SPEC §4 rules).
 //! - [`controller`]: the lifecycle's browser edge: requests, timers, renders, events.
 //! - [`config`]: the element's attributes parsed into a `Config` (pure).
@@ -21,7 +21,7 @@
 //! - [`share`]: the `channels` attribute and the networks' share URLs (pure).
 //! - [`demo`]: built-in sample data for the `demo` attribute (pure).
 //! - [`qr`]: the link's QR code as an SVG path (pure).
-//! - [`panic`]: the panic hook (the message to the console; the loader reports the trap).
+//! - [`mod@panic`]: the panic hook (the message to the console; the loader reports the trap).
 //! - [`surface`]: the public surface, written once (`cargo xtask surface` writes it everywhere).
 //! - [`state`]: the state and its reducer (pure).
 //! - [`events`]: every `rd-*` event dispatch.

@@ -604,18 +604,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The stylesheet as compiled into the wasm (minified by the widget's build script).
-pub fn minified_css() -> Option<PathBuf> {
-    [Toolchain::Stable, Toolchain::Size]
-        .iter()
-        .filter_map(|t| {
-            std::fs::read_dir(t.target_dir().join("wasm32-unknown-unknown/release/build")).ok()
-        })
-        .flatten()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("out/widget.min.css"))
-        .filter(|p| p.is_file())
-        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+/// The stylesheet as the loader carries it (`crate::css`), written to `target/bench/` for the
+/// size table to measure on its own line.
+pub fn minified_css() -> Result<PathBuf> {
+    let path = root().join("target/bench/widget.min.css");
+    std::fs::create_dir_all(root().join("target/bench"))?;
+    std::fs::write(&path, crate::css::widget()?)?;
+    Ok(path)
 }
 
 /// Prints the `n` largest items of the release wasm `toolchain` built, with their names:

@@ -19,12 +19,14 @@
 //! - `tools`: installing the wasm target, wasm-pack, wasm-bindgen-cli, npm packages, Chromium,
 //!   Firefox ESR and WebKitGTK.
 //! - `build`: building the widget and assembling the package.
+//! - `css`: the widget's stylesheet, minified for the loader.
 //! - `image`: the container image, a Docker engine to build it with, and the image stage.
 //! - `toolchain`: stable or the pinned nightly size toolchain, and installing the latter.
 //! - `surface`: the generated surface (manifest, types, loader lists, README and site tables).
 //! - `tasks`: the commands themselves.
 
 mod build;
+mod css;
 mod image;
 mod surface;
 mod tasks;

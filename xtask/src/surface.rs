@@ -1,6 +1,8 @@
 //! `cargo xtask surface`: the element's public surface, listed once in `src/surface.rs`, written
 //! into every file that states it.
 //!
+//! The loader's copy of the widget's stylesheet (`crate::css`) is generated here too.
+//!
 //! Whole files: `pkg-template/custom-elements.json`. Blocks between marker comments, the same
 //! mechanism as the site's partials (`build::include_partials`): a line `<!-- surface:NAME -->`
 //! (or `// surface:NAME` in JS and TypeScript) and a line `<!-- /surface:NAME -->`; what is
@@ -35,8 +37,8 @@ enum Target {
 }
 
 /// Every generated file, relative to the repository root.
-fn targets() -> Vec<(&'static str, Target)> {
-    vec![
+fn targets() -> Result<Vec<(&'static str, Target)>> {
+    Ok(vec![
         (
             "pkg-template/custom-elements.json",
             Target::Whole(manifest()),
@@ -65,6 +67,7 @@ fn targets() -> Vec<(&'static str, Target)> {
             Target::Blocks(vec![
                 ("attributes", js_attributes()),
                 ("loader-texts", js_loader_texts()),
+                ("stylesheet", js_stylesheet()?),
             ]),
         ),
         (
@@ -101,7 +104,7 @@ fn targets() -> Vec<(&'static str, Target)> {
                 ("parts", html_parts()),
             ]),
         ),
-    ]
+    ])
 }
 
 /// `cargo xtask surface`: writes every generated file and block; returns the files it changed.
@@ -127,7 +130,7 @@ pub fn check() -> Result<()> {
         return Ok(());
     }
     Err(format!(
-        "generated from src/surface.rs, but stale: {}; run `cargo xtask surface`",
+        "generated from src/surface.rs (and src/styles/widget.css), but stale: {}; run `cargo xtask surface`",
         stale.join(", ")
     )
     .into())
@@ -136,7 +139,7 @@ pub fn check() -> Result<()> {
 /// Each target file: its current text and the text it should have.
 fn generated() -> Result<Vec<(&'static str, String, String)>> {
     let mut out = Vec::new();
-    for (path, target) in targets() {
+    for (path, target) in targets()? {
         let current = std::fs::read_to_string(root().join(path))
             .map_err(|e| format!("cannot read {path}: {e}"))?;
         let generated = match target {
@@ -674,6 +677,16 @@ fn js_attributes() -> String {
 
 /// The loader's error-state texts per language (`title`, `error-title`, `retry`), the
 /// aliases of language subtags, and the right-to-left languages.
+/// The widget's stylesheet for the loader to adopt (`crate::css`), as a JS string literal.
+fn js_stylesheet() -> Result<String> {
+    Ok([
+        "const STYLESHEET = ",
+        &serde_json::to_string(&crate::css::widget()?)?,
+        ";\n",
+    ]
+    .concat())
+}
+
 fn js_loader_texts() -> String {
     let ids: Vec<&str> = LOADER_MESSAGES
         .iter()
