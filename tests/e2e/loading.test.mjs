@@ -96,6 +96,8 @@ for (const theme of ['light', 'dark']) {
     );
     assert.deepEqual(violations, []);
     const drawnByLoader = await cardHeight(tab);
+    // The loader's mount point (the app mounts in a new one that replaces it).
+    await tab.evaluate(() => (window.__loaderMount = document.querySelector('referrer-dashboard').shadowRoot.firstElementChild));
 
     // The wasm arrives and runs while the session is still out: the loader's skeleton stays
     // (no second skeleton of the app's own replaces it; the app mounts with something to show).
@@ -103,12 +105,14 @@ for (const theme of ['light', 'dark']) {
     await tab.waitForFunction(() => window.__wasmUp);
     // The loader creates the core in the promise callbacks after the instance: done by the next frame.
     await tab.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
-    assert.equal(await widget.locator('div.root').count(), 0, 'the app is not mounted before the session is in');
+    const mounted = () => tab.evaluate(() => document.querySelector('referrer-dashboard').shadowRoot.firstElementChild !== window.__loaderMount);
+    assert.equal(await mounted(), false, 'the app is not mounted before the session is in');
     assert.equal(await skeleton.count(), 1, "the loader's skeleton is still on screen");
 
     // The session arrives: the dashboard, about as tall as the skeleton was.
     session.open();
     await nthEvent(tab, 'rd-load');
+    assert.equal(await mounted(), true, 'the app mounted in its own mount point');
     assert.equal(await widget.locator('.skeleton').count(), 0);
     assert.equal(await widget.locator('[part="card"]').getAttribute('aria-busy'), 'false');
     const loaded = await cardHeight(tab);

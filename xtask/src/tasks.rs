@@ -409,7 +409,9 @@ fn server_for_tests() -> Result<()> {
     run(cmd(&cargo()).args(no_run))
 }
 
-/// `node --test` on every `*.test.mjs` of `dir`, told where the builds are.
+/// `node --test` on every `*.test.mjs` of `dir`, told where the builds are. A file that has not
+/// finished after [`NODE_TEST_FILE_TIMEOUT_MS`] fails (named, "test timed out") instead of
+/// holding the run until CI's own limit: a hang is a bug to see, not to wait out.
 fn run_node_tests(dir: &str) -> Result<()> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -417,9 +419,15 @@ fn run_node_tests(dir: &str) -> Result<()> {
         .collect();
     files.sort();
     let mut node = node_with_builds();
-    node.args(["--test", "--test-reporter=spec"]).args(&files);
+    node.args(["--test", "--test-reporter=spec"])
+        .arg(format!("--test-timeout={NODE_TEST_FILE_TIMEOUT_MS}"))
+        .args(&files);
     run(&mut node)
 }
+
+/// How long one test file may run (Node 20 applies `--test-timeout` to each file's process):
+/// twice what the whole e2e stage, all 23 files, usually takes.
+const NODE_TEST_FILE_TIMEOUT_MS: u32 = 600_000;
 
 /// The host stage's cargo arguments (the e2e stage reuses them so the binary is the same build).
 const HOST_TESTS: [&str; 2] = ["test", "--workspace"];
