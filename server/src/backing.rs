@@ -9,7 +9,7 @@
 //! | cache entries | [`CacheStore`] | [`InProcessStore`] | [`RedisCacheStore`] |
 //! | invalidation | [`crate::cache::Invalidation`] | [`InProcessStore`] | [`RedisCacheStore`] |
 //!
-//! `server/tests/backing_contract.rs` runs one contract per trait against both.
+//! `server/tests/integration/backing_contract.rs` runs one contract per trait against both.
 
 use std::fmt::Display;
 use std::hash::Hash;

@@ -12,7 +12,7 @@
 //! on two, cannot both win. A link records whether it was made on a verified email: the
 //! verified owner of the email takes an unverified link over ([`MappingStore::reclaim`]), in one
 //! statement that only moves a link still unverified and still its first subject's, so of two
-//! racing requests one wins. `server/tests/store_contract.rs` runs one suite against both.
+//! racing requests one wins. `server/tests/integration/store_contract.rs` runs one suite against both.
 //!
 //! # Layout
 //! - [`MappingStore`]: the operations every engine provides, with their semantics.

@@ -2,7 +2,7 @@
 //! request id that every log line of its request carries and its answer echoes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::Request;

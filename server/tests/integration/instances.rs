@@ -3,7 +3,7 @@
 //! cache, one mapping, whichever instance a request lands on. Judged by the sandbox's own log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

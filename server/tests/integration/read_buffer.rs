@@ -3,7 +3,7 @@
 //! header timeout, and 800 such connections took the process from 16 MB to 318 MB.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! a JWT secret rotated without a restart (the previous one accepted beside the current one).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{SECRET, get_session, http, now, start, token, token_with};
 use prometheus_parse::{Scrape, Value};

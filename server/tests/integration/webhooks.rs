@@ -9,7 +9,7 @@
 //! instances of the binary run on the real clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! latest token carried; and when several links carry that hash, every one is refreshed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{
     add_referral, calls, get_session, http, reset_calls, sandbox, seed, server_for, token,

@@ -7,7 +7,7 @@
 //! (Idle sockets against a low open-file limit, with the binary: `file_limit.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

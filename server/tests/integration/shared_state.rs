@@ -3,7 +3,7 @@
 //! allowance, the request limits, and the cache's single-flight lock with its fencing token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

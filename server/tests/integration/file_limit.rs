@@ -8,7 +8,7 @@
 //!   connections, every one past it is closed at once. Before, they took every descriptor.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -6,7 +6,7 @@
 //! search before the create missing the account (the creation race the backend expects).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{
     KEY, dialect, faults, get_session, http, sandbox, server_for, token, unverified_token,

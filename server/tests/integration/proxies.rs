@@ -8,7 +8,7 @@
 //! loopback on Linux), so the proxy sees them apart.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, SocketAddr};
 

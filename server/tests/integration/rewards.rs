@@ -8,7 +8,7 @@
 //! waiting); the one with instances of the binary runs on the real clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@
 //! Every test runs on tokio's paused clock: waiting out a `Retry-After` takes no real time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::Duration;

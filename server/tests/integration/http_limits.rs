@@ -5,7 +5,7 @@
 //! (the router answering without a socket, on tokio's paused clock).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

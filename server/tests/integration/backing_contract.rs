@@ -17,7 +17,7 @@
 //! rates are long next to a test, and expiry is exercised with a TTL of zero.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

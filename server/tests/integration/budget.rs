@@ -8,7 +8,7 @@
 //! for a call granted at one instant and counted at another, however busy the machine is.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +47,7 @@ async fn a_burst_never_exceeds_the_budget_in_any_window() {
         Overrides {
             budget: Some(budget),
             // 300 connections at once from loopback, over the default cap per address: this
-            // test is about the budget (tests/connections.rs tests the cap).
+            // test is about the budget (connections.rs tests the cap).
             limits: referrer_dashboard_server::router::Limits {
                 max_connections_per_address: 0,
                 ..Default::default()

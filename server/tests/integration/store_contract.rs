@@ -4,7 +4,7 @@
 //! verified owner of an email takes over an unverified link (only that, and only once).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::engines::Postgres as PostgresServer;
 use referrer_dashboard_server::personal::email_hash;
