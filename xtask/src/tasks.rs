@@ -359,6 +359,9 @@ pub fn test(args: &[String]) -> Result<()> {
     let mut timings = Vec::new();
     // The widget, package, CDN files and site are built once, by the first stage that needs them.
     let mut built = false;
+    let mut server_built = false;
+    let mut prebuild = None;
+    let prebuild_image = stages.contains(&Stage::Image);
     for stage in stages {
         let started = Instant::now();
         match stage {
@@ -382,17 +385,28 @@ pub fn test(args: &[String]) -> Result<()> {
             }
             Stage::E2e => {
                 build_for_tests(&mut built)?;
-                server_for_tests()?;
+                server_for_tests(&mut server_built)?;
+                if prebuild_image && prebuild.is_none() {
+                    prebuild = crate::image::Prebuild::start();
+                }
                 step("end-to-end tests in headless Chromium");
                 run_node_tests("tests/e2e")?;
             }
             Stage::Engines => {
                 build_for_tests(&mut built)?;
-                server_for_tests()?;
+                server_for_tests(&mut server_built)?;
+                if prebuild_image && prebuild.is_none() {
+                    prebuild = crate::image::Prebuild::start();
+                }
                 step("cross-engine tests: Chromium, Firefox ESR, WebKitGTK (one after another)");
                 run_node_tests("tests/engines")?;
             }
-            Stage::Image => crate::image::test()?,
+            Stage::Image => {
+                if let Some(prebuild) = prebuild.take() {
+                    prebuild.finish();
+                }
+                crate::image::test()?
+            }
         }
         timings.push((stage.name(), started.elapsed()));
     }
@@ -405,11 +419,16 @@ pub fn test(args: &[String]) -> Result<()> {
 
 /// The server binary of the host stage, not a second build: `cargo build` alone would resolve
 /// other features (no dev-dependencies) and rebuild much of it.
-fn server_for_tests() -> Result<()> {
+fn server_for_tests(built: &mut bool) -> Result<()> {
+    if *built {
+        return Ok(());
+    }
     step("the server binary (as the host stage built it)");
     let mut no_run = HOST_TESTS.to_vec();
     no_run.push("--no-run");
-    run(clippy_compiles(&mut cmd(&cargo())).args(no_run))
+    run(clippy_compiles(&mut cmd(&cargo())).args(no_run))?;
+    *built = true;
+    Ok(())
 }
 
 /// `node --test` on every `*.test.mjs` of `dir`, told where the builds are. A file that has not

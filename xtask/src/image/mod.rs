@@ -119,11 +119,7 @@ fn musl_binary(profile: Profile) -> Result<PathBuf> {
     step(&format!(
         "building the server for {MUSL_TARGET} (profile {profile}; the first build takes minutes)"
     ));
-    run(cmd(&cargo())
-        .args(["build", "--profile", profile, "--target", MUSL_TARGET])
-        .args(["--package", "referrer-dashboard-server"])
-        // The cc crate's compiler for the C of ring and SQLite (from musl-tools).
-        .env("CC_x86_64_unknown_linux_musl", "musl-gcc"))?;
+    run(&mut musl_build(profile))?;
     let binary = target_dir()
         .join(MUSL_TARGET)
         .join(profile)
@@ -132,6 +128,81 @@ fn musl_binary(profile: Profile) -> Result<PathBuf> {
         return fail(format!("the build left no {}", binary.display()));
     }
     Ok(binary)
+}
+
+/// The cargo command that builds the image's binary with `profile`.
+fn musl_build(profile: &str) -> std::process::Command {
+    let mut command = cmd(&cargo());
+    command
+        .args(["build", "--profile", profile, "--target", MUSL_TARGET])
+        .args(["--package", "referrer-dashboard-server"])
+        // The cc crate's compiler for the C of ring and SQLite (from musl-tools).
+        .env("CC_x86_64_unknown_linux_musl", "musl-gcc");
+    command
+}
+
+/// The test stage's build of the image's binary, started early at the lowest CPU priority while
+/// the browser stages run: they leave about half of two cores idle (much of a browser test is
+/// waiting), and the musl build of every dependency is most of the image stage. Its output goes
+/// to `target/image/prebuild.log`; the image stage then runs the same build in the foreground,
+/// which finds it done (or, if this one failed, fails itself with cargo's own message).
+/// Cargo locks each target and profile's folder on its own, so the browser stages' builds
+/// never wait for it.
+pub struct Prebuild(std::process::Child);
+
+impl Prebuild {
+    /// Starts the build, or says why not (the image stage then builds in the foreground).
+    pub fn start() -> Option<Prebuild> {
+        let attempt = || -> Result<Prebuild> {
+            tools::ensure_image_tools()?;
+            let dir = root().join("target/image");
+            std::fs::create_dir_all(&dir)?;
+            let log = std::fs::File::create(dir.join("prebuild.log"))?;
+            let build = musl_build(Profile::Test.name());
+            let mut niced = cmd("nice");
+            niced
+                .args(["-n", "19"])
+                .arg(build.get_program())
+                .args(build.get_args())
+                .envs(build.get_envs().filter_map(|(k, v)| Some((k, v?))))
+                .stdin(std::process::Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log);
+            Ok(Prebuild(niced.spawn()?))
+        };
+        match attempt() {
+            Ok(prebuild) => {
+                step("the image's server binary: building in the background, at low priority");
+                Some(prebuild)
+            }
+            Err(e) => {
+                eprintln!("(the image's binary is built in its own stage: {e})");
+                None
+            }
+        }
+    }
+
+    /// Waits for the build to end (its outcome is the foreground build's to report).
+    pub fn finish(mut self) {
+        step("the image's server binary: waiting for the background build");
+        match self.0.wait() {
+            Ok(status) if status.success() => {}
+            Ok(status) => eprintln!(
+                "(the background build ended with {status}; see target/image/prebuild.log)"
+            ),
+            Err(e) => eprintln!("(the background build could not be waited for: {e})"),
+        }
+    }
+}
+
+/// A run that fails before the image stage stops the build with it.
+impl Drop for Prebuild {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 /// `target/image/context/`, holding exactly what the Dockerfile copies: the Dockerfile, the
