@@ -364,6 +364,10 @@ pub fn test(args: &[String]) -> Result<()> {
     let prebuild_image = stages.contains(&Stage::Image);
     for stage in stages {
         let started = Instant::now();
+        // After the lint stage, whose builds use both cores: every later stage leaves some idle.
+        if prebuild_image && prebuild.is_none() && !matches!(stage, Stage::Lint | Stage::Image) {
+            prebuild = crate::image::Prebuild::start();
+        }
         match stage {
             Stage::Lint => lint()?,
             Stage::Host => {
@@ -386,18 +390,12 @@ pub fn test(args: &[String]) -> Result<()> {
             Stage::E2e => {
                 build_for_tests(&mut built)?;
                 server_for_tests(&mut server_built)?;
-                if prebuild_image && prebuild.is_none() {
-                    prebuild = crate::image::Prebuild::start();
-                }
                 step("end-to-end tests in headless Chromium");
                 run_node_tests("tests/e2e")?;
             }
             Stage::Engines => {
                 build_for_tests(&mut built)?;
                 server_for_tests(&mut server_built)?;
-                if prebuild_image && prebuild.is_none() {
-                    prebuild = crate::image::Prebuild::start();
-                }
                 step("cross-engine tests: Chromium, Firefox ESR, WebKitGTK (one after another)");
                 run_node_tests("tests/engines")?;
             }

@@ -141,9 +141,10 @@ fn musl_build(profile: &str) -> std::process::Command {
     command
 }
 
-/// The test stage's build of the image's binary, started early at the lowest CPU priority while
-/// the browser stages run: they leave about half of two cores idle (much of a browser test is
-/// waiting), and the musl build of every dependency is most of the image stage. Its output goes
+/// The test stage's build of the image's binary, started after the lint stage at the lowest CPU
+/// priority: the stages between leave part of two cores idle (tests waiting on servers and
+/// browsers, the widget's single-threaded LTO), and the musl build of every dependency is most
+/// of the image stage. Its output goes
 /// to `target/image/prebuild.log`; the image stage then runs the same build in the foreground,
 /// which finds it done (or, if this one failed, fails itself with cargo's own message).
 /// Cargo locks each target and profile's folder on its own, so the browser stages' builds
