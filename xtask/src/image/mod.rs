@@ -144,11 +144,10 @@ fn musl_build(profile: &str) -> std::process::Command {
 /// The test stage's build of the image's binary, started after the lint stage at the lowest CPU
 /// priority: the stages between leave part of two cores idle (tests waiting on servers and
 /// browsers, the widget's single-threaded LTO), and the musl build of every dependency is most
-/// of the image stage. Its output goes
-/// to `target/image/prebuild.log`; the image stage then runs the same build in the foreground,
-/// which finds it done (or, if this one failed, fails itself with cargo's own message).
-/// Cargo locks each target and profile's folder on its own, so the browser stages' builds
-/// never wait for it.
+/// of the image stage. Its output goes to `target/image/prebuild.log`; the image stage then runs
+/// the same build in the foreground, which finds it done (or, if this one failed, fails itself
+/// with cargo's own message). Cargo locks each target and profile's folder on its own, so the
+/// other stages' builds never wait for it.
 pub struct Prebuild(std::process::Child);
 
 impl Prebuild {
