@@ -8,7 +8,7 @@
 //!
 //! Every byte of this crate lands in every user's browser: `src/SIZE.md` holds the size rules
 //! (no number formatting in Rust, `Intl` for what people read, few components, …) and the
-//! checklist for upgrading wasm-bindgen or serde-wasm-bindgen.
+//! checklist for upgrading wasm-bindgen, serde-wasm-bindgen or Yew.
 //!
 //! # Layout
 //! - [`element`]: the shell the loader calls: shadow root, the Yew app's handle.

@@ -1,7 +1,8 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(missing_docs))]
 #![cfg(target_arch = "wasm32")]
 //! The patched serde-wasm-bindgen (vendor/serde-wasm-bindgen/PATCH.md): a value of the wrong
-//! type is named by its kind, never by its value, and decoding is otherwise unchanged.
+//! type is named by its kind, never by its value, and decoding is otherwise unchanged. The
+//! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wasm_bindgen::JsValue;
@@ -36,4 +37,15 @@ fn valid_values_decode_as_before() {
         serde_wasm_bindgen::from_value::<String>(JsValue::from_str("ok")).unwrap(),
         "ok"
     );
+}
+
+#[wasm_bindgen_test]
+fn listener_kinds_name_their_dom_events() {
+    use yew::virtual_dom::ListenerKind;
+    assert_eq!(ListenerKind::onclick.type_name(), "click");
+    assert_eq!(ListenerKind::onauxclick.type_name(), "auxclick");
+    assert_eq!(ListenerKind::onkeydown.type_name(), "keydown");
+    assert_eq!(ListenerKind::ontransitionend.type_name(), "transitionend");
+    let custom = ListenerKind::other("rd-copy".into());
+    assert_eq!(custom.type_name(), "rd-copy");
 }

@@ -691,6 +691,92 @@ mod tests {
         );
     }
 
+    /// The vendored Yew (vendor/yew/PATCH.md) is the published 0.23.0 (its manifest, README
+    /// and `src/`; its own tests left out) but for the two changes [`YEW_PATCHES`] lists: with
+    /// each change undone, a SHA-256 of every file's path and SHA-256 matches the published
+    /// crate's, as crates.io serves it.
+    #[test]
+    fn the_vendored_yew_is_the_published_one_but_its_two_changes() {
+        let dir = root().join("vendor/yew");
+        let mut files = Vec::new();
+        let mut folders = vec![dir.join("src")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap_or_else(|e| panic!("{folder:?}: {e}")) {
+                let path = entry.map(|e| e.path()).unwrap_or_default();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files.extend([dir.join("Cargo.toml"), dir.join("README.md")]);
+        let mut listing: Vec<String> = files
+            .iter()
+            .map(|path| {
+                let name = path
+                    .strip_prefix(&dir)
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let mut text =
+                    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{name}: {e}"));
+                for (file, published, patched) in YEW_PATCHES {
+                    if name == file {
+                        assert_eq!(
+                            text.matches(patched).count(),
+                            1,
+                            "{file} has its patch once"
+                        );
+                        text = text.replace(patched, published);
+                    }
+                }
+                format!("{name} {}\n", hex(&Sha256::digest(text.as_bytes())))
+            })
+            .collect();
+        listing.sort();
+        assert_eq!(listing.len(), 78, "the published crate's 78 files");
+        assert_eq!(
+            hex(&Sha256::digest(listing.concat().as_bytes())),
+            "b5e8e07b03455747309403f97389991e385f45e42d6a5ca5cfe05fde6b024916",
+            "a file of vendor/yew changed beyond its PATCH.md"
+        );
+        let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap_or_default();
+        assert!(
+            manifest.contains(r#"yew = { path = "vendor/yew" }"#),
+            "the workspace uses it"
+        );
+    }
+
+    /// Yew's two changes (vendor/yew/PATCH.md): file, the published text, the patched text.
+    const YEW_PATCHES: [(&str, &str, &str); 2] = [
+        (
+            "src/virtual_dom/listeners.rs",
+            "                    $( Self::$kind => stringify!($kind)[2..].into(), )*\n",
+            "                    // Patched (vendor/yew/PATCH.md): the name without its `on`, cut once and
+                    // with no panic path, instead of `stringify!($kind)[2..]` for every kind.
+                    _ => {
+                        let name: &'static str = match self {
+                            $( Self::$kind => stringify!($kind), )*
+                            Self::other(_) => \"\",
+                        };
+                        std::borrow::Cow::Borrowed(name.get(2..).unwrap_or_default())
+                    }
+",
+        ),
+        (
+            "src/renderer.rs",
+            "    if !PANIC_HOOK_IS_SET.with(|hook_is_set| hook_is_set.replace(true)) {
+        std::panic::set_hook(Box::new(console_error_panic_hook::hook));
+    }
+",
+            "    // Patched (vendor/yew/PATCH.md): no default hook. The widget sets its own with
+    // `set_custom_panic_hook` before it renders, and naming `console_error_panic_hook::hook`
+    // here kept its formatting of the panic in the wasm.
+    PANIC_HOOK_IS_SET.with(|hook_is_set| hook_is_set.set(true));
+",
+        ),
+    ];
+
     #[test]
     fn boundary_names_are_replaced_whole() {
         let glue = "wasm.memory.buffer; wasm.memoryX; wasm.create(a); create(b);";
