@@ -2,7 +2,8 @@
 #![cfg(target_arch = "wasm32")]
 //! The patched serde-wasm-bindgen (vendor/serde-wasm-bindgen/PATCH.md): a value of the wrong
 //! type is named by its kind, never by its value, and decoding is otherwise unchanged. The
-//! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event.
+//! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event, and the
+//! scheduler's queues still render parents before children and run children's effects first.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wasm_bindgen::JsValue;
@@ -48,4 +49,83 @@ fn listener_kinds_name_their_dom_events() {
     assert_eq!(ListenerKind::ontransitionend.type_name(), "transitionend");
     let custom = ListenerKind::other("rd-copy".into());
     assert_eq!(custom.type_name(), "rd-copy");
+}
+
+thread_local! {
+    static LOG: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn log(line: String) {
+    LOG.with(|log| log.borrow_mut().push(line));
+}
+
+/// Asserts that `first` and `then` are both in `log`, in that order.
+fn assert_before(log: &[String], first: &str, then: &str) {
+    let at = |line: &str| {
+        log.iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("{line:?} not in {log:?}"))
+    };
+    assert!(at(first) < at(then), "{first:?} before {then:?}: {log:?}");
+}
+
+#[derive(yew::Properties, PartialEq)]
+struct ChildProps {
+    name: &'static str,
+    poke: yew::Callback<()>,
+}
+
+/// Renders its name and round; child `b`, once mounted, asks for a render of itself and then
+/// of its parent, so the two wait in the render queue child first.
+#[yew::function_component]
+fn Child(props: &ChildProps) -> yew::Html {
+    let round = yew::use_state(|| 0);
+    log(format!("render {} {}", props.name, *round));
+    let name = props.name;
+    let poke = props.poke.clone();
+    let again = round.clone();
+    yew::use_effect_with((), move |_| {
+        log(format!("effect {name}"));
+        if name == "b" {
+            again.set(1);
+            poke.emit(());
+        }
+    });
+    yew::html! { <i>{ name }</i> }
+}
+
+#[yew::function_component]
+fn Parent() -> yew::Html {
+    let round = yew::use_state(|| 0);
+    log(format!("render parent {}", *round));
+    let again = round.clone();
+    let poke = yew::Callback::from(move |()| again.set(1));
+    yew::use_effect_with((), |_| log("effect parent".to_owned()));
+    yew::html! { <><Child name="a" poke={poke.clone()} /><Child name="b" {poke} /></> }
+}
+
+#[wasm_bindgen_test]
+async fn the_scheduler_renders_parents_first_and_runs_children_effects_first() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<Parent>::with_root(root.clone()).render();
+    // Yew's scheduler runs on microtasks: one task later, every render and effect has run.
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    let log = LOG.with(|log| log.borrow().clone());
+    assert_eq!(log[0], "render parent 0", "{log:?}");
+    assert_before(&log, "render a 0", "effect a");
+    assert_before(&log, "effect a", "effect parent");
+    assert_before(&log, "effect b", "effect parent");
+    // `b` queued its own render before its parent's: the parent still renders first.
+    assert_before(&log, "render parent 1", "render b 1");
+    assert_eq!(root.text_content().unwrap(), "ab");
+    app.destroy();
+    root.remove();
 }

@@ -654,9 +654,10 @@ mod tests {
     use super::*;
 
     /// The vendored serde-wasm-bindgen (vendor/serde-wasm-bindgen/PATCH.md) is the published
-    /// 0.6.5 but for its `src/error.rs`: SHA-256 of the published files, as crates.io serves them.
+    /// 0.6.5 but for its `src/error.rs` and the key cache in `src/lib.rs`: SHA-256 of the
+    /// published files, as crates.io serves them (`src/lib.rs` with its change undone).
     #[test]
-    fn the_vendored_serde_wasm_bindgen_is_the_published_one_but_its_errors() {
+    fn the_vendored_serde_wasm_bindgen_is_the_published_one_but_its_two_changes() {
         let dir = root().join("vendor/serde-wasm-bindgen");
         for (file, published) in [
             (
@@ -672,9 +673,22 @@ mod tests {
                 "e688fb40905b5aec7cf13f7cc0a2c4fe13a606e59ad6d7bec5bc2c6c52f88c62",
             ),
         ] {
-            let bytes = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let mut text =
+                std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            if file == "src/lib.rs" {
+                // The published files end their lines with CRLF.
+                let lines = text.replace("\r\n", "\n");
+                assert_eq!(
+                    lines.matches(SWB_KEYS_PATCHED).count(),
+                    1,
+                    "{file} has its patch once"
+                );
+                text = lines
+                    .replace(SWB_KEYS_PATCHED, SWB_KEYS_PUBLISHED)
+                    .replace('\n', "\r\n");
+            }
             assert_eq!(
-                hex(&Sha256::digest(&bytes)),
+                hex(&Sha256::digest(text.as_bytes())),
                 published,
                 "{file} was changed"
             );
@@ -691,12 +705,66 @@ mod tests {
         );
     }
 
+    /// serde-wasm-bindgen's `static_str_to_js` as patched (vendor/serde-wasm-bindgen/PATCH.md).
+    const SWB_KEYS_PATCHED: &str = "// Patched (vendor/serde-wasm-bindgen/PATCH.md): no cache of the JS strings by pointer; its
+// HashMap cost the widget 1.1 KB gzip.
+fn static_str_to_js(s: &'static str) -> JsString {
+    s.into()
+}
+
+";
+
+    /// serde-wasm-bindgen 0.6.5's `static_str_to_js` as published.
+    const SWB_KEYS_PUBLISHED: &str = r#"fn static_str_to_js(s: &'static str) -> JsString {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    #[derive(Default)]
+    struct PtrHasher {
+        addr: usize,
+    }
+
+    impl std::hash::Hasher for PtrHasher {
+        fn write(&mut self, _bytes: &[u8]) {
+            unreachable!();
+        }
+
+        fn write_usize(&mut self, addr_or_len: usize) {
+            if self.addr == 0 {
+                self.addr = addr_or_len;
+            }
+        }
+
+        fn finish(&self) -> u64 {
+            self.addr as _
+        }
+    }
+
+    type PtrBuildHasher = std::hash::BuildHasherDefault<PtrHasher>;
+
+    thread_local! {
+        // Since we're mainly optimising for converting the exact same string literal over and over again,
+        // which will always have the same pointer, we can speed things up by indexing by the string's pointer
+        // instead of its value.
+        static CACHE: RefCell<HashMap<*const str, JsString, PtrBuildHasher>> = Default::default();
+    }
+    CACHE.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(s)
+            .or_insert_with(|| s.into())
+            .clone()
+    })
+}
+
+"#;
+
     /// The vendored Yew (vendor/yew/PATCH.md) is the published 0.23.0 (its manifest, README
-    /// and `src/`; its own tests left out) but for the two changes [`YEW_PATCHES`] lists: with
+    /// and `src/`; its own tests left out) but for the three changes [`YEW_PATCHES`] lists: with
     /// each change undone, a SHA-256 of every file's path and SHA-256 matches the published
     /// crate's, as crates.io serves it.
     #[test]
-    fn the_vendored_yew_is_the_published_one_but_its_two_changes() {
+    fn the_vendored_yew_is_the_published_one_but_its_three_changes() {
         let dir = root().join("vendor/yew");
         let mut files = Vec::new();
         let mut folders = vec![dir.join("src")];
@@ -747,8 +815,9 @@ mod tests {
         );
     }
 
-    /// Yew's two changes (vendor/yew/PATCH.md): file, the published text, the patched text.
-    const YEW_PATCHES: [(&str, &str, &str); 2] = [
+    /// Yew's three changes (vendor/yew/PATCH.md), in four places: file, the published text, the
+    /// patched text.
+    const YEW_PATCHES: [(&str, &str, &str); 4] = [
         (
             "src/virtual_dom/listeners.rs",
             "                    $( Self::$kind => stringify!($kind)[2..].into(), )*\n",
@@ -774,6 +843,82 @@ mod tests {
     // here kept its formatting of the panic in the wasm.
     PANIC_HOOK_IS_SET.with(|hook_is_set| hook_is_set.set(true));
 ",
+        ),
+        (
+            "src/scheduler.rs",
+            "use std::cell::RefCell;\nuse std::collections::BTreeMap;\nuse std::rc::Rc;\n",
+            "use std::cell::RefCell;\nuse std::rc::Rc;\n",
+        ),
+        (
+            "src/scheduler.rs",
+            r#"struct TopologicalQueue {
+    /// The Binary Tree Map guarantees components with lower id (parent) is rendered first
+    inner: BTreeMap<usize, QueueEntry>,
+}
+
+impl TopologicalQueue {
+    #[cfg(any(feature = "ssr", feature = "csr"))]
+    fn push(&mut self, component_id: usize, task: Box<dyn Runnable>) {
+        self.inner.insert(component_id, QueueEntry { task });
+    }
+
+    /// Take a single entry, preferring parents over children
+    #[inline]
+    fn pop_topmost(&mut self) -> Option<QueueEntry> {
+        self.inner.pop_first().map(|(_, v)| v)
+    }
+
+    /// Drain all entries, such that children are queued before parents
+    fn drain_post_order_into(&mut self, queue: &mut Vec<QueueEntry>) {
+        if self.inner.is_empty() {
+            return;
+        }
+        let rendered = std::mem::take(&mut self.inner);
+        // Children rendered lifecycle happen before parents.
+        queue.extend(rendered.into_values().rev());
+    }
+}
+
+"#,
+            r#"struct TopologicalQueue {
+    /// Patched (vendor/yew/PATCH.md): a Vec sorted by component id, highest first, instead of a
+    /// BTreeMap (14.6 KB of the widget's wasm). Components with a lower id (parents) are
+    /// rendered first: they are popped from the end.
+    inner: Vec<(usize, QueueEntry)>,
+}
+
+impl TopologicalQueue {
+    #[cfg(any(feature = "ssr", feature = "csr"))]
+    fn push(&mut self, component_id: usize, task: Box<dyn Runnable>) {
+        // As `BTreeMap::insert`: a second task for the same component replaces the first.
+        match self.inner.binary_search_by(|(id, _)| component_id.cmp(id)) {
+            Ok(at) => {
+                if let Some(entry) = self.inner.get_mut(at) {
+                    entry.1 = QueueEntry { task };
+                }
+            }
+            Err(at) => self.inner.insert(at, (component_id, QueueEntry { task })),
+        }
+    }
+
+    /// Take a single entry, preferring parents over children
+    #[inline]
+    fn pop_topmost(&mut self) -> Option<QueueEntry> {
+        self.inner.pop().map(|(_, v)| v)
+    }
+
+    /// Drain all entries, such that children are queued before parents
+    fn drain_post_order_into(&mut self, queue: &mut Vec<QueueEntry>) {
+        if self.inner.is_empty() {
+            return;
+        }
+        let rendered = std::mem::take(&mut self.inner);
+        // Children rendered lifecycle happen before parents.
+        queue.extend(rendered.into_iter().map(|(_, v)| v));
+    }
+}
+
+"#,
         ),
     ];
 
