@@ -44,22 +44,58 @@ export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m)
 
 /**
  * Starts `command` with `args` (in `cwd`, with exactly `env`) and resolves once what it prints
- * matches `ready` (its first group, if any, is `url`), with `output()` and `stop()`. Rejects with
+ * matches `ready` (its first group, if any, is `url`), with `output()`, `waitForOutput(pattern)`
+ * and `stop()`. Rejects with
  * its output, naming it `name`, if it exits first.
  */
 export function startReady(name, command, args, { cwd, env, ready }) {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  // Whoever waits for a line yet to come: a log line is written after the answer it describes
+  // may already have reached the browser, and the pipe delivers it later still.
+  const waiting = new Set();
+  const append = (chunk) => {
+    output += chunk;
+    for (const waiter of waiting) waiter();
+  };
+  /**
+   * Resolves with the output once it matches `pattern`; rejects if the process exits first or
+   * nothing matches within `deadlineMs` (a deadline for a clear failure, not a pause).
+   */
+  const waitForOutput = (pattern, deadlineMs = 20_000) =>
+    new Promise((found, gone) => {
+      const done = () => {
+        waiting.delete(check);
+        clearTimeout(deadline);
+      };
+      const check = () => {
+        if (pattern.test(output)) {
+          done();
+          found(output);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          done();
+          gone(new Error(`${name} exited without printing ${pattern}:\n${output}`));
+        }
+      };
+      const deadline = setTimeout(() => {
+        done();
+        gone(new Error(`${name} printed nothing matching ${pattern} in ${deadlineMs} ms:\n${output}`));
+      }, deadlineMs);
+      waiting.add(check);
+      child.once('exit', check);
+      check();
+    });
   return new Promise((resolve, reject) => {
     const onData = (chunk) => {
-      output += chunk;
+      append(chunk);
       const match = output.match(ready);
       if (match) {
         child.stdout.off('data', onData);
-        child.stdout.on('data', (more) => (output += more));
+        child.stdout.on('data', append);
         resolve({
           url: match[1],
           output: () => output,
+          waitForOutput,
           stop: () =>
             new Promise((done) => {
               if (child.exitCode !== null) return done();
@@ -70,7 +106,7 @@ export function startReady(name, command, args, { cwd, env, ready }) {
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', append);
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${output}`)));
   });
 }
