@@ -3,10 +3,11 @@
 //! The patched serde-wasm-bindgen (vendor/serde-wasm-bindgen/PATCH.md): a value of the wrong
 //! type is named by its kind, never by its value, and decoding is otherwise unchanged. The
 //! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event, and the
-//! scheduler's queues still render parents before children and run children's effects first.
+//! scheduler's queues still render parents before children and run children's effects first,
+//! and a keyed list still keeps its elements and their listeners when reordered.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -126,6 +127,77 @@ async fn the_scheduler_renders_parents_first_and_runs_children_effects_first() {
     // `b` queued its own render before its parent's: the parent still renders first.
     assert_before(&log, "render parent 1", "render b 1");
     assert_eq!(root.text_content().unwrap(), "ab");
+    app.destroy();
+    root.remove();
+}
+
+thread_local! {
+    static REORDER: std::cell::RefCell<Option<yew::UseStateSetter<Vec<u32>>>> =
+        const { std::cell::RefCell::new(None) };
+    static CLICKS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A keyed list of 40 items, each with a click listener; its order set from outside.
+#[yew::function_component]
+fn Keyed() -> yew::Html {
+    let order = yew::use_state(|| (1..=40).collect::<Vec<u32>>());
+    REORDER.with(|r| *r.borrow_mut() = Some(order.setter()));
+    yew::html! {
+        <ul>
+            { for order.iter().map(|&k| yew::html! {
+                <li key={k} id={format!("k{k}")} onclick={move |_| CLICKS.with(|c| c.borrow_mut().push(k))}>
+                    { k }
+                </li>
+            }) }
+        </ul>
+    }
+}
+
+/// The bundles' maps and sets (vendor/yew/PATCH.md, their hasher): a keyed list reordered keeps
+/// every element (matched by key through the set of spare bundles) and each element's own
+/// listener (found through the listener registry's maps).
+#[wasm_bindgen_test]
+async fn a_reordered_keyed_list_keeps_its_elements_and_their_listeners() {
+    let window = web_sys::window().unwrap();
+    let document = window.document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<Keyed>::with_root(root.clone()).render();
+    let tick = || {
+        let window = window.clone();
+        async move {
+            let tick = js_sys::Promise::new(&mut |resolve, _| {
+                window
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                    .unwrap();
+            });
+            wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+        }
+    };
+    tick().await;
+    let element = |k: u32| document.get_element_by_id(&format!("k{k}")).unwrap();
+    let before: Vec<web_sys::Element> = (1..=40).map(element).collect();
+    // Reversed, then the middle rotated: neither end of the list matches its old keys.
+    let mut order: Vec<u32> = (1..=40).rev().collect();
+    order[5..35].rotate_left(7);
+    REORDER.with(|r| r.borrow().as_ref().unwrap().set(order.clone()));
+    tick().await;
+    let shown: Vec<String> = (0..40)
+        .map(|i| root.query_selector_all("li").unwrap().item(i).unwrap())
+        .map(|li| li.text_content().unwrap())
+        .collect();
+    let wanted: Vec<String> = order.iter().map(u32::to_string).collect();
+    assert_eq!(shown, wanted);
+    for (k, old) in (1..=40).zip(&before) {
+        assert!(
+            element(k).is_same_node(Some(old)),
+            "item {k} kept its element"
+        );
+    }
+    for k in [1, 17, 40] {
+        element(k).unchecked_into::<web_sys::HtmlElement>().click();
+    }
+    assert_eq!(CLICKS.with(|c| c.borrow().clone()), [1, 17, 40]);
     app.destroy();
     root.remove();
 }

@@ -760,11 +760,11 @@ fn static_str_to_js(s: &'static str) -> JsString {
 "#;
 
     /// The vendored Yew (vendor/yew/PATCH.md) is the published 0.23.0 (its manifest, README
-    /// and `src/`; its own tests left out) but for the three changes [`YEW_PATCHES`] lists: with
+    /// and `src/`; its own tests left out) but for the four changes [`YEW_PATCHES`] lists: with
     /// each change undone, a SHA-256 of every file's path and SHA-256 matches the published
     /// crate's, as crates.io serves it.
     #[test]
-    fn the_vendored_yew_is_the_published_one_but_its_three_changes() {
+    fn the_vendored_yew_is_the_published_one_but_its_four_changes() {
         let dir = root().join("vendor/yew");
         let mut files = Vec::new();
         let mut folders = vec![dir.join("src")];
@@ -815,9 +815,9 @@ fn static_str_to_js(s: &'static str) -> JsString {
         );
     }
 
-    /// Yew's three changes (vendor/yew/PATCH.md), in four places: file, the published text, the
-    /// patched text.
-    const YEW_PATCHES: [(&str, &str, &str); 4] = [
+    /// Yew's four changes (vendor/yew/PATCH.md), in fifteen places: file, the published text,
+    /// the patched text.
+    const YEW_PATCHES: [(&str, &str, &str); 15] = [
         (
             "src/virtual_dom/listeners.rs",
             "                    $( Self::$kind => stringify!($kind)[2..].into(), )*\n",
@@ -919,6 +919,92 @@ impl TopologicalQueue {
 }
 
 "#,
+        ),
+        (
+            "Cargo.toml",
+            r#"[dependencies.rustversion]
+"#,
+            r#"# Patched (vendor/yew/PATCH.md): the hasher of the bundles' maps and sets.
+[dependencies.rustc-hash]
+version = "1.1"
+default-features = false
+
+[dependencies.rustversion]
+"#,
+        ),
+        (
+            "src/dom_bundle/mod.rs",
+            r#"use utils::test_log;
+"#,
+            r#"use utils::test_log;
+
+// Patched (vendor/yew/PATCH.md): the bundles' maps and sets hash with FxHash (rustc-hash), not
+// SipHash. Their keys are event descriptors, listener ids, tag names and list keys, hashed many
+// times per render. Neither is seeded at random here: std's `RandomState` on
+// wasm32-unknown-unknown takes its keys from two allocation addresses.
+type FxBuildHasher = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
+"#,
+        ),
+        (
+            "src/dom_bundle/subtree_root.rs",
+            r#"use std::collections::HashSet;
+"#,
+            r#"use super::HashSet;
+"#,
+        ),
+        (
+            "src/dom_bundle/blist.rs",
+            r#"use std::collections::HashSet;
+"#,
+            r#"use super::HashSet;
+"#,
+        ),
+        (
+            "src/dom_bundle/blist.rs",
+            "HashSet::with_capacity(left_vdoms.len())",
+            "HashSet::with_capacity_and_hasher(left_vdoms.len(), Default::default())",
+        ),
+        (
+            "src/dom_bundle/blist.rs",
+            "let mut spare_bundles: HashSet<KeyedEntry> = HashSet::with_capacity(bundle_middle.len());",
+            r#"let mut spare_bundles: HashSet<KeyedEntry> =
+            HashSet::with_capacity_and_hasher(bundle_middle.len(), Default::default());"#,
+        ),
+        (
+            "src/dom_bundle/btag/attributes.rs",
+            r#"use std::collections::HashMap;
+"#,
+            r#"use crate::dom_bundle::HashMap;
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            r#"use std::collections::HashMap;
+"#,
+            r#"use crate::dom_bundle::HashMap;
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            "::with_capacity(listeners.len());",
+            r#"::with_capacity_and_hasher(
+                listeners.len(),
+                Default::default(),
+            );"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            r#"use std::collections::HashMap;
+"#,
+            r#"use crate::dom_bundle::HashMap;
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            "HashMap::with_capacity(32)",
+            "HashMap::with_capacity_and_hasher(32, Default::default())",
         ),
     ];
 

@@ -1,7 +1,7 @@
 //! This module contains fragments bundles, a [BList]
 use std::borrow::Borrow;
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use super::HashSet;
 use std::hash::Hash;
 use std::ops::Deref;
 
@@ -213,7 +213,7 @@ impl BList {
         );
 
         if cfg!(debug_assertions) {
-            let mut keys = HashSet::with_capacity(left_vdoms.len());
+            let mut keys = HashSet::with_capacity_and_hasher(left_vdoms.len(), Default::default());
             for (idx, n) in left_vdoms.iter().enumerate() {
                 let key = key!(n);
                 debug_assert!(
@@ -284,7 +284,8 @@ impl BList {
 
         // BNode contains js objects that look suspicious to clippy but are harmless
         #[allow(clippy::mutable_key_type)]
-        let mut spare_bundles: HashSet<KeyedEntry> = HashSet::with_capacity(bundle_middle.len());
+        let mut spare_bundles: HashSet<KeyedEntry> =
+            HashSet::with_capacity_and_hasher(bundle_middle.len(), Default::default());
         let mut spliced_middle = rev_bundles.splice(bundle_middle, std::iter::empty());
         for (idx, r) in (&mut spliced_middle).enumerate() {
             #[cold]

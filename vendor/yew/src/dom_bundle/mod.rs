@@ -38,6 +38,14 @@ pub use subtree_root::{set_event_bubbling, BSubtree};
 use traits::{Reconcilable, ReconcileTarget};
 use utils::test_log;
 
+// Patched (vendor/yew/PATCH.md): the bundles' maps and sets hash with FxHash (rustc-hash), not
+// SipHash. Their keys are event descriptors, listener ids, tag names and list keys, hashed many
+// times per render. Neither is seeded at random here: std's `RandomState` on
+// wasm32-unknown-unknown takes its keys from two allocation addresses.
+type FxBuildHasher = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
+
 /// A Bundle.
 ///
 /// Each component holds a bundle that represents a realised layout, designated by a [VNode].
