@@ -221,7 +221,12 @@ fn every_bound_is_refused_just_outside_and_accepted_at_its_edge() {
         (
             "--redis-url",
             "DASHBOARD_REDIS_URL",
-            vec!["http://127.0.0.1:6379", "127.0.0.1:6379"],
+            vec![
+                "http://127.0.0.1:6379",
+                "127.0.0.1:6379",
+                "redis://[bad",
+                "redis://127.0.0.1:6379/not-a-number",
+            ],
             vec![
                 "redis://127.0.0.1:6379",
                 "rediss://r.example:6380",
@@ -281,4 +286,20 @@ fn connections_are_capped_by_default_and_zero_lifts_the_cap_per_address() {
     let off = parse(&["--sandbox", "--max-connections-per-address", "0"]);
     off.validate().unwrap();
     assert_eq!(off.max_connections_per_address(), 0);
+}
+
+#[test]
+fn an_unusable_redis_url_is_named_without_its_password_or_the_clients_error_kind() {
+    let error = parse(&[
+        "--sandbox",
+        "--redis-url",
+        "redis://user:hunter2-secret@127.0.0.1:6379/db-name",
+    ])
+    .validate()
+    .unwrap_err();
+    assert_eq!(error.variable, "DASHBOARD_REDIS_URL");
+    let text = error.to_string();
+    assert!(text.contains("is not a usable Redis URL"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains("InvalidClientConfig"), "{text}");
 }

@@ -135,6 +135,16 @@ impl Config {
                     "must be a redis:// or rediss:// URL (or unix:// for a socket)",
                 ));
             }
+            if let Err(error) = redis::IntoConnectionInfo::into_connection_info(url.as_str()) {
+                // The client's description only ("Invalid database number"), not its detail
+                // or error kind: neither the URL (it may hold a password) nor a type name.
+                let text = error.to_string();
+                let why = text.split(" - ").next().unwrap_or("it did not parse");
+                return Err(problem(
+                    "DASHBOARD_REDIS_URL",
+                    format!("is not a usable Redis URL: {why}"),
+                ));
+            }
         }
         if self.test_budget_window_ms.is_some_and(|ms| ms < 500) {
             return Err(problem(

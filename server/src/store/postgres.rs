@@ -80,7 +80,7 @@ impl Postgres {
     /// contains the URL (it may hold a password).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(failed("connect"))?
+            .map_err(|error| failed("URL parse")(unnest(&error)))?
             // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are
             // not ours to log; warnings and errors still reach us.
             .options([("client_min_messages", "warning")]);
@@ -102,6 +102,18 @@ impl Postgres {
         migrate(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// sqlx's configuration error wrapping another of its kind, without the repeated prefix
+/// ("error with configuration: error with configuration: unknown value …"): what is left is
+/// the URL parser's own message, which never quotes the URL.
+fn unnest(error: &sqlx::Error) -> std::io::Error {
+    let text = error.to_string();
+    let mut why = text.as_str();
+    while let Some(rest) = why.strip_prefix("error with configuration: ") {
+        why = rest;
+    }
+    std::io::Error::other(why.to_owned())
 }
 
 /// Applies the migrations not yet applied, one transaction each, under [`MIGRATION_LOCK`].

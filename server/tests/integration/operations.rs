@@ -197,3 +197,25 @@ async fn a_database_that_refuses_connections_is_named_as_such_at_start() {
     assert!(error.to_lowercase().contains("refused"), "{error}");
     assert!(!error.contains("s3cret-password"), "{error}");
 }
+
+#[tokio::test]
+async fn a_database_url_that_does_not_parse_is_named_once_without_the_url() {
+    use referrer_dashboard_server::store::{Database, Store};
+    for (url, why) in [
+        (
+            "postgres://rd:s3cret-password@127.0.0.1/rd?sslmode=bogus",
+            "database URL parse failed: unknown value \"bogus\" for `ssl_mode`",
+        ),
+        (
+            "postgres://rd:s3cret-password@127.0.0.1:99999/rd",
+            "database URL parse failed: invalid port number",
+        ),
+    ] {
+        let error = Store::connect(&Database::parse(url))
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(error, why);
+    }
+}
