@@ -13,7 +13,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, Row};
 
-use super::{Claim, Linked, Lookup, Mapping, MappingStore, Reclaim, StoreError, failed};
+use super::{Claim, Linked, Lookup, Mapping, MappingStore, Reclaim, StoreError};
 
 /// Schema migrations, in order; version `n` is the first `n` applied. The SQLite store's, in
 /// PostgreSQL's words (its third also dropped shared users left by older versions; no
@@ -80,7 +80,7 @@ impl Postgres {
     /// contains the URL (it may hold a password).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|error| failed("URL parse")(unnest(&error)))?
+            .map_err(failed("URL parse"))?
             // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are
             // not ours to log; warnings and errors still reach us.
             .options([("client_min_messages", "warning")]);
@@ -104,16 +104,21 @@ impl Postgres {
     }
 }
 
-/// sqlx's configuration error wrapping another of its kind, without the repeated prefix
-/// ("error with configuration: error with configuration: unknown value …"): what is left is
-/// the URL parser's own message, which never quotes the URL.
-fn unnest(error: &sqlx::Error) -> std::io::Error {
-    let text = error.to_string();
-    let mut why = text.as_str();
-    while let Some(rest) = why.strip_prefix("error with configuration: ") {
-        why = rest;
+/// [`super::failed`] for sqlx's errors, told as a person needs them: PostgreSQL's own message
+/// without the " at line 334" sqlx appends (the line of PostgreSQL's C source that raised it),
+/// and one "error with configuration" where sqlx nests two. Neither quotes the URL.
+fn failed(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| {
+        let text = match &error {
+            sqlx::Error::Database(db) => format!("error returned from database: {}", db.message()),
+            other => other.to_string(),
+        };
+        let mut why = text.as_str();
+        while let Some(rest) = why.strip_prefix("error with configuration: ") {
+            why = rest;
+        }
+        super::failed(operation)(std::io::Error::other(why.to_owned()))
     }
-    std::io::Error::other(why.to_owned())
 }
 
 /// Applies the migrations not yet applied, one transaction each, under [`MIGRATION_LOCK`].

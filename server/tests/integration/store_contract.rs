@@ -314,6 +314,19 @@ async fn postgres_keeps_the_store_contract() {
     // Reconnecting migrates nothing twice and keeps the data.
     let again = Store::connect(&database).await.unwrap();
     assert_eq!(again.owner(1, 9).await.unwrap().as_deref(), Some("alice"));
+    // PostgreSQL's refusal in its own words, without the line of its C source sqlx appends.
+    let url = server.url();
+    let missing = format!("{}/no_such_db", url.rsplit_once('/').unwrap().0);
+    let error = Store::connect(&Database::parse(&missing))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        error,
+        "database connect failed: error returned from database: database \"no_such_db\" does \
+         not exist"
+    );
 }
 
 /// The schema the previous version left (migrations 1 to 4, as a database it created has them).
