@@ -2,9 +2,9 @@
 #![cfg(target_arch = "wasm32")]
 //! The patched serde-wasm-bindgen (vendor/serde-wasm-bindgen/PATCH.md): a value of the wrong
 //! type is named by its kind, never by its value, and decoding is otherwise unchanged. The
-//! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event, and the
-//! scheduler's queues still render parents before children and run children's effects first,
-//! and a keyed list still keeps its elements and their listeners when reordered.
+//! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event and clones to
+//! itself, the scheduler's queues still render parents before children and run children's
+//! effects first, and a keyed list still keeps its elements and their listeners when reordered.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -50,6 +50,33 @@ fn listener_kinds_name_their_dom_events() {
     assert_eq!(ListenerKind::ontransitionend.type_name(), "transitionend");
     let custom = ListenerKind::other("rd-copy".into());
     assert_eq!(custom.type_name(), "rd-copy");
+}
+
+/// The patched `Clone` of `ListenerKind` (a copy of the tag, a clone of an `other` name).
+#[wasm_bindgen_test]
+fn listener_kinds_clone_to_equal_kinds_and_names_to_their_own_copies() {
+    use std::borrow::Cow;
+    use yew::virtual_dom::ListenerKind;
+    let kinds = [
+        ListenerKind::onabort,
+        ListenerKind::onclick,
+        ListenerKind::ontransitionend,
+        ListenerKind::other(Cow::Borrowed("rd-copy")),
+        ListenerKind::other(Cow::Owned(String::from("rd-load"))),
+    ];
+    for kind in &kinds {
+        let copy = kind.clone();
+        assert_eq!(&copy, kind);
+        assert_eq!(copy.type_name(), kind.type_name());
+    }
+    let owned = &kinds[4];
+    let copy = owned.clone();
+    let (ListenerKind::other(Cow::Owned(a)), ListenerKind::other(Cow::Owned(b))) = (&copy, owned)
+    else {
+        panic!("an owned name stays owned: {copy:?}");
+    };
+    assert_ne!(a.as_ptr(), b.as_ptr(), "the clone has a name of its own");
+    assert!(ListenerKind::onclick.clone() != ListenerKind::onkeydown);
 }
 
 thread_local! {

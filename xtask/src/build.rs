@@ -760,11 +760,11 @@ fn static_str_to_js(s: &'static str) -> JsString {
 "#;
 
     /// The vendored Yew (vendor/yew/PATCH.md) is the published 0.23.0 (its manifest, README
-    /// and `src/`; its own tests left out) but for the four changes [`YEW_PATCHES`] lists: with
+    /// and `src/`; its own tests left out) but for the five changes [`YEW_PATCHES`] lists: with
     /// each change undone, a SHA-256 of every file's path and SHA-256 matches the published
     /// crate's, as crates.io serves it.
     #[test]
-    fn the_vendored_yew_is_the_published_one_but_its_four_changes() {
+    fn the_vendored_yew_is_the_published_one_but_its_five_changes() {
         let dir = root().join("vendor/yew");
         let mut files = Vec::new();
         let mut folders = vec![dir.join("src")];
@@ -815,9 +815,9 @@ fn static_str_to_js(s: &'static str) -> JsString {
         );
     }
 
-    /// Yew's four changes (vendor/yew/PATCH.md), in fifteen places: file, the published text,
+    /// Yew's five changes (vendor/yew/PATCH.md), in sixteen places: file, the published text,
     /// the patched text.
-    const YEW_PATCHES: [(&str, &str, &str); 15] = [
+    const YEW_PATCHES: [(&str, &str, &str); 16] = [
         (
             "src/virtual_dom/listeners.rs",
             "                    $( Self::$kind => stringify!($kind)[2..].into(), )*\n",
@@ -1005,6 +1005,35 @@ pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
             "src/dom_bundle/btag/mod.rs",
             "HashMap::with_capacity(32)",
             "HashMap::with_capacity_and_hasher(32, Default::default())",
+        ),
+        (
+            "src/virtual_dom/listeners.rs",
+            r#"        #[derive(Clone, PartialEq, Eq, Hash, Debug)]
+        #[allow(non_camel_case_types)]
+        #[allow(missing_docs)]
+        pub enum ListenerKind {
+            $( $kind, )*
+            other(std::borrow::Cow<'static, str>),
+        }
+"#,
+            r#"        #[derive(PartialEq, Eq, Hash, Debug)]
+        #[allow(non_camel_case_types)]
+        #[allow(missing_docs)]
+        pub enum ListenerKind {
+            $( $kind, )*
+            other(std::borrow::Cow<'static, str>),
+        }
+
+        impl Clone for ListenerKind {
+            fn clone(&self) -> Self {
+                match self {
+                    Self::other(name) => Self::other(name.clone()),
+                    // SAFETY: every other kind is a tag without data.
+                    _ => unsafe { std::ptr::read(self) },
+                }
+            }
+        }
+"#,
         ),
     ];
 
