@@ -64,6 +64,21 @@ mod tests {
     }
 
     #[test]
+    fn emails_fold_in_ascii_only_so_a_kelvin_sign_claims_no_one_elses_address() {
+        // U+212A KELVIN SIGN, which Unicode lower-casing turns into `k`.
+        let kelvin = "\u{212A}im@example.com";
+        assert_eq!("\u{212A}".to_lowercase(), "k", "the trap this avoids");
+        assert_ne!(email_key(kelvin), email_key("kim@example.com"));
+        assert_ne!(email_hash(kelvin), email_hash("kim@example.com"));
+        assert_ne!(email_hash(kelvin), email_hash("Kim@Example.com"));
+        // Other non-ASCII letters stay as they were, too: no address becomes another.
+        assert_eq!(
+            email_key("\u{130}van@example.com"),
+            "\u{130}van@example.com"
+        );
+    }
+
+    #[test]
     fn subjects_and_keys_are_named_without_showing_them() {
         assert_eq!(subject_hash("u-ada").len(), 12);
         assert_ne!(subject_hash("u-ada"), subject_hash("u-grace"));

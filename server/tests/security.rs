@@ -20,7 +20,8 @@
 //!   missed search, in every duplicate dialect) taken for a new one, so an unverified token gets
 //!   it: 403 (`linking.rs`, issue 23);
 //! - `\u{212A}im@…` (KELVIN SIGN) for `kim@…`'s account: emails fold in ASCII only
-//!   (`personal` unit tests, issue 23);
+//!   (`personal::tests::emails_fold_in_ascii_only_so_a_kelvin_sign_claims_no_one_elses_address`,
+//!   issue 23);
 //! - a cached session handing out a cursor that expires before it: cursors outlive the cache
 //!   (`dashboard::referrals` unit tests, issue 23).
 //!
