@@ -19,6 +19,7 @@
 //! | `referrer_dashboard_dependency_up` | gauge | `dependency` (`store`, `redis`) |
 //! | `referrer_dashboard_session_parts_dropped_total` | counter | `part` (`rewards`, `program`) |
 //! | `referrer_dashboard_connections_refused_total` | counter | `cap` (`total`, `per_address`) |
+//! | `referrer_dashboard_connections_evicted_total` | counter | |
 //!
 //! The budget in use across every instance is
 //! `sum(increase(referrer_dashboard_upstream_budget_granted_total[1m]))`, to compare with
