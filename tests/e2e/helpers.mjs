@@ -45,14 +45,13 @@ export function startProcess(args, env = {}, ready = /^listening on (http\S+)/m)
 /**
  * Starts `command` with `args` (in `cwd`, with exactly `env`) and resolves once what it prints
  * matches `ready` (its first group, if any, is `url`), with `output()`, `waitForOutput(pattern)`
- * and `stop()`. Rejects with
- * its output, naming it `name`, if it exits first.
+ * and `stop()`. Rejects with its output, naming it `name`, if it exits first.
  */
 export function startReady(name, command, args, { cwd, env, ready }) {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  // Whoever waits for a line yet to come: a log line is written after the answer it describes
-  // may already have reached the browser, and the pipe delivers it later still.
+  // Those waiting for a line yet to come: a log line can reach this pipe after the answer it
+  // describes has reached the browser.
   const waiting = new Set();
   const append = (chunk) => {
     output += chunk;
