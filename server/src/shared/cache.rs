@@ -1,6 +1,10 @@
 //! Cache entries in Redis ([`CacheStore`], [`Invalidation`]), with a single-flight lock that has
 //! a fencing token.
 //!
+//! One file over the ~400 lines the server keeps to (issue 22), on purpose: the entry's layout,
+//! its lock and its fence are one protocol, and its Lua scripts and their callers are read
+//! together.
+//!
 //! An entry is a hash: the value (JSON) with the Redis time it was stored at, the fence of the
 //! write that stored it, and a remembered failure (until when, whether the old value may stand
 //! in, the error as text). It lives for the TTL plus an hour, for the stale fallback.

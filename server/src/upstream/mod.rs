@@ -1,5 +1,9 @@
 //! The Referral Factory API v2 client: the only module that sees the API key.
 //!
+//! One file over the ~400 lines the server keeps to (issue 22), on purpose: it is the client's
+//! whole surface, every call the backend makes to the platform and what each assumes, read in
+//! one place (decoding, errors, transport, paging, retries and rewards are its submodules).
+//!
 //! Calls are retried with jittered backoff on 5xx and transport failures, never on 4xx. A 429 is
 //! never retried: it pauses every call for its `Retry-After` (seconds or an HTTP date, capped
 //! at 10 minutes), or 60 s without one, and is counted, since the platform blocks an IP that
