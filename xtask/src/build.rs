@@ -815,6 +815,12 @@ fn static_str_to_js(s: &'static str) -> JsString {
         );
     }
 
+    /// Change (4)'s imports, the same in several files: std's map and set, and Yew's aliases.
+    const STD_HASH_MAP: &str = "use std::collections::HashMap;\n";
+    const YEW_HASH_MAP: &str = "use crate::dom_bundle::HashMap;\n";
+    const STD_HASH_SET: &str = "use std::collections::HashSet;\n";
+    const YEW_HASH_SET: &str = "use super::HashSet;\n";
+
     /// Yew's five changes (vendor/yew/PATCH.md), in sixteen places: file, the published text,
     /// the patched text.
     const YEW_PATCHES: [(&str, &str, &str); 16] = [
@@ -949,17 +955,13 @@ pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
         ),
         (
             "src/dom_bundle/subtree_root.rs",
-            r#"use std::collections::HashSet;
-"#,
-            r#"use super::HashSet;
-"#,
+            STD_HASH_SET,
+            YEW_HASH_SET,
         ),
         (
             "src/dom_bundle/blist.rs",
-            r#"use std::collections::HashSet;
-"#,
-            r#"use super::HashSet;
-"#,
+            STD_HASH_SET,
+            YEW_HASH_SET,
         ),
         (
             "src/dom_bundle/blist.rs",
@@ -974,17 +976,13 @@ pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
         ),
         (
             "src/dom_bundle/btag/attributes.rs",
-            r#"use std::collections::HashMap;
-"#,
-            r#"use crate::dom_bundle::HashMap;
-"#,
+            STD_HASH_MAP,
+            YEW_HASH_MAP,
         ),
         (
             "src/dom_bundle/btag/listeners.rs",
-            r#"use std::collections::HashMap;
-"#,
-            r#"use crate::dom_bundle::HashMap;
-"#,
+            STD_HASH_MAP,
+            YEW_HASH_MAP,
         ),
         (
             "src/dom_bundle/btag/listeners.rs",
@@ -996,10 +994,8 @@ pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
         ),
         (
             "src/dom_bundle/btag/mod.rs",
-            r#"use std::collections::HashMap;
-"#,
-            r#"use crate::dom_bundle::HashMap;
-"#,
+            STD_HASH_MAP,
+            YEW_HASH_MAP,
         ),
         (
             "src/dom_bundle/btag/mod.rs",
