@@ -4,7 +4,8 @@
 //! type is named by its kind, never by its value, and decoding is otherwise unchanged. The
 //! patched Yew (vendor/yew/PATCH.md): a listener kind still names its DOM event and clones to
 //! itself, the scheduler's queues still render parents before children and run children's
-//! effects first, and a keyed list still keeps its elements and their listeners when reordered.
+//! effects first, a keyed list still keeps its elements and their listeners when reordered, and
+//! the small maps kept as lists still find listeners, attributes and cached tags.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -132,13 +133,8 @@ fn Parent() -> yew::Html {
     yew::html! { <><Child name="a" poke={poke.clone()} /><Child name="b" {poke} /></> }
 }
 
-#[wasm_bindgen_test]
-async fn the_scheduler_renders_parents_first_and_runs_children_effects_first() {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    let app = yew::Renderer::<Parent>::with_root(root.clone()).render();
-    // Yew's scheduler runs on microtasks: one task later, every render and effect has run.
+/// Resolves on the next task (a zero-delay timeout), after Yew's scheduled renders have run.
+async fn next_task() {
     let tick = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
@@ -146,6 +142,16 @@ async fn the_scheduler_renders_parents_first_and_runs_children_effects_first() {
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_scheduler_renders_parents_first_and_runs_children_effects_first() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<Parent>::with_root(root.clone()).render();
+    // Yew's scheduler runs on microtasks: one task later, every render and effect has run.
+    next_task().await;
     let log = LOG.with(|log| log.borrow().clone());
     assert_eq!(log[0], "render parent 0", "{log:?}");
     assert_before(&log, "render a 0", "effect a");
@@ -190,25 +196,14 @@ async fn a_reordered_keyed_list_keeps_its_elements_and_their_listeners() {
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     let app = yew::Renderer::<Keyed>::with_root(root.clone()).render();
-    let tick = || {
-        let window = window.clone();
-        async move {
-            let tick = js_sys::Promise::new(&mut |resolve, _| {
-                window
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-                    .unwrap();
-            });
-            wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
-        }
-    };
-    tick().await;
+    next_task().await;
     let element = |k: u32| document.get_element_by_id(&format!("k{k}")).unwrap();
     let before: Vec<web_sys::Element> = (1..=40).map(element).collect();
     // Reversed, then the middle rotated: neither end of the list matches its old keys.
     let mut order: Vec<u32> = (1..=40).rev().collect();
     order[5..35].rotate_left(7);
     REORDER.with(|r| r.borrow().as_ref().unwrap().set(order.clone()));
-    tick().await;
+    next_task().await;
     let shown: Vec<String> = (0..40)
         .map(|i| root.query_selector_all("li").unwrap().item(i).unwrap())
         .map(|li| li.text_content().unwrap())
@@ -225,6 +220,111 @@ async fn a_reordered_keyed_list_keeps_its_elements_and_their_listeners() {
         element(k).unchecked_into::<web_sys::HtmlElement>().click();
     }
     assert_eq!(CLICKS.with(|c| c.borrow().clone()), [1, 17, 40]);
+    app.destroy();
+    root.remove();
+}
+
+thread_local! {
+    static FLIP: std::cell::RefCell<Option<yew::UseStateSetter<bool>>> =
+        const { std::cell::RefCell::new(None) };
+    static EVENTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn event<E: 'static>(name: &str) -> yew::Callback<E> {
+    let name = name.to_owned();
+    yew::Callback::from(move |_| EVENTS.with(|e| e.borrow_mut().push(name.clone())))
+}
+
+/// One button with two event types, then other handlers; one paragraph whose attributes change
+/// between a literal set and a computed one (Yew diffs those two shapes through its maps).
+#[yew::function_component]
+fn Flip() -> yew::Html {
+    let flipped = yew::use_state(|| false);
+    FLIP.with(|f| *f.borrow_mut() = Some(flipped.setter()));
+    let title = String::from("computed");
+    if *flipped {
+        yew::html! {
+            <div>
+                <button id="b" onclick={event("click 2")} onfocus={event("focus 2")}
+                    onmouseover={event("over 2")}>{ "b" }</button>
+                <p id="p" class="second" data-x={title}>{ "p" }</p>
+            </div>
+        }
+    } else {
+        yew::html! {
+            <div>
+                <button id="b" onclick={event("click 1")} onfocus={event("focus 1")}>{ "b" }</button>
+                <p id="p" class="first" title="literal" lang="en">{ "p" }</p>
+            </div>
+        }
+    }
+}
+
+/// The small maps and sets as lists (vendor/yew/PATCH.md, change 6): an element's listeners of
+/// two event types each reach their own handler, and the handlers of a new render replace the
+/// old ones; attributes that change shape are set, changed and removed; elements made from the
+/// tag cache are new elements of their tag.
+#[wasm_bindgen_test]
+async fn listeners_attributes_and_cached_tags_behave_as_with_maps() {
+    let window = web_sys::window().unwrap();
+    let document = window.document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<Flip>::with_root(root.clone()).render();
+    let fire = |kind: &str| {
+        let button = document.get_element_by_id("b").unwrap();
+        let event = web_sys::Event::new_with_event_init_dict(kind, &{
+            let init = web_sys::EventInit::new();
+            init.set_bubbles(true);
+            init
+        })
+        .unwrap();
+        button.dispatch_event(&event).unwrap();
+    };
+    let attributes = || {
+        let p = document.get_element_by_id("p").unwrap();
+        let mut names: Vec<String> = p
+            .get_attribute_names()
+            .iter()
+            .map(|name| name.as_string().unwrap())
+            .map(|name| format!("{name}={}", p.get_attribute(&name).unwrap()))
+            .collect();
+        names.sort();
+        names
+    };
+    next_task().await;
+    fire("click");
+    fire("focus");
+    assert_eq!(
+        attributes(),
+        ["class=first", "id=p", "lang=en", "title=literal"]
+    );
+    let paragraph = document.get_element_by_id("p").unwrap();
+    assert_eq!(paragraph.tag_name(), "P");
+    FLIP.with(|f| f.borrow().as_ref().unwrap().set(true));
+    next_task().await;
+    fire("click");
+    fire("focus");
+    fire("mouseover");
+    assert_eq!(attributes(), ["class=second", "data-x=computed", "id=p"]);
+    FLIP.with(|f| f.borrow().as_ref().unwrap().set(false));
+    next_task().await;
+    fire("mouseover");
+    fire("click");
+    assert_eq!(
+        attributes(),
+        ["class=first", "id=p", "lang=en", "title=literal"]
+    );
+    assert_eq!(
+        EVENTS.with(|e| e.borrow().clone()),
+        [
+            "click 1", "focus 1", "click 2", "focus 2", "over 2", "click 1"
+        ]
+    );
+    assert_eq!(
+        document.get_element_by_id("b").unwrap().tag_name(),
+        "BUTTON"
+    );
     app.destroy();
     root.remove();
 }

@@ -760,11 +760,11 @@ fn static_str_to_js(s: &'static str) -> JsString {
 "#;
 
     /// The vendored Yew (vendor/yew/PATCH.md) is the published 0.23.0 (its manifest, README
-    /// and `src/`; its own tests left out) but for the five changes [`YEW_PATCHES`] lists: with
-    /// each change undone, a SHA-256 of every file's path and SHA-256 matches the published
+    /// and `src/`; its own tests left out) but for the six changes [`YEW_PATCHES`] lists: with
+    /// each change undone (the last first), a SHA-256 of every file's path and SHA-256 matches the published
     /// crate's, as crates.io serves it.
     #[test]
-    fn the_vendored_yew_is_the_published_one_but_its_five_changes() {
+    fn the_vendored_yew_is_the_published_one_but_its_six_changes() {
         let dir = root().join("vendor/yew");
         let mut files = Vec::new();
         let mut folders = vec![dir.join("src")];
@@ -788,8 +788,8 @@ fn static_str_to_js(s: &'static str) -> JsString {
                     .unwrap_or_default();
                 let mut text =
                     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{name}: {e}"));
-                for (file, published, patched) in YEW_PATCHES {
-                    if name == file {
+                for (file, published, patched) in YEW_PATCHES.iter().rev() {
+                    if name == *file {
                         assert_eq!(
                             text.matches(patched).count(),
                             1,
@@ -821,9 +821,10 @@ fn static_str_to_js(s: &'static str) -> JsString {
     const STD_HASH_SET: &str = "use std::collections::HashSet;\n";
     const YEW_HASH_SET: &str = "use super::HashSet;\n";
 
-    /// Yew's five changes (vendor/yew/PATCH.md), in sixteen places: file, the published text,
-    /// the patched text.
-    const YEW_PATCHES: [(&str, &str, &str); 16] = [
+    /// Yew's six changes (vendor/yew/PATCH.md), in 35 places: file, the text before the change
+    /// (the published one, or the text of an earlier change), the patched text. Undone from the
+    /// last: change (6) rewrites lines that change (4) had patched.
+    const YEW_PATCHES: [(&str, &str, &str); 35] = [
         (
             "src/virtual_dom/listeners.rs",
             "                    $( Self::$kind => stringify!($kind)[2..].into(), )*\n",
@@ -1029,6 +1030,293 @@ pub(crate) type HashSet<T> = std::collections::HashSet<T, FxBuildHasher>;
                 }
             }
         }
+"#,
+        ),
+        // Change (6): small maps and sets as lists.
+        (
+            "src/dom_bundle/subtree_root.rs",
+            r#"use std::cell::RefCell;
+use super::HashSet;
+use std::hash::{Hash, Hasher};
+"#,
+            r#"use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
+"#,
+        ),
+        (
+            "src/dom_bundle/subtree_root.rs",
+            r#"struct AppData {
+    subtrees: HashSet<WeakSubtree>,
+    listening: HashSet<EventDescriptor>,
+}
+"#,
+            r#"struct AppData {
+    // Patched (vendor/yew/PATCH.md): lists, not hash sets. An app has one subtree per root it
+    // renders into and listens to a few event types; each is added once.
+    subtrees: Vec<WeakSubtree>,
+    listening: Vec<EventDescriptor>,
+}
+"#,
+        ),
+        (
+            "src/dom_bundle/subtree_root.rs",
+            r#"        }
+        self.subtrees.insert(WeakSubtree {
+            subtree_id: subtree.subtree_id,
+            weak_ref: Rc::downgrade(subtree),
+        });
+    }
+"#,
+            r#"        }
+        let subtree = WeakSubtree {
+            subtree_id: subtree.subtree_id,
+            weak_ref: Rc::downgrade(subtree),
+        };
+        if !self.subtrees.contains(&subtree) {
+            self.subtrees.push(subtree);
+        }
+    }
+"#,
+        ),
+        (
+            "src/dom_bundle/subtree_root.rs",
+            r#"    fn ensure_handled(&mut self, desc: &EventDescriptor) {
+        if !self.listening.insert(desc.clone()) {
+            return;
+        }
+        self.subtrees.retain(|subtree| {
+"#,
+            r#"    fn ensure_handled(&mut self, desc: &EventDescriptor) {
+        if self.listening.contains(desc) {
+            return;
+        }
+        self.listening.push(desc.clone());
+        self.subtrees.retain(|subtree| {
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/attributes.rs",
+            r#"use crate::dom_bundle::HashMap;
+use std::ops::Deref;
+"#,
+            r#"use std::ops::Deref;
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/attributes.rs",
+            r#"    fn apply_diff_as_maps<'a>(el: &Element, new: &'a Self, old: &'a Self) {
+        fn collect(src: &Attributes) -> HashMap<&str, &AttributeOrProperty> {
+            use Attributes::*;
+
+            match src {
+                Static(arr) => (*arr).iter().map(|(k, v)| (*k, v)).collect(),
+"#,
+            r#"    fn apply_diff_as_maps<'a>(el: &Element, new: &'a Self, old: &'a Self) {
+        // Patched (vendor/yew/PATCH.md): the attributes as a list, not a hash map: an element has
+        // a few. A name given twice keeps its last value, as in the map.
+        type Map<'a> = Vec<(&'a str, &'a AttributeOrProperty)>;
+        fn get<'a>(map: &Map<'a>, key: &str) -> Option<&'a AttributeOrProperty> {
+            map.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        }
+        fn collect(src: &Attributes) -> Map<'_> {
+            use Attributes::*;
+
+            let pairs: Map<'_> = match src {
+                Static(arr) => (*arr).iter().map(|(k, v)| (*k, v)).collect(),
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/attributes.rs",
+            r#"                IndexMap(m) => m.iter().map(|(k, v)| (k.as_ref(), v)).collect(),
+            }
+        }
+"#,
+            r#"                IndexMap(m) => m.iter().map(|(k, v)| (k.as_ref(), v)).collect(),
+            };
+            let mut map = Map::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                match map.iter_mut().find(|(key, _)| *key == k) {
+                    Some(entry) => entry.1 = v,
+                    None => map.push((k, v)),
+                }
+            }
+            map
+        }
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/attributes.rs",
+            r#"        for (k, new) in new.iter() {
+            if match old.get(k) {
+                Some(old) => old != new,
+                None => true,
+"#,
+            r#"        for (k, new) in new.iter() {
+            if match get(&old, k) {
+                Some(old) => old != *new,
+                None => true,
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/attributes.rs",
+            r#"        for (k, old_value) in old.iter() {
+            if !new.contains_key(k) {
+                Self::remove(el, k, old_value);
+"#,
+            r#"        for (k, old_value) in old.iter() {
+            if get(&new, k).is_none() {
+                Self::remove(el, k, old_value);
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            r#"
+/// Global multiplexing event handler registry
+"#,
+            r#"
+/// Adds `listeners` to an element's listeners by event.
+///
+/// Patched (vendor/yew/PATCH.md): an element's listeners by event are a list, not a hash map: an
+/// element listens to one or a few event types.
+fn add(
+    root: &BSubtree,
+    by_desc: &mut Vec<(EventDescriptor, Vec<Rc<dyn Listener>>)>,
+    listeners: &[Option<Rc<dyn Listener>>],
+) {
+    for l in listeners.iter().filter_map(|l| l.as_ref()).cloned() {
+        let desc = EventDescriptor::from(l.deref());
+        root.ensure_handled(&desc);
+        match by_desc.iter_mut().find(|(d, _)| *d == desc) {
+            Some((_, v)) => v.push(l),
+            None => by_desc.push((desc, vec![l])),
+        }
+    }
+}
+
+/// Global multiplexing event handler registry
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            r#"    /// Contains all registered event listeners by listener ID
+    by_id: HashMap<u32, HashMap<EventDescriptor, Vec<Rc<dyn Listener>>>>,
+}
+"#,
+            r#"    /// Contains all registered event listeners by listener ID
+    by_id: HashMap<u32, Vec<(EventDescriptor, Vec<Rc<dyn Listener>>)>>,
+}
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            r#"        let handlers = registry_ref.by_id.get(&listener_id)?;
+        let listeners = handlers.get(desc)?.clone();
+        drop(registry_ref); // unborrow the registry, before running any listeners
+"#,
+            r#"        let handlers = registry_ref.by_id.get(&listener_id)?;
+        let listeners = handlers.iter().find(|(d, _)| d == desc)?.1.clone();
+        drop(registry_ref); // unborrow the registry, before running any listeners
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            r#"    fn register(&mut self, root: &BSubtree, id: u32, listeners: &[Option<Rc<dyn Listener>>]) {
+        let mut by_desc =
+            HashMap::<EventDescriptor, Vec<Rc<dyn Listener>>>::with_capacity_and_hasher(
+                listeners.len(),
+                Default::default(),
+            );
+        for l in listeners.iter().filter_map(|l| l.as_ref()).cloned() {
+            let desc = EventDescriptor::from(l.deref());
+            root.ensure_handled(&desc);
+            by_desc.entry(desc).or_default().push(l);
+        }
+        self.by_id.insert(id, by_desc);
+"#,
+            r#"    fn register(&mut self, root: &BSubtree, id: u32, listeners: &[Option<Rc<dyn Listener>>]) {
+        let mut by_desc = Vec::with_capacity(listeners.len());
+        add(root, &mut by_desc, listeners);
+        self.by_id.insert(id, by_desc);
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/listeners.rs",
+            r#"            // Keeping empty vectors is fine. Those don't do much and should happen rarely.
+            for v in by_desc.values_mut() {
+                v.clear()
+            }
+
+            for l in listeners.iter().filter_map(|l| l.as_ref()).cloned() {
+                let desc = EventDescriptor::from(l.deref());
+                root.ensure_handled(&desc);
+                by_desc.entry(desc).or_default().push(l);
+            }
+        }
+"#,
+            r#"            // Keeping empty vectors is fine. Those don't do much and should happen rarely.
+            for (_, v) in by_desc.iter_mut() {
+                v.clear()
+            }
+            add(root, by_desc, listeners);
+        }
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            r#"use std::cell::RefCell;
+use crate::dom_bundle::HashMap;
+use std::hint::unreachable_unchecked;
+"#,
+            r#"use std::cell::RefCell;
+use std::hint::unreachable_unchecked;
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            r#"        } else {
+            thread_local! {
+                static CACHED_ELEMENTS: RefCell<HashMap<String, Element>> = RefCell::new(HashMap::with_capacity_and_hasher(32, Default::default()));
+            }
+"#,
+            r#"        } else {
+            // Patched (vendor/yew/PATCH.md): the element cache is a list of (tag, element), not a
+            // hash map: an app uses a few tag names.
+            thread_local! {
+                static CACHED_ELEMENTS: RefCell<Vec<(String, Element)>> = const { RefCell::new(Vec::new()) };
+            }
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            r#"                let mut cache = cache.borrow_mut();
+                let cached = cache.get(tag).map(|el| {
+                    el.clone_node()
+"#,
+            r#"                let mut cache = cache.borrow_mut();
+                let cached = cache.iter().find(|(t, _)| t == tag).map(|(_, el)| {
+                    el.clone_node()
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            r#"                        .expect("can't create element for vtag");
+                    cache.insert(
+                        tag.to_string(),
+"#,
+            r#"                        .expect("can't create element for vtag");
+                    cache.push((
+                        tag.to_string(),
+"#,
+        ),
+        (
+            "src/dom_bundle/btag/mod.rs",
+            r#"                            .unchecked_into(),
+                    );
+                    to_be_cached
+"#,
+            r#"                            .unchecked_into(),
+                    ));
+                    to_be_cached
 "#,
         ),
     ];

@@ -1,4 +1,3 @@
-use crate::dom_bundle::HashMap;
 use std::ops::Deref;
 
 use indexmap::IndexMap;
@@ -133,10 +132,16 @@ impl Attributes {
     /// Works with any [Attributes] variants.
     #[cold]
     fn apply_diff_as_maps<'a>(el: &Element, new: &'a Self, old: &'a Self) {
-        fn collect(src: &Attributes) -> HashMap<&str, &AttributeOrProperty> {
+        // Patched (vendor/yew/PATCH.md): the attributes as a list, not a hash map: an element has
+        // a few. A name given twice keeps its last value, as in the map.
+        type Map<'a> = Vec<(&'a str, &'a AttributeOrProperty)>;
+        fn get<'a>(map: &Map<'a>, key: &str) -> Option<&'a AttributeOrProperty> {
+            map.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        }
+        fn collect(src: &Attributes) -> Map<'_> {
             use Attributes::*;
 
-            match src {
+            let pairs: Map<'_> = match src {
                 Static(arr) => (*arr).iter().map(|(k, v)| (*k, v)).collect(),
                 Dynamic { keys, values } => keys
                     .iter()
@@ -144,7 +149,15 @@ impl Attributes {
                     .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v)))
                     .collect(),
                 IndexMap(m) => m.iter().map(|(k, v)| (k.as_ref(), v)).collect(),
+            };
+            let mut map = Map::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                match map.iter_mut().find(|(key, _)| *key == k) {
+                    Some(entry) => entry.1 = v,
+                    None => map.push((k, v)),
+                }
             }
+            map
         }
 
         let new = collect(new);
@@ -152,8 +165,8 @@ impl Attributes {
 
         // Update existing or set new
         for (k, new) in new.iter() {
-            if match old.get(k) {
-                Some(old) => old != new,
+            if match get(&old, k) {
+                Some(old) => old != *new,
                 None => true,
             } {
                 Self::set(el, k, new);
@@ -162,7 +175,7 @@ impl Attributes {
 
         // Remove missing
         for (k, old_value) in old.iter() {
-            if !new.contains_key(k) {
+            if get(&new, k).is_none() {
                 Self::remove(el, k, old_value);
             }
         }

@@ -112,6 +112,25 @@ impl ListenerRegistration {
     }
 }
 
+/// Adds `listeners` to an element's listeners by event.
+///
+/// Patched (vendor/yew/PATCH.md): an element's listeners by event are a list, not a hash map: an
+/// element listens to one or a few event types.
+fn add(
+    root: &BSubtree,
+    by_desc: &mut Vec<(EventDescriptor, Vec<Rc<dyn Listener>>)>,
+    listeners: &[Option<Rc<dyn Listener>>],
+) {
+    for l in listeners.iter().filter_map(|l| l.as_ref()).cloned() {
+        let desc = EventDescriptor::from(l.deref());
+        root.ensure_handled(&desc);
+        match by_desc.iter_mut().find(|(d, _)| *d == desc) {
+            Some((_, v)) => v.push(l),
+            None => by_desc.push((desc, vec![l])),
+        }
+    }
+}
+
 /// Global multiplexing event handler registry
 #[derive(Debug)]
 pub struct Registry {
@@ -119,7 +138,7 @@ pub struct Registry {
     id_counter: u32,
 
     /// Contains all registered event listeners by listener ID
-    by_id: HashMap<u32, HashMap<EventDescriptor, Vec<Rc<dyn Listener>>>>,
+    by_id: HashMap<u32, Vec<(EventDescriptor, Vec<Rc<dyn Listener>>)>>,
 }
 
 impl Registry {
@@ -142,7 +161,7 @@ impl Registry {
         let listener_id = listening.listener_id()?;
         let registry_ref = registry.borrow();
         let handlers = registry_ref.by_id.get(&listener_id)?;
-        let listeners = handlers.get(desc)?.clone();
+        let listeners = handlers.iter().find(|(d, _)| d == desc)?.1.clone();
         drop(registry_ref); // unborrow the registry, before running any listeners
         Some(move |event: &Event| {
             for l in listeners {
@@ -153,16 +172,8 @@ impl Registry {
 
     /// Register all passed listeners under ID
     fn register(&mut self, root: &BSubtree, id: u32, listeners: &[Option<Rc<dyn Listener>>]) {
-        let mut by_desc =
-            HashMap::<EventDescriptor, Vec<Rc<dyn Listener>>>::with_capacity_and_hasher(
-                listeners.len(),
-                Default::default(),
-            );
-        for l in listeners.iter().filter_map(|l| l.as_ref()).cloned() {
-            let desc = EventDescriptor::from(l.deref());
-            root.ensure_handled(&desc);
-            by_desc.entry(desc).or_default().push(l);
-        }
+        let mut by_desc = Vec::with_capacity(listeners.len());
+        add(root, &mut by_desc, listeners);
         self.by_id.insert(id, by_desc);
     }
 
@@ -170,15 +181,10 @@ impl Registry {
     fn patch(&mut self, root: &BSubtree, id: &u32, listeners: &[Option<Rc<dyn Listener>>]) {
         if let Some(by_desc) = self.by_id.get_mut(id) {
             // Keeping empty vectors is fine. Those don't do much and should happen rarely.
-            for v in by_desc.values_mut() {
+            for (_, v) in by_desc.iter_mut() {
                 v.clear()
             }
-
-            for l in listeners.iter().filter_map(|l| l.as_ref()).cloned() {
-                let desc = EventDescriptor::from(l.deref());
-                root.ensure_handled(&desc);
-                by_desc.entry(desc).or_default().push(l);
-            }
+            add(root, by_desc, listeners);
         }
     }
 
