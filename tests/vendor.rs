@@ -133,6 +133,20 @@ fn Parent() -> yew::Html {
     yew::html! { <><Child name="a" poke={poke.clone()} /><Child name="b" {poke} /></> }
 }
 
+/// Renders `C` into a new `div` at the end of the page's body: the document, that root and the
+/// app (to destroy at the end of the test, before removing the root).
+fn mount<C>() -> (web_sys::Document, web_sys::Element, yew::AppHandle<C>)
+where
+    C: yew::BaseComponent,
+    C::Properties: Default,
+{
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let app = yew::Renderer::<C>::with_root(root.clone()).render();
+    (document, root, app)
+}
+
 /// Resolves on the next task (a zero-delay timeout), after Yew's scheduled renders have run.
 async fn next_task() {
     let tick = js_sys::Promise::new(&mut |resolve, _| {
@@ -146,10 +160,7 @@ async fn next_task() {
 
 #[wasm_bindgen_test]
 async fn the_scheduler_renders_parents_first_and_runs_children_effects_first() {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    let app = yew::Renderer::<Parent>::with_root(root.clone()).render();
+    let (_, root, app) = mount::<Parent>();
     // Yew's scheduler runs on microtasks: one task later, every render and effect has run.
     next_task().await;
     let log = LOG.with(|log| log.borrow().clone());
@@ -191,11 +202,7 @@ fn Keyed() -> yew::Html {
 /// listener (found through the listener registry's maps).
 #[wasm_bindgen_test]
 async fn a_reordered_keyed_list_keeps_its_elements_and_their_listeners() {
-    let window = web_sys::window().unwrap();
-    let document = window.document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    let app = yew::Renderer::<Keyed>::with_root(root.clone()).render();
+    let (document, root, app) = mount::<Keyed>();
     next_task().await;
     let element = |k: u32| document.get_element_by_id(&format!("k{k}")).unwrap();
     let before: Vec<web_sys::Element> = (1..=40).map(element).collect();
@@ -266,11 +273,7 @@ fn Flip() -> yew::Html {
 /// tag cache are new elements of their tag.
 #[wasm_bindgen_test]
 async fn listeners_attributes_and_cached_tags_behave_as_with_maps() {
-    let window = web_sys::window().unwrap();
-    let document = window.document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    let app = yew::Renderer::<Flip>::with_root(root.clone()).render();
+    let (document, root, app) = mount::<Flip>();
     let fire = |kind: &str| {
         let button = document.get_element_by_id("b").unwrap();
         let event = web_sys::Event::new_with_event_init_dict(kind, &{
